@@ -1,0 +1,22 @@
+"""Data modules, tokenizers, vocabulary, collate and the DDP-correct bucketing sampler."""
+
+from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.collate import collate_sequences, pad_sequences
+from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.sampler import BucketBatchSampler
+from lightning_seq.data.sentiment import SentimentDataModule
+from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
+from lightning_seq.data.vocab import Vocabulary
+
+__all__ = [
+    "BucketBatchSampler",
+    "CharTokenizer",
+    "SentimentDataModule",
+    "SequenceDataModule",
+    "SequenceDataset",
+    "Tokenizer",
+    "Vocabulary",
+    "WordTokenizer",
+    "collate_sequences",
+    "pad_sequences",
+]

@@ -1,0 +1,91 @@
+"""Base class of every data module: the attributes linked into models, batching and loaders."""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader
+
+from lightning_seq.data.collate import collate_sequences
+from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.sampler import BucketBatchSampler
+
+STAGES = ("train", "val", "test", "predict")
+
+
+class SequenceDataModule(pl.LightningDataModule):
+    """Shared batching for sequence data.
+
+    Length-bucketed batches (train shuffled, eval sorted), plain in-order batches for prediction, and
+    ``num_workers=0`` by default (workers steal the model's cores on small machines).
+
+    Subclasses fill ``self.datasets[stage]`` and set the linked sizes in ``__init__``. Every attribute a task can
+    be linked to exists here (None until known), because the CLI skips a link silently when its source is missing.
+
+    Args:
+        batch_size: samples per batch (per rank under DDP).
+        bucketing: group samples of similar length into batches (less padding); False gives random batches.
+        pool_batches: steps per sorting pool when bucketing.
+        num_workers: DataLoader worker processes.
+        seed: seed of the shuffling order (and of any generated data or split).
+    """
+
+    def __init__(
+        self, batch_size: int = 32, bucketing: bool = True, pool_batches: int = 16, num_workers: int = 0, seed: int = 0
+    ) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+        if pool_batches < 1:
+            raise ValueError(f"pool_batches must be >= 1, got {pool_batches!r}")
+        if num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {num_workers!r}")
+        self.batch_size = batch_size
+        self.bucketing = bucketing
+        self.pool_batches = pool_batches
+        self.num_workers = num_workers
+        self.seed = seed
+        # Linked into tasks by the CLI (apply_on="instantiate"): set them in the subclass's __init__.
+        self.vocab_size: int | None = None
+        self.num_classes: int | None = None
+        self.feature_size: int | None = None
+        self.vocabulary: list[str] | None = None
+        self.label_names: list[str] | None = None
+        self.datasets: dict[str, SequenceDataset] = {}
+
+    def dataset(self, stage: str) -> SequenceDataset:
+        """The data set of ``stage`` (train, val, test or predict), after ``setup``."""
+        if stage not in self.datasets:
+            raise RuntimeError(f"no {stage} data: call setup() first, or give the {stage} path")
+        return self.datasets[stage]
+
+    def _loader(self, stage: str) -> DataLoader:
+        data = self.dataset(stage)
+        if stage == "predict":
+            return DataLoader(
+                data,
+                batch_size=self.batch_size,
+                shuffle=False,
+                collate_fn=collate_sequences,
+                num_workers=self.num_workers,
+            )
+        shuffle = stage == "train"
+        pool = self.pool_batches if self.bucketing else 1
+        lengths = data.lengths if self.bucketing or not shuffle else [1] * len(data)
+        sampler = BucketBatchSampler(lengths, self.batch_size, shuffle=shuffle, pool_batches=pool, seed=self.seed)
+        return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sequences, num_workers=self.num_workers)
+
+    def train_dataloader(self) -> DataLoader:
+        """Shuffled, length-bucketed batches of the training split."""
+        return self._loader("train")
+
+    def val_dataloader(self) -> DataLoader:
+        """Length-sorted batches of the validation split."""
+        return self._loader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        """Length-sorted batches of the test split."""
+        return self._loader("test")
+
+    def predict_dataloader(self) -> DataLoader:
+        """In-order batches of the prediction split."""
+        return self._loader("predict")

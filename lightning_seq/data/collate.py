@@ -1,0 +1,40 @@
+"""Padding collate: a list of variable-length samples to one right-padded ``SequenceBatch``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from lightning_seq.types import SequenceBatch
+
+
+def pad_sequences(sequences: Sequence[Tensor], pad_value: float = 0) -> tuple[Tensor, Tensor]:
+    """Right-pad sequences of shape ``(T_i,)`` or ``(T_i, F)`` to a batch.
+
+    Args:
+        sequences: ``B`` tensors with the time axis first, each with at least one step.
+        pad_value: value at padded positions (PAD id 0 for tokens).
+
+    Returns:
+        ``padded (B, T)`` or ``(B, T, F)`` with ``T = max T_i``, and ``lengths (B,)`` int64.
+    """
+    if not sequences:
+        raise ValueError("cannot collate an empty list of sequences")
+    lengths = torch.tensor([len(s) for s in sequences], dtype=torch.long)  # (B,)
+    if int(lengths.min()) < 1:
+        raise ValueError(f"every sequence needs at least one step; got lengths {lengths.tolist()}")
+    first = sequences[0]
+    padded = first.new_full((len(sequences), int(lengths.max()), *first.shape[1:]), pad_value)  # (B, T, ...)
+    for row, seq in enumerate(sequences):
+        padded[row, : len(seq)] = seq
+    return padded, lengths
+
+
+def collate_sequences(items: Sequence[tuple[Tensor, int, int]]) -> SequenceBatch:
+    """Collate ``(inputs, target, index)`` samples into a ``SequenceBatch`` (targets -1 when unlabelled)."""
+    inputs, lengths = pad_sequences([item[0] for item in items])
+    targets = torch.tensor([item[1] for item in items], dtype=torch.long)  # (B,)
+    indices = torch.tensor([item[2] for item in items], dtype=torch.long)  # (B,)
+    return SequenceBatch(inputs, lengths, targets, indices)

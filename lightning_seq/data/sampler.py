@@ -1,0 +1,122 @@
+"""Length-bucketed batches that stay correct under DDP.
+
+Every epoch all ranks compute the same global plan from ``seed + epoch``: shuffle, sort by length inside pools of
+``pool_batches`` global steps ("sortish"), cut into ``num_steps * num_replicas`` batches of near-equal size, group
+them into steps of ``num_replicas`` neighbouring (similar-length) batches, shuffle the steps, and give rank ``r``
+batch ``r`` of every step. Hence each sample is used exactly once per epoch across all ranks (no padding with
+repeated samples, nothing dropped), every rank yields the same number of batches, and the ranks of one step
+carry similar lengths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import torch
+import torch.distributed as dist
+from torch.utils.data import BatchSampler, Sampler
+from torch.utils.data.distributed import DistributedSampler
+
+
+class BucketBatchSampler(BatchSampler):
+    """Batches of indices with similar lengths; rank-aware, reshuffled per epoch by ``set_epoch``.
+
+    Args:
+        lengths: length of every sample in the data set.
+        batch_size: the largest batch; batches are cut near-equal so some hold one sample fewer.
+        shuffle: shuffle samples and steps every epoch (training); False sorts by length once (evaluation).
+        pool_batches: global steps per sorting pool; larger pools pad less but shuffle less.
+        seed: base seed; the epoch is added so every rank draws the same order.
+        num_replicas: number of ranks; None reads it from ``torch.distributed`` when iterating (1 if not
+            initialised).
+        rank: this process's rank; None reads it like ``num_replicas``.
+        sampler: only for Lightning, which injects a ``DistributedSampler`` here under DDP; its ``num_replicas``
+            and ``rank`` are adopted when the two arguments above are None. Its order is not used.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        shuffle: bool = True,
+        pool_batches: int = 16,
+        seed: int = 0,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        sampler: Sampler | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+        if pool_batches < 1:
+            raise ValueError(f"pool_batches must be >= 1, got {pool_batches!r}")
+        if len(lengths) == 0:
+            raise ValueError("cannot batch an empty data set")
+        if isinstance(sampler, DistributedSampler):
+            num_replicas = sampler.num_replicas if num_replicas is None else num_replicas
+            rank = sampler.rank if rank is None else rank
+        if num_replicas is not None and num_replicas < 1:
+            raise ValueError(f"num_replicas must be >= 1, got {num_replicas!r}")
+        if rank is not None and num_replicas is not None and not 0 <= rank < num_replicas:
+            raise ValueError(f"rank must lie in [0, {num_replicas}), got {rank!r}")
+        self.lengths = torch.as_tensor(list(lengths), dtype=torch.long)
+        self.batch_size = batch_size
+        self.drop_last = False
+        self.shuffle = shuffle
+        self.pool_batches = pool_batches
+        self.seed = seed
+        self.num_replicas = num_replicas
+        self.rank = rank
+        self.epoch = 0
+        # Lightning calls set_epoch on ``batch_sampler.sampler``; pointing it here makes that reach this object.
+        self.sampler = self
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use the order of ``epoch``; call before each epoch (Lightning does) so all ranks agree."""
+        self.epoch = epoch
+
+    def _world(self) -> tuple[int, int]:
+        initialised = dist.is_available() and dist.is_initialized()
+        replicas = self.num_replicas if self.num_replicas is not None else (dist.get_world_size() if initialised else 1)
+        rank = self.rank if self.rank is not None else (dist.get_rank() if initialised else 0)
+        return replicas, rank
+
+    def _num_steps(self, replicas: int) -> int:
+        total = len(self.lengths)
+        if total < replicas:
+            raise ValueError(f"{total} samples cannot give every one of {replicas} ranks a batch")
+        steps = math.ceil(math.ceil(total / self.batch_size) / replicas)
+        if steps * replicas > total:
+            raise ValueError(
+                f"{total} samples cannot fill {steps} batches on each of {replicas} ranks with batch_size "
+                f"{self.batch_size}: use a larger batch_size or fewer ranks"
+            )
+        return steps
+
+    def global_plan(self) -> list[list[list[int]]]:
+        """The steps of this epoch, each a list of ``num_replicas`` batches (lists of sample indices)."""
+        replicas, _ = self._world()
+        steps = self._num_steps(replicas)
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            order = torch.randperm(len(self.lengths), generator=generator)
+            pool = self.pool_batches * replicas * self.batch_size
+            pools = [
+                chunk[torch.argsort(self.lengths[chunk], descending=True, stable=True)] for chunk in order.split(pool)
+            ]
+            order = torch.cat(pools)
+        else:
+            order = torch.argsort(self.lengths, descending=True, stable=True)
+        batches = [b.tolist() for b in torch.tensor_split(order, steps * replicas)]
+        plan = [batches[i : i + replicas] for i in range(0, len(batches), replicas)]
+        if self.shuffle:
+            plan = [plan[i] for i in torch.randperm(len(plan), generator=generator).tolist()]
+        return plan
+
+    def __iter__(self) -> Iterator[list[int]]:
+        _, rank = self._world()
+        for step in self.global_plan():
+            yield step[rank]
+
+    def __len__(self) -> int:
+        return self._num_steps(self._world()[0])

@@ -1,0 +1,26 @@
+"""Plain ``nn.Module`` building blocks (no Lightning): encoders, pooling, embeddings, heads, masking."""
+
+from lightning_seq.nn.embedding import TokenEmbedding
+from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.head import MLPHead
+from lightning_seq.nn.masking import lengths_to_mask, reversal_index
+from lightning_seq.nn.pooling import AttentionPooling, LastPooling, MaxPooling, MeanPooling, merge_directions
+from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder, RNNEncoder
+
+__all__ = [
+    "AttentionPooling",
+    "EncoderFactory",
+    "GRUEncoder",
+    "LSTMEncoder",
+    "LastPooling",
+    "MLPHead",
+    "MaxPooling",
+    "MeanPooling",
+    "RNNEncoder",
+    "RecurrentEncoder",
+    "SequenceEncoder",
+    "TokenEmbedding",
+    "lengths_to_mask",
+    "merge_directions",
+    "reversal_index",
+]

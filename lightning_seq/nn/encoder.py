@@ -1,0 +1,57 @@
+"""The encoder contract every backbone of the library meets, built-in or a user's own."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+from torch import Tensor, nn
+
+from lightning_seq.types import EncoderState
+
+
+class SequenceEncoder(nn.Module, ABC):
+    """Base class of sequence encoders: ``forward(x, lengths) -> (outputs, state)``.
+
+    Subclass it to plug a backbone of your own into any task. The contract:
+
+    * inputs are batch-first and right-padded: ``x (B, T, F)``, ``lengths (B,)`` int64;
+    * ``outputs`` is ``(B, T, D*H)`` with the forward direction in ``[..., :H]`` and zeros at padded steps;
+    * ``state.hidden`` (and ``state.cell`` for LSTM-like cells, else None) is ``(L, B, D*H)``: per layer, the
+      forward state after the last valid step and the backward state after the first step;
+    * the results for a row do not depend on how much padding the batch adds.
+    """
+
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bidirectional: bool
+
+    @property
+    def num_directions(self) -> int:
+        """``D``: 2 for a bidirectional encoder, else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """``D*H``: the feature size of ``outputs`` and of each layer's state."""
+        return self.num_directions * self.hidden_size
+
+    @abstractmethod
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, EncoderState]:
+        """Encode a padded batch.
+
+        Args:
+            x: ``(B, T, F)`` float features.
+            lengths: ``(B,)`` int64 valid lengths.
+
+        Returns:
+            ``outputs (B, T, D*H)`` and the final ``EncoderState``.
+        """
+
+
+EncoderFactory = Callable[[int], SequenceEncoder]
+"""Builds an encoder once the input size is known: ``factory(input_size) -> SequenceEncoder``.
+
+In YAML give ``class_path`` and ``init_args`` without ``input_size``; the task supplies it.
+"""

@@ -1,0 +1,201 @@
+"""Padding-correct RNN, LSTM and GRU encoders on the fused (oneDNN / cuDNN) kernels, without PackedSequence.
+
+Each layer and direction is one single-layer unidirectional fused call over the padded batch:
+
+* forward direction: on right-padded input every valid step is exact; padded steps come after them;
+* backward direction: each row is reversed within its own length (a gather), run forward, reversed back;
+* final hidden state: gathered from the outputs at ``length - 1`` of each (possibly reversed) row;
+* LSTM cell state: an extra, frozen input column carries a padding indicator whose weights saturate the forget
+  gate to exactly 1 and the input gate to exactly 0, so the cell state passes unchanged through padded steps
+  and the kernel's final cell state is the one after the last valid step. Gradients through padded steps are
+  exactly zero for the same reason.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from lightning_seq.nn.encoder import SequenceEncoder
+from lightning_seq.nn.masking import check_lengths, gather_step, gather_time, lengths_to_mask, reversal_index
+from lightning_seq.types import EncoderState
+
+_SATURATE = 1.0e4  # gate pre-activation added at padded steps; sigmoid(±1e4) is exactly 1 / 0 in fp32 and bf16
+
+
+def _check_size(name: str, value: int, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+class RecurrentEncoder(SequenceEncoder):
+    """Shared machinery of the built-in recurrent encoders; use ``RNNEncoder``, ``LSTMEncoder`` or ``GRUEncoder``."""
+
+    cell_type: ClassVar[type[nn.RNNBase]]
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        _check_size("input_size", input_size, 1)
+        _check_size("hidden_size", hidden_size, 1)
+        _check_size("num_layers", num_layers, 1)
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = float(dropout)
+        layers = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else self.output_size
+            layers.append(nn.ModuleList(self._make_cell(layer_input) for _ in range(self.num_directions)))
+        self.layers = nn.ModuleList(layers)
+
+    def _make_cell(self, input_size: int) -> nn.RNNBase:
+        return self.cell_type(input_size, self.hidden_size, batch_first=True)
+
+    def _run_direction(self, cell: nn.RNNBase, x: Tensor, padded: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Run one direction of one layer; return outputs ``(B, T, H)`` and the final cell state or None."""
+        outputs, _ = cell(x)  # (B, T, H)
+        return outputs, None
+
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, EncoderState]:
+        """Encode a right-padded batch; per-row results are exactly those of the unpadded sequences.
+
+        Args:
+            x: ``(B, T, F)`` float features, right-padded.
+            lengths: ``(B,)`` int64 valid lengths, each in ``[1, T]``.
+
+        Returns:
+            ``outputs (B, T, D*H)`` (zero at padded steps) and ``EncoderState`` with ``hidden`` and, for LSTM,
+            ``cell`` of shape ``(L, B, D*H)``.
+        """
+        if x.dim() != 3 or x.size(-1) != self.input_size:
+            raise ValueError(f"expected input (B, T, {self.input_size}), got shape {tuple(x.shape)}")
+        steps = x.size(1)
+        check_lengths(lengths, steps)
+        lengths = lengths.to(x.device)
+        valid = lengths_to_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
+        padded = (~valid).to(x.dtype)  # (B, T, 1)
+        last = lengths - 1  # (B,)
+        reverse = reversal_index(lengths, steps) if self.bidirectional else None  # (B, T)
+        hiddens: list[Tensor] = []
+        cells: list[Tensor] = []
+        layer_input = x  # (B, T, F)
+        for depth, directions in enumerate(self.layers):
+            if depth > 0 and self.dropout > 0.0:
+                layer_input = F.dropout(layer_input, self.dropout, self.training)
+            outs, layer_h, layer_c = [], [], []
+            for direction, cell in enumerate(directions):
+                seq = layer_input if direction == 0 else gather_time(layer_input, reverse)  # (B, T, F_l)
+                out, final_cell = self._run_direction(cell, seq, padded)  # (B, T, H)
+                layer_h.append(gather_step(out, last))  # (B, H)
+                if final_cell is not None:
+                    layer_c.append(final_cell)  # (B, H)
+                outs.append(out if direction == 0 else gather_time(out, reverse))
+            layer_input = torch.cat(outs, dim=-1) * valid  # (B, T, D*H), zero at padded steps
+            hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
+            if layer_c:
+                cells.append(torch.cat(layer_c, dim=-1))
+        state = EncoderState(torch.stack(hiddens), torch.stack(cells) if cells else None)  # (L, B, D*H)
+        return layer_input, state
+
+    def extra_repr(self) -> str:
+        """Sizes shown by ``print(encoder)``."""
+        return (
+            f"input_size={self.input_size}, hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
+            f"bidirectional={self.bidirectional}, dropout={self.dropout}"
+        )
+
+
+class LSTMEncoder(RecurrentEncoder):
+    """Stacked, optionally bidirectional LSTM encoder, exact on right-padded batches at padded-batch speed.
+
+    Args:
+        input_size: feature size of each step; derived from the data or embedding, never configured in YAML.
+        hidden_size: hidden units per direction (``H``).
+        num_layers: stacked layers (``L``).
+        bidirectional: add a backward direction; outputs and states become ``2*H`` wide.
+        dropout: dropout on the outputs of every layer but the last, as in ``torch.nn.LSTM``.
+    """
+
+    cell_type = nn.LSTM
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bidirectional, dropout)
+        h = hidden_size
+        # Gate order of torch.nn.LSTM is (input, forget, cell, output): close input, open forget at padding.
+        column = torch.cat([torch.full((h,), -_SATURATE), torch.full((h,), _SATURATE), torch.zeros(2 * h)])
+        self.register_buffer("pad_gate_column", column.unsqueeze(1), persistent=False)  # (4H, 1)
+
+    def _run_direction(self, cell: nn.RNNBase, x: Tensor, padded: Tensor) -> tuple[Tensor, Tensor | None]:
+        batch = x.size(0)
+        x_aug = torch.cat([x, padded], dim=-1)  # (B, T, F+1)
+        weight_ih = torch.cat([cell.weight_ih_l0, self.pad_gate_column.to(cell.weight_ih_l0.dtype)], dim=1)
+        zeros = x.new_zeros(1, batch, self.hidden_size)  # (1, B, H)
+        params = [weight_ih, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
+        outputs, _, final_cell = torch.lstm(x_aug, (zeros, zeros), params, True, 1, 0.0, self.training, False, True)
+        return outputs, final_cell[0]  # (B, T, H), (B, H)
+
+
+class GRUEncoder(RecurrentEncoder):
+    """Stacked, optionally bidirectional GRU encoder, exact on right-padded batches.
+
+    Args:
+        input_size: feature size of each step; derived from the data or embedding, never configured in YAML.
+        hidden_size: hidden units per direction (``H``).
+        num_layers: stacked layers (``L``).
+        bidirectional: add a backward direction; outputs and states become ``2*H`` wide.
+        dropout: dropout on the outputs of every layer but the last, as in ``torch.nn.GRU``.
+    """
+
+    cell_type = nn.GRU
+
+
+class RNNEncoder(RecurrentEncoder):
+    """Stacked, optionally bidirectional Elman RNN encoder, exact on right-padded batches.
+
+    Args:
+        input_size: feature size of each step; derived from the data or embedding, never configured in YAML.
+        hidden_size: hidden units per direction (``H``).
+        num_layers: stacked layers (``L``).
+        bidirectional: add a backward direction; outputs and states become ``2*H`` wide.
+        dropout: dropout on the outputs of every layer but the last, as in ``torch.nn.RNN``.
+        nonlinearity: ``tanh`` or ``relu``.
+    """
+
+    cell_type = nn.RNN
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        nonlinearity: Literal["tanh", "relu"] = "tanh",
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, bidirectional, dropout)
+
+    def _make_cell(self, input_size: int) -> nn.RNNBase:
+        return nn.RNN(input_size, self.hidden_size, nonlinearity=self.nonlinearity, batch_first=True)

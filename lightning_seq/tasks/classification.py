@@ -1,0 +1,226 @@
+"""Sequence classification (N -> 1): embedding or features -> encoder -> pooling -> MLP head -> logits."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from torch import Tensor
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+
+from lightning_seq.nn.embedding import TokenEmbedding
+from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.head import MLPHead
+from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
+from lightning_seq.nn.recurrent import LSTMEncoder
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.types import SequenceBatch
+
+
+class ClassificationPrediction(NamedTuple):
+    """What ``predict_step`` returns for one batch.
+
+    Attributes:
+        indices: ``(B,)`` positions of the rows in the prediction data set.
+        label_ids: ``(B,)`` predicted class ids.
+        probabilities: ``(B, C)`` softmax probabilities.
+        label_names: the name of each predicted class.
+        class_names: the names of all ``C`` classes, in id order.
+    """
+
+    indices: Tensor
+    label_ids: Tensor
+    probabilities: Tensor
+    label_names: list[str]
+    class_names: list[str]
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One plain-data row per input: index, label, label_id and the probability of every class."""
+        probs = self.probabilities.tolist()
+        return [
+            {
+                "index": int(i),
+                "label": name,
+                "label_id": int(label),
+                "probabilities": dict(zip(self.class_names, row, strict=True)),
+            }
+            for i, label, name, row in zip(
+                self.indices.tolist(), self.label_ids.tolist(), self.label_names, probs, strict=True
+            )
+        ]
+
+
+class SequenceClassifier(SequenceTask):
+    """Classify whole sequences: sentiment from tokens, keywords from audio frames, digits from image rows.
+
+    Exactly one input kind is given (the CLI links both from the data; the unused one stays None): ``vocab_size``
+    for token ids ``(B, T)``, or ``feature_size`` for float features ``(B, T, F)``.
+
+    Args:
+        num_classes: number of classes ``C`` (linked from the data).
+        vocab_size: vocabulary size for token inputs (linked from the data).
+        feature_size: feature size for float inputs (linked from the data).
+        encoder: factory ``input_size -> SequenceEncoder``; in YAML a ``class_path`` such as
+            ``lightning_seq.nn.LSTMEncoder`` with ``init_args`` but no ``input_size``.
+        embedding_dim: token embedding size (token inputs only).
+        pretrained_embeddings: GloVe / word2vec text file to initialise the embedding from.
+        freeze_embeddings: keep the embedding fixed.
+        embedding_dropout: dropout on the embedded (or feature) inputs.
+        pooling: how outputs become one vector: ``last`` valid step (backward half at step 0), ``mean`` or ``max``
+            over valid steps, or ``attention`` with a learned query.
+        direction_merge: combine the two directions' halves by ``concat``, ``sum`` or ``mean``.
+        head_hidden_sizes: hidden layer sizes of the MLP head (empty: one linear layer).
+        head_dropout: dropout in the head.
+        class_weights: cross-entropy weight per class (length ``num_classes``).
+        label_smoothing: cross-entropy label smoothing in ``[0, 1)``.
+        vocabulary: tokens by id (linked from the data; stored in the checkpoint).
+        label_names: class names by id (linked from the data; stored in the checkpoint).
+        optimizer: ``params -> Optimizer`` (default AdamW).
+        lr_scheduler: ``optimizer -> scheduler`` or None.
+        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
+        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
+    """
+
+    def __init__(
+        self,
+        num_classes: int | None = None,
+        vocab_size: int | None = None,
+        feature_size: int | None = None,
+        encoder: EncoderFactory = LSTMEncoder,
+        embedding_dim: int = 128,
+        pretrained_embeddings: str | None = None,
+        freeze_embeddings: bool = False,
+        embedding_dropout: float = 0.0,
+        pooling: PoolingMode = "last",
+        direction_merge: DirectionMerge = "concat",
+        head_hidden_sizes: list[int] | None = None,
+        head_dropout: float = 0.0,
+        class_weights: list[float] | None = None,
+        label_smoothing: float = 0.0,
+        vocabulary: list[str] | None = None,
+        label_names: list[str] | None = None,
+        optimizer: OptimizerCallable = torch.optim.AdamW,
+        lr_scheduler: LRSchedulerCallable | None = None,
+        scheduler_interval: Literal["epoch", "step"] = "epoch",
+        scheduler_monitor: str = "val/loss",
+    ) -> None:
+        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor)
+        self.save_hyperparameters()
+        if num_classes is None or num_classes < 2:
+            raise ValueError(f"num_classes must be >= 2 (link it from the data), got {num_classes!r}")
+        if (vocab_size is None) == (feature_size is None):
+            raise ValueError(
+                f"give exactly one of vocab_size (token inputs) and feature_size (float features); "
+                f"got vocab_size={vocab_size!r}, feature_size={feature_size!r}"
+            )
+        if not 0.0 <= embedding_dropout < 1.0:
+            raise ValueError(f"embedding_dropout must lie in [0, 1), got {embedding_dropout!r}")
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
+        if class_weights is not None and (len(class_weights) != num_classes or min(class_weights) < 0):
+            raise ValueError(f"class_weights needs {num_classes} non-negative values, got {class_weights!r}")
+        if label_names is not None and len(label_names) != num_classes:
+            raise ValueError(f"label_names has {len(label_names)} names for num_classes={num_classes}")
+        if vocabulary is not None and vocab_size is not None and len(vocabulary) != vocab_size:
+            raise ValueError(f"vocabulary has {len(vocabulary)} tokens but vocab_size={vocab_size}")
+        if feature_size is not None and feature_size < 1:
+            raise ValueError(f"feature_size must be >= 1, got {feature_size!r}")
+        self.num_classes = num_classes
+        self.vocabulary = vocabulary
+        self.label_names = label_names if label_names is not None else [str(i) for i in range(num_classes)]
+        self.embedding = (
+            TokenEmbedding(vocab_size, embedding_dim, vocabulary, pretrained_embeddings, freeze_embeddings)
+            if vocab_size is not None
+            else None
+        )
+        self.input_dropout = torch.nn.Dropout(embedding_dropout)
+        self.encoder: SequenceEncoder = encoder(embedding_dim if vocab_size is not None else feature_size)
+        if not isinstance(self.encoder, SequenceEncoder):
+            raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
+        self.direction_merge = direction_merge
+        self.pooling = build_pooling(pooling, self.encoder.output_size, self.encoder.num_directions)
+        pooled_size = merged_size(self.encoder.output_size, self.encoder.num_directions, direction_merge)
+        self.head = MLPHead(pooled_size, num_classes, head_hidden_sizes or [], head_dropout)
+        weights = torch.tensor(class_weights, dtype=torch.float) if class_weights is not None else None
+        self.register_buffer("class_weights", weights, persistent=False)
+        self.label_smoothing = label_smoothing
+        metrics = MetricCollection(
+            {
+                "acc": MulticlassAccuracy(num_classes, average="micro"),
+                "f1": MulticlassF1Score(num_classes, average="macro"),
+            }
+        )
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+
+    def forward(self, inputs: Tensor, lengths: Tensor) -> Tensor:
+        """Class logits for a padded batch.
+
+        Args:
+            inputs: ``(B, T)`` int64 token ids (PAD 0) or ``(B, T, F)`` float features, right-padded.
+            lengths: ``(B,)`` int64 valid lengths.
+
+        Returns:
+            ``(B, C)`` logits.
+        """
+        x = self.embedding(inputs) if self.embedding is not None else inputs  # (B, T, F)
+        outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T, D*H)
+        pooled = self.pooling(outputs, lengths)  # (B, D*H)
+        pooled = merge_directions(pooled, self.encoder.num_directions, self.direction_merge)  # (B, D*H) or (B, H)
+        return self.head(pooled)  # (B, C)
+
+    def _loss(self, logits: Tensor, targets: Tensor) -> Tensor:
+        return F.cross_entropy(logits.float(), targets, weight=self.class_weights, label_smoothing=self.label_smoothing)
+
+    def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
+        """Cross-entropy on one batch, logged as ``train/loss``."""
+        loss = self._loss(self(batch.inputs, batch.lengths), batch.targets)
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch.lengths.numel())
+        return loss
+
+    def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> None:
+        logits = self(batch.inputs, batch.lengths)
+        self.log(
+            f"{stage}/loss",
+            self._loss(logits, batch.targets),
+            on_epoch=True,
+            sync_dist=True,
+            batch_size=batch.lengths.numel(),
+            prog_bar=stage == "val",
+        )
+        metrics.update(logits, batch.targets)
+        self.log_dict(metrics, on_epoch=True, prog_bar=stage == "val")
+
+    def validation_step(self, batch: SequenceBatch, batch_idx: int) -> None:
+        """Loss, accuracy and macro-F1, computed per epoch and synced across ranks."""
+        self._evaluate(batch, "val", self.val_metrics)
+
+    def test_step(self, batch: SequenceBatch, batch_idx: int) -> None:
+        """Loss, accuracy and macro-F1, computed per epoch and synced across ranks."""
+        self._evaluate(batch, "test", self.test_metrics)
+
+    def predict_step(self, batch: SequenceBatch, batch_idx: int, dataloader_idx: int = 0) -> ClassificationPrediction:
+        """Predicted label ids, names and class probabilities for one batch."""
+        probabilities = torch.softmax(self(batch.inputs, batch.lengths).float(), dim=-1)  # (B, C)
+        label_ids = probabilities.argmax(dim=-1)  # (B,)
+        names = [self.label_names[i] for i in label_ids.tolist()]
+        return ClassificationPrediction(batch.indices, label_ids, probabilities, names, list(self.label_names))
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse a checkpoint whose vocabulary or label names differ from this model's (i.e. the data's)."""
+        saved = checkpoint.get("hyper_parameters", {})
+        for key, mine in (("vocabulary", self.vocabulary), ("label_names", self.hparams.get("label_names"))):
+            theirs = saved.get(key)
+            if theirs is None or mine is None or list(theirs) == list(mine):
+                continue
+            pairs = enumerate(zip(theirs, mine, strict=False))
+            diff = next((i for i, (a, b) in pairs if a != b), min(len(theirs), len(mine)))
+            shown = (theirs[diff] if diff < len(theirs) else "<end>", mine[diff] if diff < len(mine) else "<end>")
+            raise ValueError(
+                f"the checkpoint's {key} ({len(theirs)} entries) does not match the data's ({len(mine)} entries): "
+                f"first difference at index {diff}: {shown[0]!r} in the checkpoint vs {shown[1]!r} in the data. "
+                f"Build the data with the training run's vocabulary (--data.vocab_path=<run dir>/vocab.txt)."
+            )
