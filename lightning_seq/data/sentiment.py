@@ -180,8 +180,10 @@ class SentimentDataModule(SequenceDataModule):
         for split in wanted.get(stage or "fit", ["train", "val"]):
             if split not in self.datasets:
                 self.datasets[split] = self._encode(split, self._records_for(split))
-        if stage == "fit" and self.trainer is not None and self.trainer.is_global_zero and self.trainer.log_dir:
-            self.save_vocabulary(self.trainer.log_dir)
+        if stage == "fit" and self.trainer is not None:
+            log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
+            if log_dir and self.trainer.is_global_zero:
+                self.save_vocabulary(log_dir)
 
     def save_vocabulary(self, folder: str | Path) -> None:
         """Write ``vocab.txt`` (one token per line, in id order) and ``labels.txt`` into ``folder``."""

@@ -1,0 +1,122 @@
+import pytest
+import torch
+
+from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
+from lightning_seq.nn.packed import packed_reference, to_torch_rnn
+
+ENCODERS = [RNNEncoder, LSTMEncoder, GRUEncoder]
+LENGTHS = torch.tensor([11, 4, 1, 7, 11, 2])
+
+
+def make_batch(input_size=5, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(len(LENGTHS), int(LENGTHS.max()) + 3, input_size, generator=generator)  # extra padding
+    return x, LENGTHS
+
+
+@pytest.mark.parametrize("num_layers", [1, 2, 3])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cls", ENCODERS)
+def test_padded_batch_equals_packed_reference_and_unpadded_samples(cls, bidirectional, num_layers):
+    torch.manual_seed(1)
+    encoder = cls(5, 6, num_layers=num_layers, bidirectional=bidirectional).eval()
+    x, lengths = make_batch()
+    outputs, state = encoder(x, lengths)
+    d = 2 if bidirectional else 1
+    assert outputs.shape == (len(lengths), x.size(1), d * 6)
+    assert state.hidden.shape == (num_layers, len(lengths), d * 6)
+    assert (state.cell is not None) == (cls is LSTMEncoder)
+
+    ref_out, ref_state = packed_reference(to_torch_rnn(encoder).eval(), x, lengths)
+    torch.testing.assert_close(outputs, ref_out)
+    torch.testing.assert_close(state.hidden, ref_state.hidden)
+    if cls is LSTMEncoder:
+        torch.testing.assert_close(state.cell, ref_state.cell)
+
+    for row, length in enumerate(lengths.tolist()):
+        one_out, one_state = encoder(x[row : row + 1, :length], lengths[row : row + 1])
+        torch.testing.assert_close(outputs[row, :length], one_out[0])
+        torch.testing.assert_close(state.hidden[:, row], one_state.hidden[:, 0])
+        if cls is LSTMEncoder:
+            torch.testing.assert_close(state.cell[:, row], one_state.cell[:, 0])
+        assert torch.count_nonzero(outputs[row, length:]) == 0
+
+
+@pytest.mark.parametrize("cls", ENCODERS)
+def test_gradients_equal_packed_reference(cls):
+    torch.manual_seed(2)
+    encoder = cls(5, 4, num_layers=2, bidirectional=True)
+    reference = to_torch_rnn(encoder)
+    x, lengths = make_batch(seed=3)
+    x_ours, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out, state = encoder(x_ours, lengths)
+    ref_out, ref_state = packed_reference(reference, x_ref, lengths)
+    (out.square().sum() + state.hidden.sum()).backward()
+    (ref_out.square().sum() + ref_state.hidden.sum()).backward()
+    torch.testing.assert_close(x_ours.grad, x_ref.grad)
+    torch.testing.assert_close(encoder.layers[1][1].weight_hh_l0.grad, reference.weight_hh_l1_reverse.grad)
+    torch.testing.assert_close(encoder.layers[0][0].weight_ih_l0.grad, reference.weight_ih_l0.grad)
+
+
+def test_lstm_cell_state_exact_after_long_padding():
+    torch.manual_seed(0)
+    encoder = LSTMEncoder(3, 8, bidirectional=True).eval()
+    x = torch.randn(2, 300, 3) * 5
+    lengths = torch.tensor([2, 300])
+    _, state = encoder(x, lengths)
+    _, alone = encoder(x[:1, :2], lengths[:1])
+    torch.testing.assert_close(state.cell[:, 0], alone.cell[:, 0], rtol=0, atol=1e-6)
+
+
+def test_dropout_only_between_layers_and_only_in_training():
+    torch.manual_seed(0)
+    encoder = LSTMEncoder(5, 6, num_layers=2, dropout=0.5)
+    x, lengths = make_batch()
+    encoder.eval()
+    first, _ = encoder(x, lengths)
+    second, _ = encoder(x, lengths)
+    torch.testing.assert_close(first, second)
+    encoder.train()
+    noisy, _ = encoder(x, lengths)
+    assert not torch.allclose(noisy, first)
+    single = LSTMEncoder(5, 6, num_layers=1, dropout=0.5).train()
+    a, _ = single(x, lengths)
+    b, _ = single(x, lengths)
+    torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
+        ({"hidden_size": -3}, "hidden_size must be an integer >= 1, got -3"),
+        ({"num_layers": 0}, "num_layers must be an integer >= 1, got 0"),
+        ({"dropout": 1.0}, r"dropout must lie in \[0, 1\), got 1.0"),
+        ({"dropout": -0.1}, r"dropout must lie in \[0, 1\), got -0.1"),
+    ],
+)
+@pytest.mark.parametrize("cls", ENCODERS)
+def test_invalid_arguments_name_the_argument(cls, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cls(4, **kwargs)
+
+
+def test_lengths_outside_range_are_refused():
+    encoder = GRUEncoder(5, 3)
+    x, _ = make_batch()
+    with pytest.raises(ValueError, match=r"every length must lie in \[1, 14\]"):
+        encoder(x[:2], torch.tensor([0, 3]))
+    with pytest.raises(ValueError, match=r"every length must lie in \[1, 14\]"):
+        encoder(x[:2], torch.tensor([15, 3]))
+    with pytest.raises(ValueError, match=r"expected input \(B, T, 5\)"):
+        encoder(x[..., :4], LENGTHS)
+
+
+def test_rnn_relu_nonlinearity_matches_torch():
+    encoder = RNNEncoder(5, 6, num_layers=2, bidirectional=True, nonlinearity="relu").eval()
+    reference = to_torch_rnn(encoder).eval()
+    assert reference.nonlinearity == "relu"
+    x, lengths = make_batch()
+    torch.testing.assert_close(encoder(x, lengths)[0], packed_reference(reference, x, lengths)[0])
+    with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):
+        RNNEncoder(5, nonlinearity="sigmoid")

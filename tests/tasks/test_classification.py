@@ -1,0 +1,141 @@
+import functools
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from lightning_seq.data import SentimentDataModule
+from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
+from lightning_seq.tasks import SequenceClassifier
+
+
+def small_model(**overrides):
+    kwargs = dict(
+        num_classes=3,
+        vocab_size=20,
+        embedding_dim=8,
+        encoder=functools.partial(LSTMEncoder, hidden_size=6, num_layers=2, bidirectional=True),
+    )
+    kwargs.update(overrides)
+    return SequenceClassifier(**kwargs)
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+@pytest.mark.parametrize("merge", ["concat", "sum", "mean"])
+def test_token_inputs_give_logits_independent_of_padding(pooling, merge):
+    torch.manual_seed(0)
+    model = small_model(pooling=pooling, direction_merge=merge, head_hidden_sizes=[5]).eval()
+    tokens = torch.randint(1, 20, (3, 9))
+    lengths = torch.tensor([9, 4, 1])
+    logits = model(tokens, lengths)
+    assert logits.shape == (3, 3)
+    for row, length in enumerate(lengths.tolist()):
+        alone = model(tokens[row : row + 1, :length], lengths[row : row + 1])
+        torch.testing.assert_close(logits[row], alone[0])
+
+
+@pytest.mark.parametrize("encoder_cls", [RNNEncoder, GRUEncoder, LSTMEncoder])
+def test_float_feature_inputs(encoder_cls):
+    model = SequenceClassifier(num_classes=4, feature_size=7, encoder=functools.partial(encoder_cls, hidden_size=5))
+    assert model.embedding is None and model.encoder.input_size == 7
+    assert model(torch.randn(2, 6, 7), torch.tensor([6, 2])).shape == (2, 4)
+
+
+def test_loss_options_change_the_loss():
+    torch.manual_seed(0)
+    logits = torch.randn(4, 3)
+    targets = torch.tensor([0, 1, 2, 2])
+    plain = small_model()._loss(logits, targets)
+    torch.testing.assert_close(plain, torch.nn.functional.cross_entropy(logits, targets))
+    weighted = small_model(class_weights=[1.0, 1.0, 3.0])._loss(logits, targets)
+    expected = torch.nn.functional.cross_entropy(logits, targets, weight=torch.tensor([1.0, 1.0, 3.0]))
+    torch.testing.assert_close(weighted, expected)
+    smoothed = small_model(label_smoothing=0.2)._loss(logits, targets)
+    torch.testing.assert_close(smoothed, torch.nn.functional.cross_entropy(logits, targets, label_smoothing=0.2))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"num_classes": None}, "num_classes must be >= 2"),
+        ({"feature_size": 4}, "give exactly one of vocab_size"),
+        ({"vocab_size": None}, "give exactly one of vocab_size"),
+        ({"class_weights": [1.0]}, "class_weights needs 3 non-negative values"),
+        ({"label_smoothing": 1.0}, r"label_smoothing must lie in \[0, 1\)"),
+        ({"label_names": ["a"]}, "label_names has 1 names for num_classes=3"),
+        ({"vocabulary": ["<pad>"]}, "vocabulary has 1 tokens but vocab_size=20"),
+        ({"encoder": functools.partial(LSTMEncoder, hidden_size=-3)}, "hidden_size must be an integer >= 1, got -3"),
+    ],
+)
+def test_invalid_arguments_name_the_argument(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        small_model(**overrides)
+
+
+def test_predict_step_returns_ids_names_probabilities():
+    model = small_model(label_names=["a", "b", "c"]).eval()
+    from lightning_seq.types import SequenceBatch
+
+    batch = SequenceBatch(
+        torch.randint(1, 20, (2, 5)), torch.tensor([5, 3]), torch.tensor([-1, -1]), torch.tensor([7, 8])
+    )
+    out = model.predict_step(batch, 0)
+    torch.testing.assert_close(out.probabilities.sum(1), torch.ones(2))
+    assert out.label_ids.tolist() == out.probabilities.argmax(1).tolist()
+    assert out.label_names == [["a", "b", "c"][i] for i in out.label_ids.tolist()]
+    rows = out.to_rows()
+    assert [r["index"] for r in rows] == [7, 8] and set(rows[0]["probabilities"]) == {"a", "b", "c"}
+
+
+def fit_tiny(tmp_path, dm, **overrides):
+    model = SequenceClassifier(
+        num_classes=dm.num_classes,
+        vocab_size=dm.vocab_size,
+        vocabulary=dm.vocabulary,
+        label_names=dm.label_names,
+        embedding_dim=8,
+        encoder=functools.partial(GRUEncoder, hidden_size=8),
+        **overrides,
+    )
+    trainer = pl.Trainer(
+        max_epochs=1,
+        default_root_dir=tmp_path,
+        logger=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    )
+    trainer.fit(model, dm)
+    trainer.save_checkpoint(tmp_path / "model.ckpt")
+    return model, trainer
+
+
+def test_checkpoint_reload_gives_identical_outputs_and_keeps_vocabulary(tmp_path):
+    dm = SentimentDataModule(generated_size=60, batch_size=16)
+    model, _ = fit_tiny(tmp_path, dm)
+    # Built in Python, the hparams hold a functools.partial: a trusted-file load. (CLI checkpoints hold plain
+    # config data and load with weights_only=True, see tests/test_cli.py.)
+    restored = SequenceClassifier.load_from_checkpoint(tmp_path / "model.ckpt", weights_only=False)
+    assert restored.vocabulary == dm.vocabulary and restored.label_names == ["negative", "positive"]
+    batch = next(iter(dm.val_dataloader()))
+    model.eval()
+    restored.eval()
+    torch.testing.assert_close(model(batch.inputs, batch.lengths), restored(batch.inputs, batch.lengths))
+
+
+def test_checkpoint_with_other_vocabulary_is_refused(tmp_path):
+    dm = SentimentDataModule(generated_size=60, batch_size=16)
+    fit_tiny(tmp_path, dm)
+    other = SentimentDataModule(generated_size=60, batch_size=16, seed=9)
+    assert other.vocabulary != dm.vocabulary
+    model = SequenceClassifier(
+        num_classes=2,
+        vocab_size=other.vocab_size,
+        vocabulary=other.vocabulary,
+        label_names=other.label_names,
+        embedding_dim=8,
+        encoder=functools.partial(GRUEncoder, hidden_size=8),
+    )
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, accelerator="cpu")
+    with pytest.raises(ValueError, match=r"the checkpoint's vocabulary \(\d+ entries\) does not match the data's"):
+        trainer.test(model, other, ckpt_path=tmp_path / "model.ckpt", weights_only=False)

@@ -1,0 +1,181 @@
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from lightning_seq.cli import run
+from lightning_seq.tasks import SequenceClassifier
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = str(ROOT / "recipes" / "sentiment_bilstm.yaml")
+QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+SMALL_DATA = ["--data.init_args.generated_size=300", "--data.init_args.batch_size=32"]
+
+
+def test_fit_test_predict_from_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cli = run(["fit", "--config", RECIPE, "--trainer.max_epochs=2", *SMALL_DATA, *QUIET])
+    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/best.ckpt"
+    assert ckpt.is_file() and (tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt").is_file()
+    assert 0.0 <= float(cli.trainer.callback_metrics["val/acc"]) <= 1.0
+    log_dir = Path(cli.trainer.log_dir)
+    assert (log_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"]
+    assert (log_dir / "labels.txt").read_text(encoding="utf-8") == "negative\npositive\n"
+
+    tested = run(["test", "--config", RECIPE, "--ckpt_path", str(ckpt), *SMALL_DATA, *QUIET])
+    assert set(tested.trainer.callback_metrics) >= {"test/acc", "test/f1", "test/loss"}
+
+    # CLI checkpoints hold plain config data: a weights-only load rebuilds the model
+    restored = SequenceClassifier.load_from_checkpoint(ckpt, weights_only=True)
+    assert restored.vocabulary == tested.datamodule.vocabulary
+
+    # predict from a minimal config: the model is rebuilt from the checkpoint's hyperparameters
+    out = tmp_path / "preds.csv"
+    run(
+        [
+            "predict",
+            "--model=lightning_seq.tasks.SequenceClassifier",
+            "--data=lightning_seq.data.SentimentDataModule",
+            *SMALL_DATA,
+            "--ckpt_path",
+            str(ckpt),
+            "--trainer.logger=false",
+            "--trainer.callbacks+=lightning_seq.callbacks.PredictionWriter",
+            f"--trainer.callbacks.output_path={out}",
+            *QUIET,
+        ]
+    )
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["index"]) for r in rows] == list(range(30))  # the test split, in input order
+    assert {r["label"] for r in rows} <= {"negative", "positive"}
+    for r in rows:
+        p = float(r["probabilities.negative"]), float(r["probabilities.positive"])
+        assert abs(sum(p) - 1) < 1e-5 and r["label"] == ("positive" if p[1] > p[0] else "negative")
+
+    # the recorded predictions equal the restored model's own outputs
+    dm = tested.datamodule
+    dm.setup("predict")
+    batch = next(iter(dm.predict_dataloader()))
+    restored.eval()
+    probs = torch.softmax(restored(batch.inputs, batch.lengths), -1)
+    assert torch.allclose(probs[:, 1], torch.tensor([float(r["probabilities.positive"]) for r in rows[:32]]), atol=1e-5)
+
+
+def test_checkpoint_vocabulary_mismatch_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run(["fit", "--config", RECIPE, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", *SMALL_DATA, *QUIET])
+    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt"
+    with pytest.raises(ValueError, match=r"the checkpoint's vocabulary .* does not match the data's"):
+        run(["test", "--config", RECIPE, "--ckpt_path", str(ckpt), *SMALL_DATA, "--data.init_args.seed=7", *QUIET])
+
+
+def test_print_config_and_links(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run(["fit", "--config", RECIPE, "--print_config"])
+    assert exit_info.value.code == 0
+    printed = capsys.readouterr().out
+    assert "class_path: lightning_seq.nn.LSTMEncoder" in printed
+    assert "vocab_size" not in printed.split("data:")[0].split("model:")[1]  # linked, never configured
+
+
+@pytest.mark.parametrize(
+    "fragment", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs").rglob("*.yaml")) + ["recipes"]
+)
+def test_every_yaml_runs_through_the_cli(tmp_path, monkeypatch, fragment):
+    monkeypatch.chdir(tmp_path)
+    configs = ["--config", RECIPE]
+    if fragment != "recipes":
+        if "gpu" in fragment and not torch.cuda.is_available():
+            configs += ["--config", str(ROOT / fragment), "--trainer.accelerator=cpu"]
+        elif "ddp" in fragment:
+            configs += [
+                "--config",
+                str(ROOT / fragment),
+                "--trainer.accelerator=cpu",
+                "--trainer.devices=1",
+                "--trainer.strategy=auto",
+            ]
+        else:
+            configs += ["--config", str(ROOT / fragment)]
+    cli = run(["fit", *configs, "--trainer.fast_dev_run=true", *SMALL_DATA, *QUIET])
+    assert cli.trainer.state.finished
+
+
+def test_invalid_model_argument_names_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="hidden_size must be an integer >= 1, got -3"):
+        run(["fit", "--config", RECIPE, "--model.init_args.encoder.init_args.hidden_size=-3", *SMALL_DATA, *QUIET])
+
+
+def test_python_m_entry_point_and_console_script_help():
+    done = subprocess.run(
+        [sys.executable, "-m", "lightning_seq", "fit", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--data CONFIG | CLASS_PATH_OR_NAME | .INIT_ARG_NAME VALUE" in done.stdout
+
+
+def test_ddp_two_processes_fit_and_predict_each_input_once(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    ddp = ["--trainer.accelerator=cpu", "--trainer.devices=2", "--trainer.strategy=ddp"]
+    data = ["--data.init_args.generated_size=250", "--data.init_args.batch_size=16"]
+    fit = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lightning_seq",
+            "fit",
+            "--config",
+            RECIPE,
+            *ddp,
+            *data,
+            "--trainer.max_epochs=1",
+            *QUIET,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert fit.returncode == 0, fit.stderr[-3000:]
+    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt"
+    assert ckpt.is_file()
+    out = tmp_path / "ddp_preds.jsonl"
+    predict = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lightning_seq",
+            "predict",
+            "--config",
+            RECIPE,
+            *ddp,
+            *data,
+            "--ckpt_path",
+            str(ckpt),
+            f"--trainer.callbacks.output_path={out}",
+            *QUIET,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert predict.returncode == 0, predict.stderr[-3000:]
+    import json
+
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["index"] for r in rows] == list(range(25))  # 25 test texts, each once, in order, from 2 ranks
