@@ -179,3 +179,31 @@ def test_ddp_two_processes_fit_and_predict_each_input_once(tmp_path):
 
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["index"] for r in rows] == list(range(25))  # 25 test texts, each once, in order, from 2 ranks
+
+
+def test_classes_picked_by_import_path_from_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cli = run(
+        [
+            "fit",
+            "--config",
+            RECIPE,
+            "--trainer.fast_dev_run=true",
+            *SMALL_DATA,
+            *QUIET,
+            "--data.init_args.tokenizer=lightning_seq.data.CharTokenizer",
+            "--model.init_args.encoder=lightning_seq.nn.GRUEncoder",
+            "--model.init_args.encoder.hidden_size=16",
+            "--model.init_args.pooling=attention",
+            "--model.init_args.direction_merge=mean",
+            "--model.init_args.lr_scheduler=torch.optim.lr_scheduler.StepLR",
+            "--model.init_args.lr_scheduler.step_size=1",
+        ]
+    )
+    model = cli.model
+    assert type(model.encoder).__name__ == "GRUEncoder" and model.encoder.hidden_size == 16
+    assert model.encoder.bidirectional and model.encoder.num_layers == 2  # the recipe's other settings stay
+    assert type(model.pooling).__name__ == "AttentionPooling"
+    assert " " in model.vocabulary  # characters, spaces included
+    scheduler = cli.trainer.lr_scheduler_configs[0].scheduler
+    assert type(scheduler).__name__ == "StepLR" and scheduler.step_size == 1
