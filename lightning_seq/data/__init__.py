@@ -3,6 +3,8 @@
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_sequences, pad_sequences
 from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.images import RowScan
+from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
 from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
@@ -10,6 +12,8 @@ from lightning_seq.data.vocab import Vocabulary
 
 __all__ = [
     "BucketBatchSampler",
+    "RowScan",
+    "RowScanImageDataModule",
     "CharTokenizer",
     "SentimentDataModule",
     "SequenceDataModule",

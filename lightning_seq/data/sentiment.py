@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 from pathlib import Path
 
 import torch
@@ -11,6 +10,7 @@ import torch
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
+from lightning_seq.data.splits import carve_validation
 from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
@@ -123,12 +123,7 @@ class SentimentDataModule(SequenceDataModule):
             return records
         records = {"train": self._read("train", labelled=True)}
         if self.paths["val"] is None:
-            rows = list(records["train"])
-            random.Random(self.seed).shuffle(rows)
-            cut = max(1, round(len(rows) * self.val_fraction))
-            if cut >= len(rows):
-                raise ValueError(f"{len(rows)} training rows are too few to carve a validation split from")
-            records["val"], records["train"] = rows[:cut], rows[cut:]
+            records["train"], records["val"] = carve_validation(records["train"], self.val_fraction, self.seed)
         return records
 
     def _read(self, stage: str, labelled: bool) -> list[TextRecord]:
