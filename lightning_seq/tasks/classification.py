@@ -9,13 +9,14 @@ import torch.nn.functional as F
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor
 from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
 
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
+from lightning_seq.plots import render_confusion_matrix
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.types import SequenceBatch
 
@@ -155,6 +156,7 @@ class SequenceClassifier(SequenceTask):
         )
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
+        self.test_confusion = MulticlassConfusionMatrix(num_classes)
 
     def forward(self, inputs: Tensor, lengths: Tensor) -> Tensor:
         """Class logits for a padded batch.
@@ -181,7 +183,7 @@ class SequenceClassifier(SequenceTask):
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch.lengths.numel())
         return loss
 
-    def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> None:
+    def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:
         logits = self(batch.inputs, batch.lengths)
         self.log(
             f"{stage}/loss",
@@ -193,14 +195,24 @@ class SequenceClassifier(SequenceTask):
         )
         metrics.update(logits, batch.targets)
         self.log_dict(metrics, on_epoch=True, prog_bar=stage == "val")
+        return logits
 
     def validation_step(self, batch: SequenceBatch, batch_idx: int) -> None:
         """Loss, accuracy and macro-F1, computed per epoch and synced across ranks."""
         self._evaluate(batch, "val", self.val_metrics)
 
     def test_step(self, batch: SequenceBatch, batch_idx: int) -> None:
-        """Loss, accuracy and macro-F1, computed per epoch and synced across ranks."""
-        self._evaluate(batch, "test", self.test_metrics)
+        """Loss, accuracy and macro-F1, computed per epoch and synced across ranks; the confusion matrix too."""
+        logits = self._evaluate(batch, "test", self.test_metrics)
+        self.test_confusion.update(logits, batch.targets)
+
+    def on_test_epoch_end(self) -> None:
+        """Write ``confusion_matrix.png`` (true × predicted counts over all ranks) into the log folder."""
+        matrix = self.test_confusion.compute().cpu()
+        self.test_confusion.reset()
+        log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
+        if log_dir and self.trainer.is_global_zero:
+            render_confusion_matrix(matrix, self.label_names).save(f"{log_dir}/confusion_matrix.png")
 
     def predict_step(self, batch: SequenceBatch, batch_idx: int, dataloader_idx: int = 0) -> ClassificationPrediction:
         """Predicted label ids, names and class probabilities for one batch."""
