@@ -43,3 +43,21 @@ class SequenceBatch(NamedTuple):
     lengths: Tensor
     targets: Tensor
     indices: Tensor
+
+
+class TranscriptionBatch(NamedTuple):
+    """A padded batch of input sequences with padded label-id targets (CTC transcription).
+
+    Attributes:
+        inputs: ``(B, T, F)`` float features, right-padded.
+        lengths: ``(B,)`` int64 valid input steps.
+        targets: ``(B, S)`` int64 label ids, right-padded with 0 (the CTC blank never occurs as a target).
+        target_lengths: ``(B,)`` int64 valid target ids per row (0 when the split has no labels).
+        indices: ``(B,)`` int64 position of each row in its data set.
+    """
+
+    inputs: Tensor
+    lengths: Tensor
+    targets: Tensor
+    target_lengths: Tensor
+    indices: Tensor

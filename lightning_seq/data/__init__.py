@@ -4,6 +4,7 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_sequences, pad_sequences
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.images import RowScan
+from lightning_seq.data.ocr import OCRDataModule
 from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
@@ -15,6 +16,7 @@ __all__ = [
     "RowScan",
     "RowScanImageDataModule",
     "CharTokenizer",
+    "OCRDataModule",
     "SentimentDataModule",
     "SequenceDataModule",
     "SequenceDataset",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
@@ -51,6 +54,7 @@ class SequenceDataModule(pl.LightningDataModule):
         self.vocabulary: list[str] | None = None
         self.label_names: list[str] | None = None
         self.datasets: dict[str, SequenceDataset] = {}
+        self.collate_fn: Callable[[list], Any] = collate_sequences
 
     def dataset(self, stage: str) -> SequenceDataset:
         """The data set of ``stage`` (train, val, test or predict), after ``setup``."""
@@ -65,14 +69,14 @@ class SequenceDataModule(pl.LightningDataModule):
                 data,
                 batch_size=self.batch_size,
                 shuffle=False,
-                collate_fn=collate_sequences,
+                collate_fn=self.collate_fn,
                 num_workers=self.num_workers,
             )
         shuffle = stage == "train"
         pool = self.pool_batches if self.bucketing else 1
         lengths = data.lengths if self.bucketing or not shuffle else [1] * len(data)
         sampler = BucketBatchSampler(lengths, self.batch_size, shuffle=shuffle, pool_batches=pool, seed=self.seed)
-        return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sequences, num_workers=self.num_workers)
+        return DataLoader(data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers)
 
     def train_dataloader(self) -> DataLoader:
         """Shuffled, length-bucketed batches of the training split."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lightning_seq.types import SequenceBatch
+from lightning_seq.types import SequenceBatch, TranscriptionBatch
 
 
 def pad_sequences(sequences: Sequence[Tensor], pad_value: float = 0) -> tuple[Tensor, Tensor]:
@@ -38,3 +38,14 @@ def collate_sequences(items: Sequence[tuple[Tensor, int, int]]) -> SequenceBatch
     targets = torch.tensor([item[1] for item in items], dtype=torch.long)  # (B,)
     indices = torch.tensor([item[2] for item in items], dtype=torch.long)  # (B,)
     return SequenceBatch(inputs, lengths, targets, indices)
+
+
+def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> TranscriptionBatch:
+    """Collate ``(inputs, target_ids, index)`` samples; targets are padded with 0 and may be empty (unlabelled)."""
+    inputs, lengths = pad_sequences([item[0] for item in items])
+    target_lengths = torch.tensor([len(item[1]) for item in items], dtype=torch.long)  # (B,)
+    targets = torch.zeros(len(items), max(1, int(target_lengths.max())), dtype=torch.long)  # (B, S)
+    for row, item in enumerate(items):
+        targets[row, : len(item[1])] = item[1]
+    indices = torch.tensor([item[2] for item in items], dtype=torch.long)  # (B,)
+    return TranscriptionBatch(inputs, lengths, targets, target_lengths, indices)

@@ -2,6 +2,7 @@
 
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.masking import lengths_to_mask, reversal_index
 from lightning_seq.nn.pooling import AttentionPooling, LastPooling, MaxPooling, MeanPooling, merge_directions
@@ -9,6 +10,8 @@ from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder
 
 __all__ = [
     "AttentionPooling",
+    "ConvFrontEnd",
+    "FrontEndFactory",
     "EncoderFactory",
     "GRUEncoder",
     "LSTMEncoder",
@@ -19,6 +22,7 @@ __all__ = [
     "RNNEncoder",
     "RecurrentEncoder",
     "SequenceEncoder",
+    "SequenceFrontEnd",
     "TokenEmbedding",
     "lengths_to_mask",
     "merge_directions",

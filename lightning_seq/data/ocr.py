@@ -1,0 +1,206 @@
+"""Text-line OCR data: folders with ``labels.tsv`` (``relative/path.png<TAB>text``), or embedded rendered lines."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from PIL import Image
+
+from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.collate import collate_transcriptions
+from lightning_seq.data.image_datasets import ImageSequenceDataset
+from lightning_seq.data.images import RowScan
+from lightning_seq.data.synthetic_images import generate_text_lines
+from lightning_seq.data.vocab import SPECIALS, Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+class LabelledImage(NamedTuple):
+    """One line of a ``labels.tsv``: the image (path or generated), its text, and where it was listed."""
+
+    source: Path | Image.Image
+    text: str
+    where: str
+
+
+def read_labels_tsv(split_dir: str | Path, labelled: bool = True) -> list[LabelledImage]:
+    """Read ``<split_dir>/labels.tsv``: ``relative/path.png<TAB>text`` per line, UTF-8.
+
+    Paths must stay inside ``split_dir`` (no absolute paths, no ``..`` or links leading out). Empty texts are an
+    error listing their lines; with ``labelled=False`` (prediction) the text column may be missing or empty.
+    """
+    folder = Path(split_dir)
+    tsv = folder / "labels.tsv"
+    if not tsv.is_file():
+        raise FileNotFoundError(f"labels file not found: {tsv}")
+    root = folder.resolve()
+    entries, empty = [], []
+    for line_no, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{tsv}:{line_no}"
+        relative, sep, text = line.partition("\t")
+        if labelled and not sep:
+            raise ValueError(f"{where}: expected 'relative/path<TAB>text', found no tab")
+        if Path(relative).is_absolute():
+            raise ValueError(f"{where}: absolute image path {relative!r} refused; paths are relative to {folder}")
+        path = (folder / relative).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError(f"{where}: image path {relative!r} leads outside {folder}")
+        if labelled and not text.strip():
+            empty.append(where)
+        entries.append(LabelledImage(path, text, where))
+    if empty:
+        raise ValueError(f"{len(empty)} empty labels: {', '.join(empty[:10])}")
+    if not entries:
+        raise ValueError(f"{tsv} lists no images")
+    return entries
+
+
+class OCRDataModule(SequenceDataModule):
+    """Read text lines from images with CTC: columns of a fixed-height image are the time steps.
+
+    Each split is a folder holding ``labels.tsv`` lines ``relative/path.png<TAB>text``. With no ``train_dir`` the
+    embedded lines are rendered (random strings over ``[0-9a-z]``, several fonts, spacing, noise, blur, slight
+    rotation). The charset is built from the training labels (or given), stored in the checkpoint through the
+    linked ``vocabulary``; id 0 is the CTC blank.
+
+    Args:
+        train_dir: folder of the training split; None renders the embedded lines.
+        val_dir: validation split folder (required with ``train_dir``).
+        test_dir: test split folder.
+        predict_dir: folder with ``labels.tsv`` of images to read (text column optional); None reads the test split.
+        charset: the characters to recognise; None takes every character of the training labels.
+        unknown_to_unk: map val/test characters outside the charset to ``<unk>`` (counted in the log) instead of
+            raising an error that lists them.
+        transform: how images become sequences (default: columns of a 32-pixel-high gray image).
+        generated_size: number of embedded training lines (val and test get a tenth each).
+        batch_size: samples per batch (per rank under DDP).
+        bucketing: group lines of similar width into batches.
+        pool_batches: steps per sorting pool when bucketing.
+        num_workers: DataLoader worker processes.
+        seed: seed of the rendered lines and of the shuffling order.
+    """
+
+    def __init__(
+        self,
+        train_dir: str | None = None,
+        val_dir: str | None = None,
+        test_dir: str | None = None,
+        predict_dir: str | None = None,
+        charset: str | None = None,
+        unknown_to_unk: bool = False,
+        transform: RowScan | None = None,
+        generated_size: int = 8000,
+        batch_size: int = 32,
+        bucketing: bool = True,
+        pool_batches: int = 16,
+        num_workers: int = 0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        if train_dir is not None and val_dir is None:
+            raise ValueError("val_dir is required with train_dir")
+        if generated_size < 10:
+            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
+        self.dirs = {"train": train_dir, "val": val_dir, "test": test_dir, "predict": predict_dir}
+        self.unknown_to_unk = unknown_to_unk
+        self.transform = transform if transform is not None else RowScan("columns", height=32)
+        if self.transform.feature_size() is None:
+            raise ValueError("OCR needs a fixed feature size: scan columns with a height, or give a fixed size")
+        self.generated_size = generated_size
+        self.collate_fn = collate_transcriptions
+        self.entries: dict[str, list[LabelledImage]] = {}
+        if train_dir is None:
+            for offset, (stage, size) in enumerate(
+                [("train", generated_size), ("val", generated_size // 10), ("test", generated_size // 10)]
+            ):
+                lines = generate_text_lines(size, self.seed * 1000 + offset)
+                self.entries[stage] = [LabelledImage(im, t, f"<generated {stage}>:{i + 1}") for i, (im, t) in
+                                       enumerate(lines)]
+        else:
+            self.entries["train"] = read_labels_tsv(train_dir)
+        chars = sorted(set(charset if charset is not None else "".join(e.text for e in self.entries["train"])))
+        clash = [c for c in chars if c in SPECIALS]
+        if clash or not chars:
+            raise ValueError(f"charset must be non-empty and not contain the specials {list(SPECIALS)}")
+        self.vocab = Vocabulary(list(SPECIALS) + chars)
+        self.vocabulary = list(self.vocab.tokens)
+        self.feature_size = self.transform.feature_size()
+
+    @property
+    def charset(self) -> str:
+        """The recognised characters, in id order (after the specials)."""
+        return "".join(self.vocab.tokens[len(SPECIALS):])
+
+    def _entries(self, split: str) -> list[LabelledImage]:
+        if split not in self.entries:
+            folder = self.dirs[split]
+            if folder is None:
+                if split == "predict":
+                    return self._entries("test")
+                raise ValueError(f"no {split} data: give --data.{split}_dir")
+            self.entries[split] = read_labels_tsv(folder, labelled=split != "predict")
+        return self.entries[split]
+
+    def _encode_texts(self, split: str, entries: list[LabelledImage]) -> list[torch.Tensor]:
+        unknown = sorted({c for e in entries for c in e.text if c not in self.vocab})
+        if unknown and split == "train":
+            raise ValueError(f"training labels use characters outside the given charset: {unknown}")
+        if unknown and not self.unknown_to_unk:
+            first = next(e.where for e in entries if any(c in unknown for c in e.text))
+            raise ValueError(
+                f"{split} labels use characters outside the charset: {unknown} (first at {first}); "
+                f"set unknown_to_unk=True to map them to <unk>"
+            )
+        if unknown:
+            count = sum(c in unknown for e in entries for c in e.text)
+            log.warning("%s: mapped %d characters outside the charset to <unk>: %s", split, count, unknown)
+        return [torch.tensor(self.vocab.encode(list(e.text)), dtype=torch.long) for e in entries]
+
+    def check_ctc_lengths(self, time_reduction: int = 1) -> None:
+        """Refuse targets too long for their input under CTC, naming the files.
+
+        A CTC path needs one step per label plus a blank between repeated labels: ``len + repeats`` steps, out of
+        ``ceil(T / time_reduction)`` after a model's front-end. Checks every split built so far.
+        """
+        for split, dataset in self.datasets.items():
+            if split == "predict" and self.dirs["predict"] is not None:
+                continue
+            too_long = []
+            for entry, steps, target in zip(self._entries(split), dataset.lengths, dataset.targets, strict=True):
+                repeats = int((target[1:] == target[:-1]).sum()) if len(target) > 1 else 0
+                available = -(-steps // time_reduction)
+                if len(target) + repeats > available:
+                    name = entry.source if isinstance(entry.source, Path) else "generated"
+                    too_long.append(f"{entry.where} ({name}: {len(target)} labels + {repeats} repeats > {available} "
+                                    f"steps)")
+            if too_long:
+                raise ValueError(f"{split}: {len(too_long)} targets too long for their image under CTC "
+                                 f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5]))
+
+    def setup(self, stage: str | None = None) -> None:
+        """Build the data sets the stage needs, checking charset and CTC lengths before anything trains."""
+        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
+        for split in wanted.get(stage or "fit", ["train", "val"]):
+            if split in self.datasets:
+                continue
+            entries = self._entries(split)
+            labelled = split != "predict" or self.dirs["predict"] is None
+            targets = self._encode_texts(split, entries) if labelled else [torch.zeros(0, dtype=torch.long)] * len(
+                entries)
+            self.datasets[split] = ImageSequenceDataset([e.source for e in entries], targets, self.transform)
+        self.check_ctc_lengths()
+
+    def prediction_ids(self) -> list[str]:
+        """What identifies each prediction row: the image path (or the generated line's place)."""
+        return [str(e.source) if isinstance(e.source, Path) else e.where for e in self._entries("predict")]
+
+    def decode(self, ids: list[int]) -> str:
+        """Label ids to text (specials dropped)."""
+        return "".join(t for t in self.vocab.decode(ids) if t not in SPECIALS)
+

@@ -1,0 +1,220 @@
+"""CTC transcription (N -> M, monotonic): front-end -> recurrent encoder -> per-step scores over blank + charset."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from torch import Tensor, nn
+from torchmetrics import MeanMetric, MetricCollection
+from torchmetrics.text import CharErrorRate, WordErrorRate
+
+from lightning_seq.data.vocab import PAD_ID, SPECIALS
+from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.frontend import FrontEndFactory
+from lightning_seq.nn.recurrent import LSTMEncoder
+from lightning_seq.plots import render_contact_sheet
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.ctc_decoding import ctc_greedy_decode, ctc_prefix_beam_search
+from lightning_seq.types import TranscriptionBatch
+
+BLANK = PAD_ID  # the CTC blank shares id 0 with <pad>: it is never a target
+
+
+class TranscriptionPrediction(NamedTuple):
+    """What ``predict_step`` returns for one batch: decoded texts and their log-probabilities."""
+
+    indices: Tensor
+    texts: list[str]
+    scores: Tensor
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One plain-data row per input: index, text and score."""
+        return [
+            {"index": int(i), "text": text, "score": float(score)}
+            for i, text, score in zip(self.indices.tolist(), self.texts, self.scores.tolist(), strict=True)
+        ]
+
+
+class CTCTranscriber(SequenceTask):
+    """Transcribe sequences (text-line images, speech frames) with CTC.
+
+    Args:
+        feature_size: features per input step (linked from the data).
+        vocabulary: ``<pad>``/blank, the other specials, then the charset (linked from the data; in the checkpoint).
+        frontend: optional factory ``input_size -> SequenceFrontEnd`` (e.g. ``lightning_seq.nn.ConvFrontEnd``).
+        encoder: factory ``input_size -> SequenceEncoder`` (default ``LSTMEncoder``).
+        input_dropout: dropout on the encoder's input features.
+        decoder: ``greedy`` (best path) or ``beam`` (prefix beam search) for validation, test and predict.
+        beam_width: prefixes kept by the beam decoder.
+        contact_sheet_size: test images shown in ``contact_sheet.png`` (0 for none).
+        optimizer: ``params -> Optimizer`` (default AdamW).
+        lr_scheduler: ``optimizer -> scheduler`` or None.
+        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
+        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
+    """
+
+    def __init__(
+        self,
+        feature_size: int | None = None,
+        vocabulary: list[str] | None = None,
+        frontend: FrontEndFactory | None = None,
+        encoder: EncoderFactory = LSTMEncoder,
+        input_dropout: float = 0.0,
+        decoder: Literal["greedy", "beam"] = "greedy",
+        beam_width: int = 10,
+        contact_sheet_size: int = 16,
+        optimizer: OptimizerCallable = torch.optim.AdamW,
+        lr_scheduler: LRSchedulerCallable | None = None,
+        scheduler_interval: Literal["epoch", "step"] = "epoch",
+        scheduler_monitor: str = "val/loss",
+    ) -> None:
+        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor)
+        self.save_hyperparameters()
+        if feature_size is None or feature_size < 1:
+            raise ValueError(f"feature_size must be >= 1 (link it from the data), got {feature_size!r}")
+        if vocabulary is None or tuple(vocabulary[: len(SPECIALS)]) != SPECIALS or len(vocabulary) <= len(SPECIALS):
+            raise ValueError(f"vocabulary must be the specials {list(SPECIALS)} followed by the charset (link it)")
+        if decoder not in ("greedy", "beam"):
+            raise ValueError(f"decoder must be 'greedy' or 'beam', got {decoder!r}")
+        if beam_width < 1:
+            raise ValueError(f"beam_width must be >= 1, got {beam_width!r}")
+        if contact_sheet_size < 0:
+            raise ValueError(f"contact_sheet_size must be >= 0, got {contact_sheet_size!r}")
+        if not 0.0 <= input_dropout < 1.0:
+            raise ValueError(f"input_dropout must lie in [0, 1), got {input_dropout!r}")
+        self.vocabulary = list(vocabulary)
+        self.frontend = frontend(feature_size) if frontend is not None else None
+        encoder_input = self.frontend.output_size if self.frontend is not None else feature_size
+        self.input_dropout = nn.Dropout(input_dropout)
+        self.encoder: SequenceEncoder = encoder(encoder_input)
+        if not isinstance(self.encoder, SequenceEncoder):
+            raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
+        self.classifier = nn.Linear(self.encoder.output_size, len(vocabulary))
+        self.decoder = decoder
+        self.beam_width = beam_width
+        self.contact_sheet_size = contact_sheet_size
+        metrics = MetricCollection({"cer": CharErrorRate(), "wer": WordErrorRate(), "seq_acc": MeanMetric()})
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+        self._sheet: list[tuple[int, str, str]] = []
+
+    def forward(self, inputs: Tensor, lengths: Tensor) -> Tensor:
+        """Per-step log-probabilities over blank + vocabulary.
+
+        Args:
+            inputs: ``(B, T, F)`` float features, right-padded.
+            lengths: ``(B,)`` int64 valid steps.
+
+        Returns:
+            ``(B, T', V)`` float32 log-probabilities (computed in fp32 also under autocast), where
+            ``T' = ceil(T / time_reduction)``; see ``output_lengths``.
+        """
+        x = inputs
+        if self.frontend is not None:
+            x, lengths = self.frontend(inputs, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)
+        outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T', D*H)
+        logits = self.classifier(outputs)  # (B, T', V)
+        with torch.autocast(device_type=logits.device.type, enabled=False):
+            return F.log_softmax(logits.float(), dim=-1)
+
+    @property
+    def time_reduction(self) -> int:
+        """Input steps per output step (from the front-end; 1 without one)."""
+        return self.frontend.time_reduction if self.frontend is not None else 1
+
+    def output_lengths(self, lengths: Tensor) -> Tensor:
+        """Valid output steps of ``forward`` for valid input ``lengths (B,)``."""
+        return (lengths + self.time_reduction - 1) // self.time_reduction
+
+    def _loss(self, log_probs: Tensor, batch: TranscriptionBatch) -> Tensor:
+        lengths = self.output_lengths(batch.lengths)
+        with torch.autocast(device_type=log_probs.device.type, enabled=False):
+            return F.ctc_loss(log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths,
+                              blank=BLANK, reduction="mean", zero_infinity=True)
+
+    def setup(self, stage: str) -> None:
+        """Check, before training, that every target fits its input under this model's time reduction."""
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        check = getattr(datamodule, "check_ctc_lengths", None)
+        if callable(check):
+            check(self.time_reduction)
+
+    def decode(self, log_probs: Tensor, lengths: Tensor) -> tuple[list[str], Tensor]:
+        """Texts and log-probabilities of the configured decoder for ``log_probs (B, T, V)``."""
+        if self.decoder == "beam":
+            ids, scores = ctc_prefix_beam_search(log_probs, lengths, self.beam_width, BLANK)
+        else:
+            ids = ctc_greedy_decode(log_probs, lengths, BLANK)
+            scores = log_probs.max(dim=-1).values.masked_fill(
+                torch.arange(log_probs.size(1), device=log_probs.device) >= lengths.unsqueeze(1), 0.0).sum(1)
+        return [self.ids_to_text(row) for row in ids], scores
+
+    def ids_to_text(self, ids: list[int]) -> str:
+        """Label ids to text, specials dropped."""
+        return "".join(self.vocabulary[i] for i in ids if i >= len(SPECIALS))
+
+    def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
+        """CTC loss on one batch, logged as ``train/loss``."""
+        loss = self._loss(self(batch.inputs, batch.lengths), batch)
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch.lengths.numel())
+        return loss
+
+    def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> list[str]:
+        log_probs = self(batch.inputs, batch.lengths)
+        self.log(f"{stage}/loss", self._loss(log_probs, batch), on_epoch=True, sync_dist=True,
+                 batch_size=batch.lengths.numel(), prog_bar=stage == "val")
+        predictions, _ = self.decode(log_probs, self.output_lengths(batch.lengths))
+        truths = [self.ids_to_text(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(),
+                                                                   strict=True)]
+        metrics[f"{stage}/cer"].update(predictions, truths)
+        metrics[f"{stage}/wer"].update(predictions, truths)
+        exact = torch.tensor([p == t for p, t in zip(predictions, truths, strict=True)], dtype=torch.float)
+        metrics[f"{stage}/seq_acc"].update(exact)
+        self.log_dict(metrics, on_epoch=True, batch_size=batch.lengths.numel(), prog_bar=stage == "val")
+        return predictions
+
+    def validation_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+        """Loss, CER, WER and whole-sequence accuracy of decoded texts, per epoch and synced across ranks."""
+        self._evaluate(batch, "val", self.val_metrics)
+
+    def test_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+        """As validation; also keeps the first examples for the contact sheet."""
+        predictions = self._evaluate(batch, "test", self.test_metrics)
+        room = self.contact_sheet_size - len(self._sheet)
+        if room > 0:
+            for index, n, row, pred in list(zip(batch.indices.tolist(), batch.target_lengths.tolist(),
+                                                batch.targets.tolist(), predictions, strict=True))[:room]:
+                self._sheet.append((index, self.ids_to_text(row[:n]), pred))
+
+    def on_test_epoch_end(self) -> None:
+        """Write ``contact_sheet.png`` (images with true and predicted text) next to the logs."""
+        rows, self._sheet = self._sheet, []
+        log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
+        datamodule = getattr(self.trainer, "datamodule", None)
+        if not rows or not log_dir or not self.trainer.is_global_zero or datamodule is None:
+            return
+        dataset = datamodule.dataset("test")
+        if not hasattr(dataset, "image"):
+            return
+        images = [dataset.image(index) for index, _, _ in rows]
+        sheet = render_contact_sheet(images, [t for _, t, _ in rows], [p for _, _, p in rows])
+        sheet.save(f"{log_dir}/contact_sheet.png")
+
+    def predict_step(
+        self, batch: TranscriptionBatch, batch_idx: int, dataloader_idx: int = 0
+    ) -> TranscriptionPrediction:
+        """Decoded text and its log-probability for every input."""
+        texts, scores = self.decode(self(batch.inputs, batch.lengths), self.output_lengths(batch.lengths))
+        return TranscriptionPrediction(batch.indices, texts, scores.float().cpu())
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse a checkpoint whose charset differs from the data's."""
+        theirs = checkpoint.get("hyper_parameters", {}).get("vocabulary")
+        if theirs is not None and list(theirs) != self.vocabulary:
+            raise ValueError(
+                f"the checkpoint's charset {''.join(theirs[len(SPECIALS):])!r} does not match the data's "
+                f"{''.join(self.vocabulary[len(SPECIALS):])!r}; give the data the training charset (--data.charset)"
+            )
