@@ -87,7 +87,7 @@ class RowScanImageDataModule(SequenceDataModule):
         self.num_classes = len(self.label_names)
         if self.num_classes < 2:
             raise ValueError(f"training data has a single class {self.label_names}: need at least two")
-        self.feature_size = self._feature_size(splits["train"][0])
+        self.feature_size = self._feature_size(splits["train"][0])  # the training sources
 
     def _read_splits(self) -> tuple[dict[str, tuple[list, list[int]]], list[str]]:
         if self.dataset_class is not None:
@@ -139,11 +139,10 @@ class RowScanImageDataModule(SequenceDataModule):
             splits[stage] = (paths, [index[label] for label in labels])
         return splits, names
 
-    def _feature_size(self, train: tuple[list, list[int]]) -> int:
+    def _feature_size(self, sources: list) -> int:
         fixed = self.transform.feature_size()
         if fixed is not None:
             return fixed
-        sources = train[0]
         sizes = [self.transform.scaled_size(*image_size(s)) for s in sources]
         across = [size[0] if self.transform.scan == "rows" else size[1] for size in sizes]
         for source, value in zip(sources, across, strict=True):

@@ -39,8 +39,9 @@ def _pick_font(rng: random.Random, size: int) -> ImageFont.FreeTypeFont | ImageF
 
 
 def _noisy(image: Image.Image, rng: random.Random, amount: float) -> Image.Image:
-    noise = Image.effect_noise(image.size, 255 * amount * rng.uniform(0.3, 1.0))
-    return Image.blend(image, noise.convert("L"), alpha=0.25 * amount)
+    """Blend uniform pixel noise drawn from ``rng`` (so the data set is reproducible from its seed)."""
+    noise = Image.frombytes("L", image.size, rng.randbytes(image.width * image.height))
+    return Image.blend(image, noise, alpha=0.35 * amount)
 
 
 def render_digit(rng: random.Random, digit: int, size: int = 28) -> Image.Image:

@@ -1,0 +1,98 @@
+import functools
+
+import pytest
+import torch
+
+from lightning_seq.nn import ConvFrontEnd, GRUEncoder, LSTMEncoder
+from lightning_seq.tasks import CTCTranscriber
+from lightning_seq.types import TranscriptionBatch
+
+VOCAB = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
+
+
+def model(**overrides):
+    kwargs = dict(
+        feature_size=16, vocabulary=VOCAB, encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True)
+    )
+    kwargs.update(overrides)
+    return CTCTranscriber(**kwargs)
+
+
+def batch():
+    return TranscriptionBatch(
+        torch.randn(2, 10, 16),
+        torch.tensor([10, 6]),
+        torch.tensor([[4, 5, 4], [6, 0, 0]]),
+        torch.tensor([3, 1]),
+        torch.tensor([0, 1]),
+    )
+
+
+def test_log_probs_shape_and_loss_matches_torch():
+    torch.manual_seed(0)
+    task = model().eval()
+    b = batch()
+    log_probs = task(b.inputs, b.lengths)
+    assert log_probs.shape == (2, 10, len(VOCAB)) and log_probs.dtype == torch.float32
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(2, 10))
+    expected = torch.nn.functional.ctc_loss(
+        log_probs.transpose(0, 1), b.targets, b.lengths, b.target_lengths, blank=0, zero_infinity=True
+    )
+    torch.testing.assert_close(task._loss(log_probs, b), expected)
+
+
+def test_frontend_time_reduction_shortens_outputs_and_losses_use_it():
+    torch.manual_seed(0)
+    task = model(frontend=functools.partial(ConvFrontEnd, channels=[4, 4], time_reduction=2)).eval()
+    b = batch()
+    log_probs = task(b.inputs, b.lengths)
+    assert log_probs.shape[1] == 5 and task.output_lengths(b.lengths).tolist() == [5, 3]
+    assert torch.isfinite(task._loss(log_probs, b))
+
+
+def test_bf16_autocast_keeps_log_probs_and_loss_in_fp32():
+    task = model(encoder=functools.partial(LSTMEncoder, hidden_size=8))
+    b = batch()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        log_probs = task(b.inputs, b.lengths)
+        loss = task._loss(log_probs, b)
+    assert log_probs.dtype == torch.float32 and loss.dtype == torch.float32 and torch.isfinite(loss)
+
+
+def test_greedy_and_beam_decoding_give_texts():
+    task = model(decoder="beam", beam_width=3)
+    log_probs = torch.nn.functional.one_hot(torch.tensor([[4, 4, 0, 4, 5, 0], [6, 6, 6, 0, 0, 0]]), 7).float()
+    log_probs = torch.log_softmax(log_probs * 10, -1)
+    texts, scores = task.decode(log_probs, torch.tensor([6, 3]))
+    assert texts == ["aab", "c"] and scores.shape == (2,)
+    task.decoder = "greedy"
+    assert task.decode(log_probs, torch.tensor([6, 3]))[0] == ["aab", "c"]
+
+
+def test_metrics_on_known_strings():
+    task = model()
+    task.val_metrics["val/cer"].update(["abc", "ab"], ["abc", "abd"])
+    task.val_metrics["val/seq_acc"].update(torch.tensor([1.0, 0.0]))
+    assert task.val_metrics["val/cer"].compute().item() == pytest.approx(1 / 6)
+    assert task.val_metrics["val/seq_acc"].compute().item() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"feature_size": None}, "feature_size must be >= 1"),
+        ({"vocabulary": ["a", "b"]}, "vocabulary must be the specials"),
+        ({"decoder": "viterbi"}, "decoder must be 'greedy' or 'beam', got 'viterbi'"),
+        ({"beam_width": 0}, "beam_width must be >= 1, got 0"),
+    ],
+)
+def test_invalid_arguments(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        model(**overrides)
+
+
+def test_checkpoint_with_other_charset_is_refused():
+    task = model()
+    other = VOCAB[:4] + ["x", "y", "z"]
+    with pytest.raises(ValueError, match="the checkpoint's charset 'xyz' does not match the data's 'abc'"):
+        task.on_load_checkpoint({"hyper_parameters": {"vocabulary": other}})
