@@ -5,15 +5,17 @@ from __future__ import annotations
 from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
-# Sizes and names only the data knows; every data module defines them (None when not applicable).
-LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "vocabulary", "label_names")
+from lightning_seq.data.base import LINKED_ATTRIBUTES
 
 
 class SeqCLI(LightningCLI):
     """LightningCLI whose model and data are chosen by ``class_path``, with the data's sizes linked into the model."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        """Link every size the data module knows into the model at instantiation."""
+        """Link every size the data module knows into the model at instantiation.
+
+        A data module leaves out what does not apply to it, and jsonargparse skips the links of absent attributes.
+        """
         for name in LINKED_ATTRIBUTES:
             parser.link_arguments(f"data.{name}", f"model.init_args.{name}", apply_on="instantiate")
 

@@ -171,3 +171,72 @@ def test_classes_picked_by_import_path_from_the_command_line(tmp_path, monkeypat
     assert " " in model.vocabulary  # characters, spaces included
     scheduler = cli.trainer.lr_scheduler_configs[0].scheduler
     assert type(scheduler).__name__ == "StepLR" and scheduler.step_size == 1
+
+
+DIGITS = str(ROOT / "recipes" / "rowscan_digits_lstm.yaml")
+OCR = str(ROOT / "recipes" / "ocr_crnn_ctc.yaml")
+
+
+@pytest.mark.parametrize("recipe", sorted(str(p) for p in (ROOT / "recipes").glob("*.yaml")))
+def test_every_recipe_runs_fast_dev_run(tmp_path, monkeypatch, recipe):
+    monkeypatch.chdir(tmp_path)
+    cli = run(
+        [
+            "fit",
+            "--config",
+            recipe,
+            "--trainer.fast_dev_run=true",
+            "--data.init_args.generated_size=60",
+            "--data.init_args.batch_size=8",
+            *QUIET,
+        ]
+    )
+    assert cli.trainer.state.finished and cli.trainer.global_step == 1
+
+
+def test_digits_fit_test_writes_confusion_matrix_and_predictions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small = ["--data.init_args.generated_size=100", "--trainer.max_epochs=1", *QUIET]
+    run(["fit", "--config", DIGITS, *small])
+    ckpt = "runs/rowscan_digits_lstm/checkpoints/last.ckpt"
+    tested = run(["test", "--config", DIGITS, "--ckpt_path", ckpt, *small])
+    assert (Path(tested.trainer.log_dir) / "confusion_matrix.png").is_file()
+    run(["predict", "--config", DIGITS, "--ckpt_path", ckpt, *small])
+    with open("runs/rowscan_digits_lstm/predictions.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 10 and rows[0]["input"] == "<generated test>:1"
+    assert {r["label"] for r in rows} <= {str(d) for d in range(10)}
+
+
+def test_ocr_fit_test_predict_writes_contact_sheet_and_texts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small = ["--data.init_args.generated_size=60", "--data.init_args.batch_size=16", *QUIET]
+    run(["fit", "--config", OCR, "--trainer.max_epochs=1", *small])
+    ckpt = "runs/ocr_crnn_ctc/checkpoints/last.ckpt"
+    tested = run(["test", "--config", OCR, "--ckpt_path", ckpt, "--model.init_args.decoder=beam", *small])
+    assert set(tested.trainer.callback_metrics) >= {"test/cer", "test/wer", "test/seq_acc", "test/loss"}
+    sheet = Path(tested.trainer.log_dir) / "contact_sheet.png"
+    assert sheet.is_file()
+    run(
+        [
+            "predict",
+            "--model=lightning_seq.tasks.CTCTranscriber",
+            "--data=lightning_seq.data.OCRDataModule",
+            *small,
+            "--ckpt_path",
+            ckpt,
+            "--trainer.logger=false",
+            "--trainer.callbacks+=lightning_seq.callbacks.PredictionWriter",
+            f"--trainer.callbacks.output_path={tmp_path / 'ocr.jsonl'}",
+        ]
+    )
+    rows = [json.loads(line) for line in (tmp_path / "ocr.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["index"] for r in rows] == list(range(6)) and rows[0]["input"] == "<generated test>:1"
+    assert all(set(r["text"]) <= set("0123456789abcdefghijklmnopqrstuvwxyz") for r in rows)
+
+
+def test_a_size_the_data_does_not_provide_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"num_classes must be >= 2 \(link it from the data\), got None"):
+        run(["fit", "--model=lightning_seq.tasks.SequenceClassifier", "--data=lightning_seq.data.OCRDataModule",
+             "--data.generated_size=20", "--trainer.fast_dev_run=true", *QUIET])

@@ -31,6 +31,7 @@ class PredictionWriter(BasePredictionWriter):
 
     Works with any task whose ``predict_step`` returns objects with ``to_rows() -> list[dict]`` where every row
     has an ``index`` (the input's position). Rows repeated by a distributed sampler's padding are written once.
+    When the data module has ``prediction_ids()``, each row also names its ``input`` (a file path or file:line).
 
     Args:
         output_path: ``.csv`` or ``.jsonl`` file; None writes ``predictions.jsonl`` into the trainer's log dir.
@@ -58,10 +59,13 @@ class PredictionWriter(BasePredictionWriter):
             return
         unique = {row["index"]: row for row in rows}
         ordered = [unique[i] for i in sorted(unique)]
-        expected = list(range(len(ordered)))
-        if sorted(unique) != expected:
+        if sorted(unique) != list(range(len(ordered))):
             missing = sorted(set(range(max(unique) + 1)) - set(unique))
             raise RuntimeError(f"predictions are missing for input rows {missing[:10]}")
+        ids = getattr(getattr(trainer, "datamodule", None), "prediction_ids", None)
+        names = ids() if callable(ids) else None
+        if names is not None:  # name each input (file path or file:line) next to its index
+            ordered = [{"index": row["index"], "input": names[row["index"]], **row} for row in ordered]
         path = Path(self.output_path) if self.output_path else Path(trainer.log_dir or ".") / "predictions.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".csv":

@@ -13,6 +13,8 @@ from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 
 STAGES = ("train", "val", "test", "predict")
+LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "vocabulary", "label_names")
+"""Sizes and names only the data knows, linked into the model by the CLI at instantiation."""
 
 
 class SequenceDataModule(pl.LightningDataModule):
@@ -21,8 +23,10 @@ class SequenceDataModule(pl.LightningDataModule):
     Length-bucketed batches (train shuffled, eval sorted), plain in-order batches for prediction, and
     ``num_workers=0`` by default (workers steal the model's cores on small machines).
 
-    Subclasses fill ``self.datasets[stage]`` and set the linked sizes in ``__init__``. Every attribute a task can
-    be linked to exists here (None until known), because the CLI skips a link silently when its source is missing.
+    Subclasses fill ``self.datasets[stage]`` and, in ``__init__``, set those of ``LINKED_ATTRIBUTES`` that apply to
+    their data (token data: ``vocab_size`` and ``vocabulary``; features: ``feature_size``; classes: ``num_classes``
+    and ``label_names``). The others stay absent, so the CLI skips their links and a task is never handed a size it
+    does not take; a task that needs a size it did not get says so when it is built.
 
     Args:
         batch_size: samples per batch (per rank under DDP).
@@ -47,20 +51,24 @@ class SequenceDataModule(pl.LightningDataModule):
         self.pool_batches = pool_batches
         self.num_workers = num_workers
         self.seed = seed
-        # Linked into tasks by the CLI (apply_on="instantiate"): set them in the subclass's __init__.
-        self.vocab_size: int | None = None
-        self.num_classes: int | None = None
-        self.feature_size: int | None = None
-        self.vocabulary: list[str] | None = None
-        self.label_names: list[str] | None = None
+        # The LINKED_ATTRIBUTES a subclass knows are set in its __init__; the others stay absent (see __getattr__).
         self.datasets: dict[str, SequenceDataset] = {}
         self.collate_fn: Callable[[list], Any] = collate_sequences
+
+    def __getattr__(self, name: str) -> Any:
+        if name in LINKED_ATTRIBUTES:
+            raise AttributeError(f"{type(self).__name__} does not provide {name!r} for its data")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def dataset(self, stage: str) -> SequenceDataset:
         """The data set of ``stage`` (train, val, test or predict), after ``setup``."""
         if stage not in self.datasets:
             raise RuntimeError(f"no {stage} data: call setup() first, or give the {stage} path")
         return self.datasets[stage]
+
+    def prediction_ids(self) -> list[str] | None:
+        """A name for each prediction input (file path or file:line), in order; None when there is none."""
+        return None
 
     def _loader(self, stage: str) -> DataLoader:
         data = self.dataset(stage)

@@ -164,3 +164,8 @@ class RowScanImageDataModule(SequenceDataModule):
                 self.datasets[split] = ImageSequenceDataset(sources, targets, self.transform)
         if stage == "predict":
             self.datasets["predict"] = self.datasets["test"]
+
+    def prediction_ids(self) -> list[str]:
+        """The image path of each prediction input (``<generated test>:row`` for the embedded digits)."""
+        sources = self.splits["test"][0]
+        return [str(s) if isinstance(s, Path) else f"<generated test>:{i + 1}" for i, s in enumerate(sources)]

@@ -180,6 +180,10 @@ class SentimentDataModule(SequenceDataModule):
             if log_dir and self.trainer.is_global_zero:
                 self.save_vocabulary(log_dir)
 
+    def prediction_ids(self) -> list[str]:
+        """Where each prediction text came from (``file:line``, a file path, or the generated split and row)."""
+        return [record.where for record in self._records_for("predict")]
+
     def save_vocabulary(self, folder: str | Path) -> None:
         """Write ``vocab.txt`` (one token per line, in id order) and ``labels.txt`` into ``folder``."""
         folder = Path(folder)

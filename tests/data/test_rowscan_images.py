@@ -30,7 +30,7 @@ def test_image_folder_layout_with_carved_validation(tmp_path):
     batch = next(iter(dm.test_dataloader()))
     assert batch.inputs.shape == (4, 10, 12) and batch.lengths.tolist() == [10] * 4
     assert set(batch.targets.tolist()) <= {0, 1}
-    assert dm.vocab_size is None
+    assert not hasattr(dm, "vocab_size") and not hasattr(dm, "vocabulary")
 
 
 def test_unequal_widths_without_resize_are_refused(tmp_path):

@@ -12,7 +12,7 @@ def test_csv_with_carved_validation_split(tmp_path, text_rows):
     dm = SentimentDataModule(train_path=str(train), val_fraction=0.2, batch_size=4, seed=1)
     assert dm.label_names == ["neg", "pos"] and dm.num_classes == 2
     assert dm.vocab_size == len(dm.vocabulary) and dm.vocabulary[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"]
-    assert dm.feature_size is None
+    assert not hasattr(dm, "feature_size")  # token data: no feature size to link
     dm.setup("fit")
     assert len(dm.dataset("train")) == 8 and len(dm.dataset("val")) == 2
     val_words = {w for r in dm.records["val"] for w in dm.tokenizer(r.text)}
