@@ -13,6 +13,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionM
 
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
@@ -66,6 +67,8 @@ class SequenceClassifier(SequenceTask):
         feature_size: feature size for float inputs (linked from the data).
         encoder: factory ``input_size -> SequenceEncoder``; in YAML a ``class_path`` such as
             ``lightning_seq.nn.LSTMEncoder`` with ``init_args`` but no ``input_size``.
+        frontend: optional factory ``input_size -> SequenceFrontEnd`` applied to float features before the
+            encoder (e.g. ``lightning_seq.nn.ConvFrontEnd`` for image rows or spectrogram frames).
         embedding_dim: token embedding size (token inputs only).
         pretrained_embeddings: GloVe / word2vec text file to initialise the embedding from.
         freeze_embeddings: keep the embedding fixed.
@@ -91,6 +94,7 @@ class SequenceClassifier(SequenceTask):
         vocab_size: int | None = None,
         feature_size: int | None = None,
         encoder: EncoderFactory = LSTMEncoder,
+        frontend: FrontEndFactory | None = None,
         embedding_dim: int = 128,
         pretrained_embeddings: str | None = None,
         freeze_embeddings: bool = False,
@@ -137,8 +141,14 @@ class SequenceClassifier(SequenceTask):
             if vocab_size is not None
             else None
         )
+        if frontend is not None and vocab_size is not None:
+            raise ValueError("frontend applies to float features (feature_size), not to token ids (vocab_size)")
         self.input_dropout = torch.nn.Dropout(embedding_dropout)
-        self.encoder: SequenceEncoder = encoder(embedding_dim if vocab_size is not None else feature_size)
+        self.frontend = frontend(feature_size) if frontend is not None else None
+        encoder_input = embedding_dim if vocab_size is not None else feature_size
+        if self.frontend is not None:
+            encoder_input = self.frontend.output_size
+        self.encoder: SequenceEncoder = encoder(encoder_input)
         if not isinstance(self.encoder, SequenceEncoder):
             raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
         self.direction_merge = direction_merge
@@ -169,7 +179,9 @@ class SequenceClassifier(SequenceTask):
             ``(B, C)`` logits.
         """
         x = self.embedding(inputs) if self.embedding is not None else inputs  # (B, T, F)
-        outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T, D*H)
+        if self.frontend is not None:
+            x, lengths = self.frontend(x, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)
+        outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T', D*H)
         pooled = self.pooling(outputs, lengths)  # (B, D*H)
         pooled = merge_directions(pooled, self.encoder.num_directions, self.direction_merge)  # (B, D*H) or (B, H)
         return self.head(pooled)  # (B, C)

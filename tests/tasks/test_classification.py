@@ -139,3 +139,22 @@ def test_checkpoint_with_other_vocabulary_is_refused(tmp_path):
     trainer = pl.Trainer(logger=False, enable_progress_bar=False, accelerator="cpu")
     with pytest.raises(ValueError, match=r"the checkpoint's vocabulary \(\d+ entries\) does not match the data's"):
         trainer.test(model, other, ckpt_path=tmp_path / "model.ckpt", weights_only=False)
+
+
+def test_conv_frontend_on_image_rows():
+    from lightning_seq.nn import ConvFrontEnd
+
+    torch.manual_seed(0)
+    model = SequenceClassifier(
+        num_classes=10,
+        feature_size=28,
+        frontend=functools.partial(ConvFrontEnd, channels=[4], time_reduction=2),
+        encoder=functools.partial(GRUEncoder, hidden_size=8),
+    ).eval()
+    assert model.encoder.input_size == 4 * 14
+    x = torch.randn(2, 28, 28)
+    lengths = torch.tensor([28, 9])
+    logits = model(x, lengths)
+    torch.testing.assert_close(logits[1], model(x[1:, :9], lengths[1:])[0])
+    with pytest.raises(ValueError, match="frontend applies to float features"):
+        small_model(frontend=functools.partial(ConvFrontEnd, channels=[4]))
