@@ -30,3 +30,10 @@ def test_bag_of_words_baseline_runs():
     result = run_script("bow_baseline.py", "--size", "200")
     assert set(result["test_accuracy"]) == {"bow_logistic_regression", "bow_mlp"}
     assert all(0.0 <= acc <= 1.0 for acc in result["test_accuracy"].values())
+
+
+def test_ctc_decoding_benchmark_runs():
+    result = run_script(
+        "ctc_decoding.py", "--batch", "2", "--frames", "10", "--vocab", "5", "--beam", "3", "--repeats", "1"
+    )
+    assert set(result["ms_per_utterance"]) == {"greedy", "beam"} and 0.0 <= result["beam_equals_greedy"] <= 1.0

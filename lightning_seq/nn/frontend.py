@@ -49,6 +49,8 @@ class ConvFrontEnd(SequenceFrontEnd):
         channels: output channels of each block.
         time_reduction: 1, 2, 4 … (at most ``2 ** len(channels)``): shortens sequences for faster recurrent layers;
             a CTC target then needs ``len + repeats <= ceil(T / time_reduction)``.
+        layer_norm: normalise each output step's features (a per-step operation, so padding stays irrelevant);
+            it shortens the blank-only plateau at the start of CTC training.
         dropout: dropout on the output features.
     """
 
@@ -58,6 +60,7 @@ class ConvFrontEnd(SequenceFrontEnd):
         in_channels: int = 1,
         channels: Sequence[int] = (32, 64),
         time_reduction: int = 1,
+        layer_norm: bool = True,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -83,8 +86,9 @@ class ConvFrontEnd(SequenceFrontEnd):
             self.convs.append(nn.Conv2d(previous, width, 3, padding=1))
             self.pools.append(nn.MaxPool2d((2, 2 if block < time_pools else 1), ceil_mode=True))
             previous, height = width, height // 2
-        self.dropout = nn.Dropout(dropout)
         self.output_size = previous * height
+        self.norm = nn.LayerNorm(self.output_size) if layer_norm else nn.Identity()
+        self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Convolve ``x (B, T, F)`` into ``(B, ceil(T / time_reduction), output_size)`` and its lengths."""
@@ -97,6 +101,6 @@ class ConvFrontEnd(SequenceFrontEnd):
             if 2**block < self.time_reduction:  # this block also halved time (rounding up)
                 lengths = (lengths + 1) // 2
         steps = image.size(-1)
-        image = image * lengths_to_mask(lengths, steps).view(batch, 1, 1, steps).to(image.dtype)
-        out = image.permute(0, 3, 1, 2).reshape(batch, steps, self.output_size)  # (B, T', C'*H')
+        out = self.norm(image.permute(0, 3, 1, 2).reshape(batch, steps, self.output_size))  # (B, T', C'*H')
+        out = out * lengths_to_mask(lengths, steps).unsqueeze(-1).to(out.dtype)  # zero at padded steps
         return self.dropout(out), lengths
