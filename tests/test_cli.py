@@ -238,5 +238,29 @@ def test_ocr_fit_test_predict_writes_contact_sheet_and_texts(tmp_path, monkeypat
 def test_a_size_the_data_does_not_provide_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ValueError, match=r"num_classes must be >= 2 \(link it from the data\), got None"):
-        run(["fit", "--model=lightning_seq.tasks.SequenceClassifier", "--data=lightning_seq.data.OCRDataModule",
-             "--data.generated_size=20", "--trainer.fast_dev_run=true", *QUIET])
+        run(
+            [
+                "fit",
+                "--model=lightning_seq.tasks.SequenceClassifier",
+                "--data=lightning_seq.data.OCRDataModule",
+                "--data.generated_size=20",
+                "--trainer.fast_dev_run=true",
+                *QUIET,
+            ]
+        )
+
+
+@pytest.mark.parametrize("name", ["audio_keywords_gru", "audio_ctc_bilstm"])
+def test_audio_recipes_fit_test_predict(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    recipe = str(ROOT / "recipes" / f"{name}.yaml")
+    small = ["--data.init_args.generated_size=60", "--data.init_args.batch_size=16", *QUIET]
+    run(["fit", "--config", recipe, "--trainer.max_epochs=1", *small])
+    ckpt = f"runs/{name}/checkpoints/last.ckpt"
+    tested = run(["test", "--config", recipe, "--ckpt_path", ckpt, *small])
+    key = "test/acc" if name == "audio_keywords_gru" else "test/cer"
+    assert key in tested.trainer.callback_metrics
+    run(["predict", "--config", recipe, "--ckpt_path", ckpt, *small])
+    with open(f"runs/{name}/predictions.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["index"]) for r in rows] == list(range(6)) and rows[0]["input"] == "<generated test>:1"

@@ -3,6 +3,7 @@
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_sequences, pad_sequences
 from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.framed_audio import FramedAudioDataModule
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.ocr import OCRDataModule
 from lightning_seq.data.rowscan_images import RowScanImageDataModule
@@ -16,6 +17,7 @@ __all__ = [
     "RowScan",
     "RowScanImageDataModule",
     "CharTokenizer",
+    "FramedAudioDataModule",
     "OCRDataModule",
     "SentimentDataModule",
     "SequenceDataModule",

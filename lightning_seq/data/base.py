@@ -13,7 +13,7 @@ from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 
 STAGES = ("train", "val", "test", "predict")
-LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "vocabulary", "label_names")
+LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "vocabulary", "label_names", "input_features")
 """Sizes and names only the data knows, linked into the model by the CLI at instantiation."""
 
 

@@ -11,8 +11,10 @@ from PIL import Image
 
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_transcriptions
+from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan
+from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.synthetic_images import generate_text_lines
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
 
@@ -37,7 +39,6 @@ def read_labels_tsv(split_dir: str | Path, labelled: bool = True) -> list[Labell
     tsv = folder / "labels.tsv"
     if not tsv.is_file():
         raise FileNotFoundError(f"labels file not found: {tsv}")
-    root = folder.resolve()
     entries, empty = [], []
     for line_no, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -46,11 +47,7 @@ def read_labels_tsv(split_dir: str | Path, labelled: bool = True) -> list[Labell
         relative, sep, text = line.partition("\t")
         if labelled and not sep:
             raise ValueError(f"{where}: expected 'relative/path<TAB>text', found no tab")
-        if Path(relative).is_absolute():
-            raise ValueError(f"{where}: absolute image path {relative!r} refused; paths are relative to {folder}")
-        path = (folder / relative).resolve()
-        if not path.is_relative_to(root):
-            raise ValueError(f"{where}: image path {relative!r} leads outside {folder}")
+        path = resolve_inside(folder, relative, where)
         if labelled and not text.strip():
             empty.append(where)
         entries.append(LabelledImage(path, text, where))
@@ -171,14 +168,9 @@ class OCRDataModule(SequenceDataModule):
         for split, dataset in self.datasets.items():
             if split == "predict" and self.dirs["predict"] is not None:
                 continue
-            too_long = []
-            for entry, steps, target in zip(self._entries(split), dataset.lengths, dataset.targets, strict=True):
-                repeats = int((target[1:] == target[:-1]).sum()) if len(target) > 1 else 0
-                available = -(-steps // time_reduction)
-                if len(target) + repeats > available:
-                    name = entry.source if isinstance(entry.source, Path) else "generated"
-                    too_long.append(f"{entry.where} ({name}: {len(target)} labels + {repeats} repeats > {available} "
-                                    f"steps)")
+            names = [f"{e.where} ({e.source if isinstance(e.source, Path) else 'generated'})"
+                     for e in self._entries(split)]
+            too_long = ctc_length_problems(dataset.targets, dataset.lengths, names, time_reduction)
             if too_long:
                 raise ValueError(f"{split}: {len(too_long)} targets too long for their image under CTC "
                                  f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5]))

@@ -1,5 +1,6 @@
 """Plain ``nn.Module`` building blocks (no Lightning): encoders, pooling, embeddings, heads, masking."""
 
+from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
@@ -10,6 +11,7 @@ from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder
 
 __all__ = [
     "AttentionPooling",
+    "AudioFeatures",
     "ConvFrontEnd",
     "FrontEndFactory",
     "EncoderFactory",

@@ -86,6 +86,7 @@ class SequenceClassifier(SequenceTask):
         lr_scheduler: ``optimizer -> scheduler`` or None.
         scheduler_interval: step the scheduler every ``epoch`` or ``step``.
         scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
+        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
     """
 
     def __init__(
@@ -111,8 +112,9 @@ class SequenceClassifier(SequenceTask):
         lr_scheduler: LRSchedulerCallable | None = None,
         scheduler_interval: Literal["epoch", "step"] = "epoch",
         scheduler_monitor: str = "val/loss",
+        input_features: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor)
+        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
         self.save_hyperparameters()
         if num_classes is None or num_classes < 2:
             raise ValueError(f"num_classes must be >= 2 (link it from the data), got {num_classes!r}")
@@ -178,6 +180,7 @@ class SequenceClassifier(SequenceTask):
         Returns:
             ``(B, C)`` logits.
         """
+        inputs, lengths = self.featurize(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
         x = self.embedding(inputs) if self.embedding is not None else inputs  # (B, T, F)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)

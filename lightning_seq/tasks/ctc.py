@@ -54,6 +54,7 @@ class CTCTranscriber(SequenceTask):
         lr_scheduler: ``optimizer -> scheduler`` or None.
         scheduler_interval: step the scheduler every ``epoch`` or ``step``.
         scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
+        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
     """
 
     def __init__(
@@ -70,8 +71,9 @@ class CTCTranscriber(SequenceTask):
         lr_scheduler: LRSchedulerCallable | None = None,
         scheduler_interval: Literal["epoch", "step"] = "epoch",
         scheduler_monitor: str = "val/loss",
+        input_features: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor)
+        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
         self.save_hyperparameters()
         if feature_size is None or feature_size < 1:
             raise ValueError(f"feature_size must be >= 1 (link it from the data), got {feature_size!r}")
@@ -112,9 +114,9 @@ class CTCTranscriber(SequenceTask):
             ``(B, T', V)`` float32 log-probabilities (computed in fp32 also under autocast), where
             ``T' = ceil(T / time_reduction)``; see ``output_lengths``.
         """
-        x = inputs
+        x, lengths = self.featurize(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
         if self.frontend is not None:
-            x, lengths = self.frontend(inputs, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)
+            x, lengths = self.frontend(x, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)
         outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T', D*H)
         logits = self.classifier(outputs)  # (B, T', V)
         with torch.autocast(device_type=logits.device.type, enabled=False):

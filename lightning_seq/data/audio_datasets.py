@@ -1,0 +1,107 @@
+"""Audio clips (files or in-memory waveforms) as training samples: waveform or loader-side features."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from lightning_seq.data.audio import fit_duration, load_audio
+from lightning_seq.nn.audio_features import AudioFeatures
+
+AudioSource = Path | Tensor
+
+
+class WaveformAugment:
+    """Training-only waveform augmentation: a random time shift and additive noise at a random SNR.
+
+    Args:
+        max_shift: largest shift in samples (the clip is rolled by up to this many samples either way, with
+            the wrapped part zeroed).
+        snr_db: ``(low, high)`` range of signal-to-noise ratios in dB for added white noise; None adds none.
+        seed: seed of the augmentation draws.
+    """
+
+    def __init__(self, max_shift: int = 0, snr_db: tuple[float, float] | None = None, seed: int = 0) -> None:
+        if max_shift < 0:
+            raise ValueError(f"time shift must be >= 0, got {max_shift!r}")
+        if snr_db is not None and (len(snr_db) != 2 or snr_db[0] > snr_db[1]):
+            raise ValueError(f"noise_snr_db must be (low, high) with low <= high, got {snr_db!r}")
+        self.max_shift = max_shift
+        self.snr_db = snr_db
+        self.rng = random.Random(seed)
+
+    def __call__(self, waveform: Tensor) -> Tensor:
+        """Augment one mono waveform ``(N,)``; the length is kept."""
+        if self.max_shift:
+            shift = self.rng.randint(-self.max_shift, self.max_shift)
+            waveform = torch.roll(waveform, shift)
+            if shift > 0:
+                waveform[:shift] = 0
+            elif shift < 0:
+                waveform[shift:] = 0
+        if self.snr_db is not None:
+            snr = self.rng.uniform(*self.snr_db)
+            power = waveform.square().mean().clamp(min=1e-8)
+            noise = torch.randn(waveform.shape, generator=torch.Generator().manual_seed(self.rng.randrange(2**31)))
+            waveform = waveform + noise * torch.sqrt(power / 10 ** (snr / 10))
+        return waveform
+
+
+class AudioClipDataset(Dataset):
+    """Clips loaded (and resampled) on access; yields the waveform ``(N,)`` or loader-side features ``(T, F)``.
+
+    Args:
+        sources: audio file paths or waveforms already at ``features.sample_rate``.
+        targets: one target per clip (class id or label-id tensor).
+        lengths_in_samples: samples per clip after resampling and ``duration`` (for bucketing).
+        features: computes features in the loader; None yields waveforms (features computed in the model).
+        duration: pad/crop every clip to this many samples; None keeps each length.
+        augment: training-only waveform augmentation, or None.
+        sample_rate: the rate clips are resampled to.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[AudioSource],
+        targets: Sequence[Any],
+        lengths_in_samples: Sequence[int],
+        features: AudioFeatures | None,
+        duration: int | None,
+        augment: WaveformAugment | None,
+        sample_rate: int,
+    ) -> None:
+        if not len(sources) == len(targets) == len(lengths_in_samples):
+            raise ValueError("sources, targets and lengths must have one entry per clip")
+        self.sources = list(sources)
+        self.targets = list(targets)
+        self.features = features
+        self.duration = duration
+        self.augment = augment
+        self.sample_rate = sample_rate
+        samples = torch.tensor(list(lengths_in_samples))
+        self.lengths = (features.num_frames(samples) if features is not None else samples).tolist()
+
+    def waveform(self, index: int) -> Tensor:
+        """The clip as a mono waveform at ``sample_rate`` (with ``duration`` applied; not augmented)."""
+        source = self.sources[index]
+        wave = source.clone() if isinstance(source, Tensor) else load_audio(source, self.sample_rate)
+        return fit_duration(wave, self.duration) if self.duration is not None else wave
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Any, int]:
+        wave = self.waveform(index)
+        if self.augment is not None:
+            wave = self.augment(wave)
+        if self.features is None:
+            return wave, self.targets[index], index
+        with torch.no_grad():
+            feats, _ = self.features(wave.unsqueeze(0), torch.tensor([wave.numel()]))
+        return feats[0], self.targets[index], index
