@@ -1,6 +1,7 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
-Sentiment (~25 s) and digits (~60 s) run in every test run; OCR (several minutes) is marked slow:
+Sentiment (~25 s), digits (~60 s) and the two audio recipes (~45 s each) run in every test run; OCR (several
+minutes) is marked slow:
 ``python -m pytest -m slow``.
 """
 
@@ -38,3 +39,13 @@ def test_ocr_recipe_reaches_readme_cer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("ocr_crnn_ctc")
     assert metrics["test/cer"] <= 0.05
+
+
+def test_audio_keywords_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert fit_and_test("audio_keywords_gru")["test/acc"] >= 0.95
+
+
+def test_audio_ctc_recipe_reaches_readme_cer(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert fit_and_test("audio_ctc_bilstm")["test/cer"] <= 0.05

@@ -128,7 +128,12 @@ class CTCTranscriber(SequenceTask):
         return self.frontend.time_reduction if self.frontend is not None else 1
 
     def output_lengths(self, lengths: Tensor) -> Tensor:
-        """Valid output steps of ``forward`` for valid input ``lengths (B,)``."""
+        """Valid output steps of ``forward`` for valid input ``lengths (B,)``.
+
+        The input lengths count samples when ``input_features`` computes features in the model, else steps.
+        """
+        if self.featurizer is not None:
+            lengths = self.featurizer.num_frames(lengths)
         return (lengths + self.time_reduction - 1) // self.time_reduction
 
     def _loss(self, log_probs: Tensor, batch: TranscriptionBatch) -> Tensor:
