@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from lightning_seq.nn.attention import Attention
+from lightning_seq.nn.masking import lengths_to_mask
+
+
+@pytest.mark.parametrize("kind", ["additive", "dot", "general"])
+def test_weights_sum_to_one_zero_on_padding_and_ignore_padded_values(kind):
+    torch.manual_seed(0)
+    attention = Attention(6, 6, kind, attention_size=5)
+    outputs = torch.randn(3, 7, 6)
+    lengths = torch.tensor([7, 3, 1])
+    memory = attention.memory(outputs, lengths_to_mask(lengths, 7))
+    query = torch.randn(3, 6)
+    context, weights = attention(query, memory)
+    assert context.shape == (3, 6) and weights.shape == (3, 7)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(3))
+    assert torch.all(weights[1, 3:] == 0) and torch.all(weights[2, 1:] == 0)
+    poisoned = outputs.clone()
+    poisoned[1, 3:] = 1e6
+    context_poisoned, _ = attention(query, attention.memory(poisoned, memory.mask))
+    torch.testing.assert_close(context_poisoned[1], context[1])
+    torch.testing.assert_close(context[2], outputs[2, 0])
+
+
+def test_invalid_attention_arguments():
+    with pytest.raises(ValueError, match="dot attention needs equal sizes, got query 4 and key 6"):
+        Attention(4, 6, "dot")
+    with pytest.raises(ValueError, match="attention must be 'additive', 'dot' or 'general', got 'cosine'"):
+        Attention(4, 4, "cosine")

@@ -1,0 +1,93 @@
+import pytest
+import torch
+
+from lightning_seq.tasks.decoding import beam_search, greedy_decode, sample_decode
+
+EOS, BOS, VOCAB = 1, 2, 7
+
+
+class MarkovDecoder:
+    """log p(next | previous token, row) from a fixed transition table and a per-row bias."""
+
+    def __init__(self, seed=0):
+        generator = torch.Generator().manual_seed(seed)
+        self.transition = torch.randn(VOCAB, VOCAB, generator=generator) * 2
+        self.transition[:, EOS] -= 1.0
+
+    def step(self, tokens, state):
+        return torch.log_softmax(self.transition[tokens] + state, dim=-1), state
+
+    def reorder(self, state, index):
+        return state.index_select(0, index)
+
+
+def row_bias(batch, seed=1):
+    return torch.randn(batch, VOCAB, generator=torch.Generator().manual_seed(seed))
+
+
+def test_greedy_stops_at_eos_and_pads():
+    decoder = MarkovDecoder()
+    out = greedy_decode(decoder, row_bias(4), 4, BOS, EOS, max_length=12)
+    assert out.tokens.shape == (4, 1, 12)
+    for row in range(4):
+        length = int(out.lengths[row, 0])
+        assert EOS not in out.tokens[row, 0, :length].tolist()
+        assert set(out.tokens[row, 0, length:].tolist()) <= {EOS}
+
+
+def test_batched_beam_equals_per_example_beam():
+    decoder = MarkovDecoder(3)
+    bias = row_bias(6, seed=4)
+    batched = beam_search(decoder, bias, 6, BOS, EOS, max_length=10, beam_size=4, length_penalty=0.6, n_best=2)
+    for row in range(6):
+        alone = beam_search(
+            decoder, bias[row : row + 1], 1, BOS, EOS, max_length=10, beam_size=4, length_penalty=0.6, n_best=2
+        )
+        assert torch.equal(batched.tokens[row], alone.tokens[0])
+        torch.testing.assert_close(batched.scores[row], alone.scores[0])
+
+
+def test_beam_size_one_equals_greedy():
+    decoder = MarkovDecoder(5)
+    bias = row_bias(8, seed=6)
+    beam = beam_search(decoder, bias, 8, BOS, EOS, max_length=9, beam_size=1)
+    greedy = greedy_decode(decoder, bias, 8, BOS, EOS, max_length=9)
+    assert torch.equal(beam.tokens, greedy.tokens) and torch.equal(beam.lengths, greedy.lengths)
+    torch.testing.assert_close(beam.scores, greedy.scores)
+
+
+def test_wider_beam_never_scores_below_its_own_n_best_order():
+    decoder = MarkovDecoder(7)
+    out = beam_search(decoder, row_bias(3, seed=8), 3, BOS, EOS, max_length=8, beam_size=5, n_best=3)
+    assert torch.all(out.scores[:, :-1] >= out.scores[:, 1:])
+
+
+def test_sampling_is_seeded_and_filters():
+    decoder = MarkovDecoder(9)
+    bias = row_bias(5, seed=10)
+    first = sample_decode(decoder, bias, 5, BOS, EOS, 10, generator=torch.Generator().manual_seed(0))
+    again = sample_decode(decoder, bias, 5, BOS, EOS, 10, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(first.tokens, again.tokens)
+    greedy = greedy_decode(decoder, bias, 5, BOS, EOS, 10)
+    for options in ({"top_k": 1}, {"top_p": 1e-6}, {"temperature": 1e-4}):
+        sampled = sample_decode(decoder, bias, 5, BOS, EOS, 10, generator=torch.Generator().manual_seed(1), **options)
+        assert torch.equal(sampled.tokens, greedy.tokens), options
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda d, s: beam_search(d, s, 1, BOS, EOS, 5, beam_size=0), "beam_size must be >= 1, got 0"),
+        (lambda d, s: beam_search(d, s, 1, BOS, EOS, 0), "max_length must be >= 1, got 0"),
+        (
+            lambda d, s: beam_search(d, s, 1, BOS, EOS, 5, beam_size=2, n_best=3),
+            r"n_best must lie in \[1, beam_size=2\]",
+        ),
+        (lambda d, s: sample_decode(d, s, 1, BOS, EOS, 5, top_p=1.5), r"top_p must lie in \(0, 1\], got 1.5"),
+        (lambda d, s: sample_decode(d, s, 1, BOS, EOS, 5, top_p=0.0), r"top_p must lie in \(0, 1\], got 0.0"),
+        (lambda d, s: sample_decode(d, s, 1, BOS, EOS, 5, temperature=0), "temperature must be > 0"),
+    ],
+)
+def test_invalid_arguments_name_them(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(MarkovDecoder(), row_bias(1))
