@@ -1,0 +1,229 @@
+"""Recurrent decoder for encoder-decoder models, with every classic way to use the encoder.
+
+Context (what the decoder gets from the encoder):
+
+* ``last``: the encoder's final top-layer state ``c = h_N``;
+* ``bridge``: a learned ``c = tanh(W h_N)`` that also maps a bidirectional or differently sized encoder onto the
+  decoder's size (and, for state initialisation, onto each of its layers);
+* ``attention``: ``c_t`` recomputed at every step over all encoder outputs from the previous decoder state
+  (padded source steps masked); the output layer then reads ``tanh(W [h_t; c_t])``.
+
+Conditioning (how the context enters):
+
+* ``init``: the context initialises the decoder state; later steps see only their own state (and the attention
+  output, for ``attention``);
+* ``input``: the decoder starts from zeros and receives the context as an input at every step;
+* ``input_and_prev``: as ``input``, plus the previous output token (BOS first) — the usual teacher-forced decoder.
+
+``input_feeding`` adds the previous step's attentional vector to the next input.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from lightning_seq.nn.attention import Attention, AttentionKind, AttentionMemory
+from lightning_seq.types import EncoderState
+
+ContextMode = Literal["last", "bridge", "attention"]
+Conditioning = Literal["init", "input", "input_and_prev"]
+
+
+class DecoderState(NamedTuple):
+    """Everything one decoding step needs; every tensor has the batch as its first dimension.
+
+    Attributes:
+        hidden: ``(B, L, H)`` per-layer hidden states.
+        cell: ``(B, L, H)`` LSTM cell states (zeros for other cells).
+        feed: ``(B, H)`` previous attentional vector (input feeding).
+        context: ``(B, C)`` fixed context for ``last`` / ``bridge`` input conditioning (empty otherwise).
+        memory: encoder outputs prepared for attention (empty tensors without attention).
+    """
+
+    hidden: Tensor
+    cell: Tensor
+    feed: Tensor
+    context: Tensor
+    memory: AttentionMemory
+
+
+class RecurrentDecoder(nn.Module):
+    """A stack of recurrent cells stepping one token at a time (see the module docstring for the variants).
+
+    Args:
+        vocab_size: target vocabulary size ``V`` (derived from the data).
+        encoder_size: encoder output / state size ``D*H_enc`` (derived from the encoder).
+        cell: ``lstm``, ``gru`` or ``rnn`` (tanh).
+        hidden_size: decoder hidden size ``H``.
+        num_layers: stacked decoder layers.
+        embedding_dim: target token embedding size (``input_and_prev``).
+        context: ``last``, ``bridge`` or ``attention``.
+        attention: scoring function for ``attention``: ``additive``, ``dot`` or ``general``.
+        conditioning: ``init``, ``input`` or ``input_and_prev``.
+        input_feeding: feed the previous attentional vector into the next input.
+        dropout: dropout between layers and before the output layer.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        encoder_size: int,
+        cell: Literal["lstm", "gru", "rnn"] = "lstm",
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        embedding_dim: int = 64,
+        context: ContextMode = "attention",
+        attention: AttentionKind = "additive",
+        conditioning: Conditioning = "input_and_prev",
+        input_feeding: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("encoder_size", encoder_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+            ("embedding_dim", embedding_dim),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value!r}")
+        if cell not in ("lstm", "gru", "rnn"):
+            raise ValueError(f"cell must be 'lstm', 'gru' or 'rnn', got {cell!r}")
+        if context not in ("last", "bridge", "attention"):
+            raise ValueError(f"context must be 'last', 'bridge' or 'attention', got {context!r}")
+        if conditioning not in ("init", "input", "input_and_prev"):
+            raise ValueError(f"conditioning must be 'init', 'input' or 'input_and_prev', got {conditioning!r}")
+        if context == "last" and conditioning == "init" and encoder_size != hidden_size:
+            raise ValueError(
+                f"context 'last' with conditioning 'init' copies the encoder state: hidden_size must equal "
+                f"the encoder's output size {encoder_size}, got {hidden_size} (or use context 'bridge')"
+            )
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+        self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
+        self.cell_kind, self.context_mode, self.conditioning = cell, context, conditioning
+        self.input_feeding = input_feeding
+        self.embedding = (
+            nn.Embedding(vocab_size, embedding_dim, padding_idx=0) if conditioning == "input_and_prev" else None
+        )
+        context_size = {"last": encoder_size, "bridge": hidden_size, "attention": encoder_size}[context]
+        uses_context_input = conditioning != "init"
+        input_size = (embedding_dim if self.embedding is not None else 0) + (context_size if uses_context_input else 0)
+        input_size += hidden_size if input_feeding else 0
+        self.input_size = max(input_size, 1)  # "init" without feeding: a constant zero input
+        cell_cls = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}[cell]
+        self.cells = nn.ModuleList(
+            cell_cls(self.input_size if i == 0 else hidden_size, hidden_size) for i in range(num_layers)
+        )
+        init_bridge = conditioning == "init" and context in ("bridge", "attention")
+        self.bridge = (
+            nn.Linear(encoder_size, hidden_size * (num_layers if init_bridge else 1))
+            if context == "bridge" or init_bridge
+            else None
+        )
+        self.attention = Attention(hidden_size, encoder_size, attention) if context == "attention" else None
+        self.combine = nn.Linear(hidden_size + encoder_size, hidden_size) if context == "attention" else None
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, vocab_size)
+
+    def initial_state(self, outputs: Tensor, state: EncoderState, mask: Tensor) -> DecoderState:
+        """Decoder state from the encoder's ``outputs (B, S, D*H_enc)``, final ``state`` and source ``mask (B, S)``."""
+        batch, layers, size = outputs.size(0), self.num_layers, self.hidden_size
+        top = state.hidden[-1]  # (B, D*H_enc)
+        zeros = outputs.new_zeros(batch, layers, size)
+        hidden, cell, context = zeros, zeros, outputs.new_zeros(batch, 0)
+        if self.conditioning == "init":
+            if self.context_mode == "last":
+                hidden = top.unsqueeze(1).expand(-1, layers, -1).contiguous()
+                if state.cell is not None and self.cell_kind == "lstm":
+                    cell = state.cell[-1].unsqueeze(1).expand(-1, layers, -1).contiguous()
+            else:
+                hidden = torch.tanh(self.bridge(top)).view(batch, layers, size)
+        elif self.context_mode == "last":
+            context = top
+        elif self.context_mode == "bridge":
+            context = torch.tanh(self.bridge(top))  # (B, H)
+        memory = (
+            self.attention.memory(outputs, mask)
+            if self.attention is not None
+            else AttentionMemory(outputs.new_zeros(batch, 0, 0), outputs.new_zeros(batch, 0, 0), mask[:, :0])
+        )
+        return DecoderState(hidden, cell, outputs.new_zeros(batch, size), context, memory)
+
+    def reorder(self, state: DecoderState, index: Tensor) -> DecoderState:
+        """Take batch rows ``index (M,)`` of every state tensor (beam search)."""
+        memory = AttentionMemory(*(t.index_select(0, index) for t in state.memory))
+        return DecoderState(*(t.index_select(0, index) for t in state[:4]), memory)
+
+    def step_with_attention(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor | None]:
+        """One step: previous tokens ``(B,)`` -> log-probabilities ``(B, V)``, new state, attention ``(B, S)``."""
+        weights = None
+        attended = None
+        if self.attention is not None:
+            attended, weights = self.attention(state.hidden[:, -1], state.memory)  # (B, D*H_enc), (B, S)
+        parts = []
+        if self.embedding is not None:
+            parts.append(self.embedding(tokens))
+        if self.conditioning != "init":
+            parts.append(attended if attended is not None else state.context)
+        if self.input_feeding:
+            parts.append(state.feed)
+        x = torch.cat(parts, dim=-1) if parts else state.feed.new_zeros(tokens.size(0), 1)  # (B, I)
+        hiddens, cells = [], []
+        for layer, rnn in enumerate(self.cells):
+            if layer > 0:
+                x = self.dropout(x)
+            if self.cell_kind == "lstm":
+                h, c = rnn(x, (state.hidden[:, layer], state.cell[:, layer]))
+            else:
+                h, c = rnn(x, state.hidden[:, layer]), state.cell[:, layer]
+            hiddens.append(h)
+            cells.append(c)
+            x = h
+        top = x  # (B, H)
+        vector = torch.tanh(self.combine(torch.cat([top, attended], -1))) if attended is not None else top
+        log_probs = torch.log_softmax(self.output(self.dropout(vector)).float(), dim=-1)  # (B, V)
+        new_state = DecoderState(torch.stack(hiddens, 1), torch.stack(cells, 1), vector, state.context, state.memory)
+        return log_probs, new_state, weights
+
+    def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
+        """One decoding step for the decoding functions: ``tokens (B,)`` -> ``log_probs (B, V)``, new state."""
+        log_probs, new_state, _ = self.step_with_attention(tokens, state)
+        return log_probs, new_state
+
+    def forward(
+        self,
+        inputs: Tensor,
+        state: DecoderState,
+        teacher_forcing: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
+        """Run over a whole target sequence.
+
+        Args:
+            inputs: ``(B, T)`` gold input tokens (BOS then the target without its last token).
+            state: from ``initial_state``.
+            teacher_forcing: probability, drawn per row and per step, of feeding the gold token rather than the
+                model's own previous prediction (1: teacher forcing, 0: free running).
+            generator: random source of the scheduled-sampling coins.
+
+        Returns:
+            ``log_probs (B, T, V)`` and attention weights ``(B, T, S)`` (None without attention).
+        """
+        outputs, attentions = [], []
+        tokens = inputs[:, 0]
+        for t in range(inputs.size(1)):
+            if t > 0:
+                tokens = inputs[:, t]
+                if teacher_forcing < 1.0:
+                    coin = torch.rand(tokens.shape, generator=generator).to(tokens.device) < teacher_forcing
+                    tokens = torch.where(coin, tokens, outputs[-1].argmax(-1).detach())
+            log_probs, state, weights = self.step_with_attention(tokens, state)
+            outputs.append(log_probs)
+            if weights is not None:
+                attentions.append(weights)
+        return torch.stack(outputs, 1), torch.stack(attentions, 1) if attentions else None

@@ -1,0 +1,110 @@
+import itertools
+
+import pytest
+import torch
+
+from lightning_seq.nn import LSTMEncoder
+from lightning_seq.nn.decoder import RecurrentDecoder
+from lightning_seq.nn.masking import lengths_to_mask
+from lightning_seq.tasks.decoding import beam_search, greedy_decode
+
+VARIANTS = list(itertools.product(["last", "bridge", "attention"], ["init", "input", "input_and_prev"]))
+
+
+def encode(seed=0, batch=3):
+    torch.manual_seed(seed)
+    encoder = LSTMEncoder(5, 6, bidirectional=True)
+    x = torch.randn(batch, 7, 5)
+    lengths = torch.tensor([7, 4, 2, 5, 1, 6][:batch])
+    outputs, state = encoder(x, lengths)
+    return encoder, outputs, state, lengths_to_mask(lengths, 7)
+
+
+def decoder_for(context, conditioning, **kwargs):
+    return RecurrentDecoder(9, 12, hidden_size=12, context=context, conditioning=conditioning, **kwargs)
+
+
+@pytest.mark.parametrize(("context", "conditioning"), VARIANTS)
+@pytest.mark.parametrize("input_feeding", [False, True])
+def test_step_loop_equals_teacher_forced_forward(context, conditioning, input_feeding):
+    _, outputs, state, mask = encode()
+    decoder = decoder_for(context, conditioning, input_feeding=input_feeding, num_layers=2).eval()
+    inputs = torch.randint(2, 9, (3, 5))
+    whole, attention = decoder(inputs, decoder.initial_state(outputs, state, mask))
+    assert whole.shape == (3, 5, 9)
+    assert (attention is not None) == (context == "attention")
+    step_state = decoder.initial_state(outputs, state, mask)
+    for t in range(5):
+        log_probs, step_state = decoder.step(inputs[:, t], step_state)
+        torch.testing.assert_close(log_probs, whole[:, t])
+    if attention is not None:
+        torch.testing.assert_close(attention.sum(-1), torch.ones(3, 5))
+        assert torch.all(attention[2, :, 2:] == 0)
+
+
+@pytest.mark.parametrize(("context", "conditioning"), VARIANTS)
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_every_variant_learns_a_tiny_copy_task(context, conditioning, cell):
+    encoder, outputs, state, mask = encode(seed=1, batch=6)
+    decoder = decoder_for(context, conditioning, cell=cell)
+    target = torch.randint(3, 9, (6, 4))
+    inputs = torch.cat([torch.full((6, 1), 2), target[:, :-1]], 1)
+    params = list(decoder.parameters()) + list(encoder.parameters())
+    optimizer = torch.optim.Adam(params, lr=0.01)
+    x = torch.randn(6, 7, 5)
+    lengths = torch.tensor([7, 4, 2, 5, 1, 6])
+    losses = []
+    for _ in range(40):
+        optimizer.zero_grad()
+        enc_out, enc_state = encoder(x, lengths)
+        log_probs, _ = decoder(inputs, decoder.initial_state(enc_out, enc_state, lengths_to_mask(lengths, 7)))
+        loss = torch.nn.functional.nll_loss(log_probs.reshape(-1, 9), target.reshape(-1))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_batched_beam_equals_per_example_and_beam_one_equals_greedy_with_attention():
+    _, outputs, state, mask = encode(seed=2, batch=4)
+    decoder = decoder_for("attention", "input_and_prev", input_feeding=True).eval()
+    init = decoder.initial_state(outputs, state, mask)
+    batched = beam_search(decoder, init, 4, bos=2, eos=3, max_length=8, beam_size=3)
+    for row in range(4):
+        alone_state = decoder.reorder(init, torch.tensor([row]))
+        alone = beam_search(decoder, alone_state, 1, bos=2, eos=3, max_length=8, beam_size=3)
+        assert torch.equal(batched.tokens[row], alone.tokens[0])
+    one = beam_search(decoder, init, 4, bos=2, eos=3, max_length=8, beam_size=1)
+    assert torch.equal(one.tokens, greedy_decode(decoder, init, 4, bos=2, eos=3, max_length=8).tokens)
+
+
+def test_scheduled_sampling_feeds_predictions_when_not_forcing():
+    _, outputs, state, mask = encode(seed=3)
+    decoder = decoder_for("attention", "input_and_prev").eval()
+    inputs = torch.randint(3, 9, (3, 6))
+    forced, _ = decoder(inputs, decoder.initial_state(outputs, state, mask), teacher_forcing=1.0)
+    free, _ = decoder(inputs, decoder.initial_state(outputs, state, mask), teacher_forcing=0.0)
+    torch.testing.assert_close(free[:, 0], forced[:, 0])  # step 0 always reads the first input (BOS)
+    # free running = feeding back the argmax, step by step
+    step_state = decoder.initial_state(outputs, state, mask)
+    tokens = inputs[:, 0]
+    for t in range(6):
+        log_probs, step_state = decoder.step(tokens, step_state)
+        torch.testing.assert_close(log_probs, free[:, t])
+        tokens = log_probs.argmax(-1)
+    half, _ = decoder(
+        inputs,
+        decoder.initial_state(outputs, state, mask),
+        teacher_forcing=0.5,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert not torch.allclose(half, forced) and not torch.allclose(half, free)
+
+
+def test_invalid_decoder_arguments():
+    with pytest.raises(ValueError, match="hidden_size must equal the encoder's output size 12, got 8"):
+        RecurrentDecoder(9, 12, hidden_size=8, context="last", conditioning="init")
+    with pytest.raises(ValueError, match="context must be 'last', 'bridge' or 'attention', got 'mean'"):
+        RecurrentDecoder(9, 12, context="mean")
+    with pytest.raises(ValueError, match="conditioning must be 'init', 'input' or 'input_and_prev', got 'both'"):
+        RecurrentDecoder(9, 12, conditioning="both")
