@@ -6,6 +6,7 @@ from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.framed_audio import FramedAudioDataModule
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.ocr import OCRDataModule
+from lightning_seq.data.parallel_text import ParallelTextDataModule
 from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
@@ -19,6 +20,7 @@ __all__ = [
     "CharTokenizer",
     "FramedAudioDataModule",
     "OCRDataModule",
+    "ParallelTextDataModule",
     "SentimentDataModule",
     "SequenceDataModule",
     "SequenceDataset",

@@ -13,7 +13,15 @@ from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 
 STAGES = ("train", "val", "test", "predict")
-LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "vocabulary", "label_names", "input_features")
+LINKED_ATTRIBUTES = (
+    "vocab_size",
+    "num_classes",
+    "feature_size",
+    "vocabulary",
+    "label_names",
+    "input_features",
+    "target_vocabulary",
+)
 """Sizes and names only the data knows, linked into the model by the CLI at instantiation."""
 
 

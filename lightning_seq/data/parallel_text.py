@@ -1,0 +1,145 @@
+"""Parallel text (source -> target) for encoder-decoder models: TSV/CSV/JSONL files or an embedded task."""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+
+from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.collate import collate_transcriptions
+from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.sources import TextRecord, read_text_records
+from lightning_seq.data.splits import carve_validation
+from lightning_seq.data.synthetic_parallel import generate_parallel_corpus
+from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
+from lightning_seq.data.vocab import UNK_ID, Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+class ParallelTextDataModule(SequenceDataModule):
+    """Source/target pairs for ``Seq2SeqTask``.
+
+    Each file (TSV, CSV or JSONL) has a source and a target column. Vocabularies are built from the training split,
+    separately per side or shared. With no ``train_path`` the embedded task is generated: reverse a sequence of
+    letters and shift each letter by one.
+
+    Args:
+        train_path: training pairs; None generates the embedded task.
+        val_path: validation pairs; None carves ``val_fraction`` of training.
+        test_path: test pairs.
+        predict_path: sources to translate (a target column is optional).
+        source_column: column / key of the source text.
+        target_column: column / key of the target text.
+        source_tokenizer: source tokenizer (default: words, case kept).
+        target_tokenizer: target tokenizer (default: words, case kept).
+        shared_vocabulary: one vocabulary for both sides.
+        min_freq: keep tokens seen at least this often in training.
+        max_vocab_size: largest vocabulary per side, specials included.
+        val_fraction: share of training pairs held out when there is no ``val_path``.
+        generated_size: training pairs of the embedded task (val and test get a tenth each).
+        batch_size: samples per batch (per rank under DDP).
+        bucketing: group pairs of similar source length into batches.
+        pool_batches: steps per sorting pool when bucketing.
+        num_workers: DataLoader worker processes.
+        seed: seed of the embedded task, the val split and the shuffling order.
+    """
+
+    def __init__(
+        self,
+        train_path: str | None = None,
+        val_path: str | None = None,
+        test_path: str | None = None,
+        predict_path: str | None = None,
+        source_column: str = "source",
+        target_column: str = "target",
+        source_tokenizer: Tokenizer | None = None,
+        target_tokenizer: Tokenizer | None = None,
+        shared_vocabulary: bool = False,
+        min_freq: int = 1,
+        max_vocab_size: int | None = None,
+        val_fraction: float = 0.1,
+        generated_size: int = 6000,
+        batch_size: int = 64,
+        bucketing: bool = True,
+        pool_batches: int = 16,
+        num_workers: int = 0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        if generated_size < 10:
+            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
+        self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        self.columns = (source_column, target_column)
+        self.source_tokenizer = source_tokenizer if source_tokenizer is not None else WordTokenizer(lowercase=False)
+        self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
+        self.collate_fn = collate_transcriptions
+        self.records: dict[str, list[TextRecord]] = {}
+        if train_path is None:
+            for offset, (split, size) in enumerate(
+                [("train", generated_size), ("val", generated_size // 10), ("test", generated_size // 10)]
+            ):
+                pairs = generate_parallel_corpus(size, seed * 1000 + offset)
+                self.records[split] = [
+                    TextRecord(s, t, f"<generated {split}>:{i + 1}") for i, (s, t) in enumerate(pairs)
+                ]
+        else:
+            self.records["train"] = self._read("train")
+            if val_path is None:
+                self.records["train"], self.records["val"] = carve_validation(self.records["train"], val_fraction, seed)
+        sources = [self.source_tokenizer(r.text) for r in self.records["train"]]
+        targets = [self.target_tokenizer(r.label) for r in self.records["train"]]
+        if shared_vocabulary:
+            self.source_vocab = self.target_vocab = Vocabulary.build(sources + targets, min_freq, max_vocab_size)
+        else:
+            self.source_vocab = Vocabulary.build(sources, min_freq, max_vocab_size)
+            self.target_vocab = Vocabulary.build(targets, min_freq, max_vocab_size)
+        self.vocabulary = list(self.source_vocab.tokens)
+        self.vocab_size = len(self.source_vocab)
+        self.target_vocabulary = list(self.target_vocab.tokens)
+
+    def _read(self, split: str) -> list[TextRecord]:
+        labelled = split != "predict"
+        records = read_text_records(self.paths[split], self.columns[0], self.columns[1] if labelled else None)
+        empty = [f"{r.where} (source)" for r in records if not r.text.strip()]
+        empty += [f"{r.where} (target)" for r in records if labelled and not (r.label or "").strip()]
+        if empty:
+            raise ValueError(f"{split}: {len(empty)} empty texts: {', '.join(empty[:10])}")
+        if not records:
+            raise ValueError(f"{split} data {self.paths[split]} has no rows")
+        return records
+
+    def _records_for(self, split: str) -> list[TextRecord]:
+        if split not in self.records:
+            if self.paths[split] is None:
+                if split == "predict":
+                    return self._records_for("test")
+                raise ValueError(f"no {split} data: give --data.{split}_path")
+            self.records[split] = self._read(split)
+        return self.records[split]
+
+    def _encode(self, split: str, records: list[TextRecord]) -> SequenceDataset:
+        sources, targets, unknown = [], [], 0
+        for record in records:
+            ids = self.source_vocab.encode(self.source_tokenizer(record.text))
+            if not ids:
+                raise ValueError(f"{record.where}: source has no tokens after tokenization")
+            unknown += ids.count(UNK_ID)
+            sources.append(torch.tensor(ids, dtype=torch.long))
+            target = self.target_vocab.encode(self.target_tokenizer(record.label)) if record.label else []
+            targets.append(torch.tensor(target, dtype=torch.long))
+        if unknown and split != "train":
+            log.warning("%s: %d source tokens not in the vocabulary were mapped to <unk>", split, unknown)
+        return SequenceDataset(sources, targets)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Encode the splits the stage needs (reading val/test/predict files now)."""
+        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
+        for split in wanted.get(stage or "fit", ["train", "val"]):
+            if split not in self.datasets:
+                self.datasets[split] = self._encode(split, self._records_for(split))
+
+    def prediction_ids(self) -> list[str]:
+        """Where each source came from (``file:line`` or the generated split and row)."""
+        return [r.where for r in self._records_for("predict")]

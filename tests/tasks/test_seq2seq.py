@@ -1,0 +1,86 @@
+import functools
+
+import pytest
+import torch
+
+from lightning_seq.nn import GRUEncoder
+from lightning_seq.tasks import Seq2SeqTask
+from lightning_seq.tasks.schedules import TeacherForcingSchedule
+from lightning_seq.types import TranscriptionBatch
+
+SPECIALS = ["<pad>", "<unk>", "<bos>", "<eos>"]
+
+
+def task(**overrides):
+    kwargs = dict(
+        vocab_size=9,
+        vocabulary=SPECIALS + list("abcde"),
+        target_vocabulary=SPECIALS + list("xyz"),
+        encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True),
+        embedding_dim=8,
+        decoder_hidden_size=16,
+        decoder_embedding_dim=8,
+        max_length=6,
+    )
+    kwargs.update(overrides)
+    return Seq2SeqTask(**kwargs)
+
+
+def batch():
+    return TranscriptionBatch(
+        torch.tensor([[4, 5, 6], [7, 8, 0]]),
+        torch.tensor([3, 2]),
+        torch.tensor([[4, 5, 6], [6, 0, 0]]),
+        torch.tensor([3, 1]),
+        torch.tensor([0, 1]),
+    )
+
+
+def test_shift_adds_bos_and_eos():
+    inputs, gold = Seq2SeqTask.shift(batch())
+    assert inputs.tolist() == [[2, 4, 5, 6], [2, 6, 0, 0]]
+    assert gold.tolist() == [[4, 5, 6, 3], [6, 3, 0, 0]]
+
+
+@pytest.mark.parametrize("decoding", ["greedy", "beam", "sample"])
+def test_generation_shapes_and_predict_rows(decoding):
+    model = task(decoding=decoding, beam_size=3, n_best=2 if decoding == "beam" else 1).eval()
+    b = batch()
+    out = model.predict_step(b, 0)
+    rows = out.to_rows()
+    assert [r["index"] for r in rows] == [0, 1]
+    assert all(set(r["hypothesis"].split()) <= set("xyz") for r in rows)
+    assert ("n_best" in rows[0]) == (decoding == "beam")
+
+
+def test_scheduled_probability_is_logged_and_used(monkeypatch):
+    model = task(teacher_forcing=TeacherForcingSchedule("linear", 1.0, 0.0, steps=10))
+    seen = []
+    original = model.decoder.forward
+
+    def spy(inputs, state, teacher_forcing=1.0, generator=None):
+        seen.append(teacher_forcing)
+        return original(inputs, state, teacher_forcing, generator)
+
+    monkeypatch.setattr(model.decoder, "forward", spy)
+    monkeypatch.setattr(type(model), "global_step", property(lambda self: 5))
+    monkeypatch.setattr(model, "log", lambda *args, **kwargs: None)
+    loss = model.training_step(batch(), 0)
+    assert torch.isfinite(loss) and seen == [0.5]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"beam_size": 0}, "beam_size must be >= 1, got 0"),
+        ({"max_length": 0}, "max_length must be >= 1, got 0"),
+        ({"top_p": 0.0}, r"top_p must lie in \(0, 1\], got 0.0"),
+        ({"top_p": 1.5}, r"top_p must lie in \(0, 1\], got 1.5"),
+        ({"decoding": "viterbi"}, "decoding must be 'greedy', 'beam' or 'sample', got 'viterbi'"),
+        ({"vocab_size": None}, "vocab_size must be > 4"),
+        ({"n_best": 6, "beam_size": 5}, r"n_best must lie in \[1, beam_size=5\], got 6"),
+    ],
+)
+def test_invalid_arguments_name_them(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        task(**overrides)
