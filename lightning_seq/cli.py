@@ -7,9 +7,42 @@ from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from lightning_seq.data.base import LINKED_ATTRIBUTES
 
+# Settings that only affect inference: with --ckpt_path they come from the command line / config, not the checkpoint.
+INFERENCE_OPTIONS = (
+    "decoding",
+    "beam_size",
+    "length_penalty",
+    "n_best",
+    "temperature",
+    "top_k",
+    "top_p",
+    "max_length",
+    "heat_maps",
+    "decoder",
+    "beam_width",
+    "contact_sheet_size",
+)
+
 
 class SeqCLI(LightningCLI):
-    """LightningCLI whose model and data are chosen by ``class_path``, with the data's sizes linked into the model."""
+    """LightningCLI whose model and data are chosen by ``class_path``, with the data's sizes linked into the model.
+
+    With ``--ckpt_path``, Lightning rebuilds the model from the checkpoint's hyperparameters; the inference settings
+    in ``INFERENCE_OPTIONS`` (decoding strategy, beam size, n-best, ...) are kept from the command line instead, so
+    a model trained with greedy validation can be tested or used with beam search.
+    """
+
+    def _parse_ckpt_path(self) -> None:
+        subcommand = self.config.get("subcommand")
+        model = self.config[subcommand].get("model") if subcommand else None
+        given = getattr(model, "init_args", None)
+        keep = {k: given[k] for k in INFERENCE_OPTIONS if given is not None and k in given}
+        super()._parse_ckpt_path()
+        restored = getattr(self.config[subcommand].get("model"), "init_args", None) if subcommand else None
+        if restored is not None:
+            for key, value in keep.items():
+                if key in restored:
+                    restored[key] = value
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         """Link every size the data module knows into the model at instantiation.

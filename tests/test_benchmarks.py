@@ -37,3 +37,8 @@ def test_ctc_decoding_benchmark_runs():
         "ctc_decoding.py", "--batch", "2", "--frames", "10", "--vocab", "5", "--beam", "3", "--repeats", "1"
     )
     assert set(result["ms_per_utterance"]) == {"greedy", "beam"} and 0.0 <= result["beam_equals_greedy"] <= 1.0
+
+
+def test_seq2seq_decoding_benchmark_outputs_are_identical():
+    result = run_script("seq2seq_decoding.py", "--batch", "4", "--max-length", "5", "--repeats", "1")
+    assert result["greedy"]["identical_outputs"] and result["beam"]["identical_outputs"]

@@ -89,7 +89,8 @@ def test_print_config_and_links(capsys):
 )
 def test_every_yaml_runs_through_the_cli(tmp_path, monkeypatch, fragment):
     monkeypatch.chdir(tmp_path)
-    configs = ["--config", RECIPE]
+    base = str(ROOT / "recipes" / "seq2seq_attention.yaml") if "seq2seq" in fragment else RECIPE
+    configs = ["--config", base]
     if fragment != "recipes":
         if "gpu" in fragment and not torch.cuda.is_available():
             configs += ["--config", str(ROOT / fragment), "--trainer.accelerator=cpu"]
@@ -264,3 +265,30 @@ def test_audio_recipes_fit_test_predict(tmp_path, monkeypatch, name):
     with open(f"runs/{name}/predictions.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["index"]) for r in rows] == list(range(6)) and rows[0]["input"] == "<generated test>:1"
+
+
+def test_seq2seq_fit_test_predict_n_best_and_heat_maps(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    recipe = str(ROOT / "recipes" / "seq2seq_attention.yaml")
+    beam = str(ROOT / "configs" / "seq2seq" / "beam_search.yaml")
+    small = ["--data.init_args.generated_size=100", "--data.init_args.batch_size=32", *QUIET]
+    run(
+        [
+            "fit",
+            "--config",
+            recipe,
+            "--config",
+            str(ROOT / "configs/seq2seq/scheduled_sampling.yaml"),
+            "--trainer.max_epochs=1",
+            *small,
+        ]
+    )
+    ckpt = "runs/seq2seq_attention/checkpoints/last.ckpt"
+    tested = run(["test", "--config", recipe, "--config", beam, "--ckpt_path", ckpt, *small])
+    assert set(tested.trainer.callback_metrics) >= {"test/exact", "test/token_acc", "test/cer", "test/bleu"}
+    assert (Path(tested.trainer.log_dir) / "attention_0.png").is_file()
+    run(["predict", "--config", recipe, "--config", beam, "--ckpt_path", ckpt, *small])
+    rows = [json.loads(line) for line in Path("runs/seq2seq_attention/predictions.jsonl").read_text().splitlines()]
+    assert [r["index"] for r in rows] == list(range(10)) and rows[0]["input"] == "<generated test>:1"
+    assert all(len(r["n_best"]) == 3 for r in rows)
+    assert all(r["n_best"][0]["score"] >= r["n_best"][1]["score"] for r in rows)
