@@ -1,6 +1,6 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
-Sentiment (~25 s), digits (~60 s) and the two audio recipes (~45 s each) run in every test run; OCR (several
+Sentiment (~25 s), digits (~60 s), the two audio recipes and seq2seq (~50 s each) run in every test run; OCR (several
 minutes) is marked slow:
 ``python -m pytest -m slow``.
 """
@@ -49,3 +49,8 @@ def test_audio_keywords_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
 def test_audio_ctc_recipe_reaches_readme_cer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert fit_and_test("audio_ctc_bilstm")["test/cer"] <= 0.05
+
+
+def test_seq2seq_attention_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert fit_and_test("seq2seq_attention")["test/exact"] >= 0.95
