@@ -22,7 +22,7 @@ from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sentiment import sort_label_names
 from lightning_seq.data.sources import read_text_records
-from lightning_seq.data.splits import carve_validation
+from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_audio import generate_keyword_clips, generate_letter_clips
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
 from lightning_seq.nn.audio_features import AudioFeatures
@@ -167,14 +167,24 @@ class FramedAudioDataModule(SequenceDataModule):
     def _checked(self, split: str, clips: list[Clip | None]) -> list[Clip]:
         kept = [c for c in clips if c is not None]
         if len(kept) < len(clips):
-            log.warning("%s: skipped %d unreadable or empty audio files (on_bad_file=skip), first: %s", split,
-                        len(clips) - len(kept), self.skipped[0])
+            log.warning(
+                "%s: skipped %d unreadable or empty audio files (on_bad_file=skip), first: %s",
+                split,
+                len(clips) - len(kept),
+                self.skipped[0],
+            )
         if self.max_seconds is not None and self.duration is None:
-            too_long = [f"{c.where} ({c.samples / self.sample_rate:.1f} s)" for c in kept
-                        if c.samples > self.max_seconds * self.sample_rate]
+            too_long = [
+                f"{c.where} ({c.samples / self.sample_rate:.1f} s)"
+                for c in kept
+                if c.samples > self.max_seconds * self.sample_rate
+            ]
             if too_long:
-                raise ValueError(f"{split}: {len(too_long)} clips longer than max_seconds={self.max_seconds}: "
-                                 + ", ".join(too_long[:5]) + " (raise max_seconds or set duration to crop)")
+                raise ValueError(
+                    f"{split}: {len(too_long)} clips longer than max_seconds={self.max_seconds}: "
+                    + ", ".join(too_long[:5])
+                    + " (raise max_seconds or set duration to crop)"
+                )
         if not kept:
             raise ValueError(f"{split}: no usable clips")
         return kept
@@ -195,10 +205,8 @@ class FramedAudioDataModule(SequenceDataModule):
     def _generate(self) -> dict[str, list[Clip | None]]:
         maker = generate_keyword_clips if self.task == "classification" else generate_letter_clips
         splits = {}
-        for offset, (split, size) in enumerate(
-            [("train", self.generated_size), ("val", self.generated_size // 10), ("test", self.generated_size // 10)]
-        ):
-            pairs = maker(max(size, 6), self.seed * 1000 + offset, self.sample_rate)
+        for split, size, seed in generated_splits(self.generated_size, self.seed, minimum=6):
+            pairs = maker(size, seed, self.sample_rate)
             splits[split] = [self._clip(w, lab, f"<generated {split}>:{i + 1}") for i, (w, lab) in enumerate(pairs)]
         return splits
 
@@ -228,8 +236,11 @@ class FramedAudioDataModule(SequenceDataModule):
         if self.task != "classification":
             raise ValueError("folder-per-label layouts hold labels: use manifests with a transcript for transcription")
         if (root / "train").is_dir():
-            return {split: [self._clip(p, lab, str(p)) for p, lab in self._label_folders(root / split)]
-                    for split in ("train", "val", "test") if (root / split).is_dir()}
+            return {
+                split: [self._clip(p, lab, str(p)) for p, lab in self._label_folders(root / split)]
+                for split in ("train", "val", "test")
+                if (root / split).is_dir()
+            }
         listed = {}
         for split, name in (("val", "validation_list.txt"), ("test", "testing_list.txt")):
             if (root / name).is_file():
@@ -294,9 +305,14 @@ class FramedAudioDataModule(SequenceDataModule):
                 features = copy.deepcopy(self.features_module).train(train)
             clips = self.clips[split]
             self.datasets[split] = AudioClipDataset(
-                [c.source for c in clips], self._targets(split, clips),
-                [self.duration or c.samples for c in clips], features, self.duration,
-                self.augment if train and self.has_augment else None, self.sample_rate)
+                [c.source for c in clips],
+                self._targets(split, clips),
+                [self.duration or c.samples for c in clips],
+                features,
+                self.duration,
+                self.augment if train and self.has_augment else None,
+                self.sample_rate,
+            )
         if stage == "predict":
             self.datasets["predict"] = self.datasets["test"]
         self.check_ctc_lengths()
@@ -308,13 +324,17 @@ class FramedAudioDataModule(SequenceDataModule):
         for split, dataset in self.datasets.items():
             if split == "predict":
                 continue
-            frames = self.features_module.num_frames(torch.tensor([self.duration or c.samples for c in
-                                                                   self.clips[split]])).tolist()
-            problems = ctc_length_problems(dataset.targets, frames, [c.where for c in self.clips[split]],
-                                           time_reduction)
+            frames = self.features_module.num_frames(
+                torch.tensor([self.duration or c.samples for c in self.clips[split]])
+            ).tolist()
+            problems = ctc_length_problems(
+                dataset.targets, frames, [c.where for c in self.clips[split]], time_reduction
+            )
             if problems:
-                raise ValueError(f"{split}: {len(problems)} transcripts too long for their clip under CTC "
-                                 f"(time_reduction {time_reduction}): " + "; ".join(problems[:5]))
+                raise ValueError(
+                    f"{split}: {len(problems)} transcripts too long for their clip under CTC "
+                    f"(time_reduction {time_reduction}): " + "; ".join(problems[:5])
+                )
 
     def prediction_ids(self) -> list[str]:
         """The audio path of each prediction input (``<generated test>:row`` for generated clips)."""

@@ -15,6 +15,7 @@ from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.paths import resolve_inside
+from lightning_seq.data.splits import generated_splits
 from lightning_seq.data.synthetic_images import generate_text_lines
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
 
@@ -113,12 +114,11 @@ class OCRDataModule(SequenceDataModule):
         self.collate_fn = collate_transcriptions
         self.entries: dict[str, list[LabelledImage]] = {}
         if train_dir is None:
-            for offset, (stage, size) in enumerate(
-                [("train", generated_size), ("val", generated_size // 10), ("test", generated_size // 10)]
-            ):
-                lines = generate_text_lines(size, self.seed * 1000 + offset)
-                self.entries[stage] = [LabelledImage(im, t, f"<generated {stage}>:{i + 1}") for i, (im, t) in
-                                       enumerate(lines)]
+            for stage, size, split_seed in generated_splits(generated_size, self.seed):
+                lines = generate_text_lines(size, split_seed)
+                self.entries[stage] = [
+                    LabelledImage(im, t, f"<generated {stage}>:{i + 1}") for i, (im, t) in enumerate(lines)
+                ]
         else:
             self.entries["train"] = read_labels_tsv(train_dir)
         chars = sorted(set(charset if charset is not None else "".join(e.text for e in self.entries["train"])))
@@ -132,7 +132,7 @@ class OCRDataModule(SequenceDataModule):
     @property
     def charset(self) -> str:
         """The recognised characters, in id order (after the specials)."""
-        return "".join(self.vocab.tokens[len(SPECIALS):])
+        return "".join(self.vocab.tokens[len(SPECIALS) :])
 
     def _entries(self, split: str) -> list[LabelledImage]:
         if split not in self.entries:
@@ -168,12 +168,15 @@ class OCRDataModule(SequenceDataModule):
         for split, dataset in self.datasets.items():
             if split == "predict" and self.dirs["predict"] is not None:
                 continue
-            names = [f"{e.where} ({e.source if isinstance(e.source, Path) else 'generated'})"
-                     for e in self._entries(split)]
+            names = [
+                f"{e.where} ({e.source if isinstance(e.source, Path) else 'generated'})" for e in self._entries(split)
+            ]
             too_long = ctc_length_problems(dataset.targets, dataset.lengths, names, time_reduction)
             if too_long:
-                raise ValueError(f"{split}: {len(too_long)} targets too long for their image under CTC "
-                                 f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5]))
+                raise ValueError(
+                    f"{split}: {len(too_long)} targets too long for their image under CTC "
+                    f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5])
+                )
 
     def setup(self, stage: str | None = None) -> None:
         """Build the data sets the stage needs, checking charset and CTC lengths before anything trains."""
@@ -183,8 +186,9 @@ class OCRDataModule(SequenceDataModule):
                 continue
             entries = self._entries(split)
             labelled = split != "predict" or self.dirs["predict"] is None
-            targets = self._encode_texts(split, entries) if labelled else [torch.zeros(0, dtype=torch.long)] * len(
-                entries)
+            targets = (
+                self._encode_texts(split, entries) if labelled else [torch.zeros(0, dtype=torch.long)] * len(entries)
+            )
             self.datasets[split] = ImageSequenceDataset([e.source for e in entries], targets, self.transform)
         self.check_ctc_lengths()
 
@@ -195,4 +199,3 @@ class OCRDataModule(SequenceDataModule):
     def decode(self, ids: list[int]) -> str:
         """Label ids to text (specials dropped)."""
         return "".join(t for t in self.vocab.decode(ids) if t not in SPECIALS)
-

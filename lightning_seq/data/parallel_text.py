@@ -10,7 +10,7 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_transcriptions
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sources import TextRecord, read_text_records
-from lightning_seq.data.splits import carve_validation
+from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_parallel import generate_parallel_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
@@ -77,10 +77,8 @@ class ParallelTextDataModule(SequenceDataModule):
         self.collate_fn = collate_transcriptions
         self.records: dict[str, list[TextRecord]] = {}
         if train_path is None:
-            for offset, (split, size) in enumerate(
-                [("train", generated_size), ("val", generated_size // 10), ("test", generated_size // 10)]
-            ):
-                pairs = generate_parallel_corpus(size, seed * 1000 + offset)
+            for split, size, split_seed in generated_splits(generated_size, seed):
+                pairs = generate_parallel_corpus(size, split_seed)
                 self.records[split] = [
                     TextRecord(s, t, f"<generated {split}>:{i + 1}") for i, (s, t) in enumerate(pairs)
                 ]

@@ -9,7 +9,7 @@ from torchvision.datasets import VisionDataset
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.image_datasets import ImageSequenceDataset, image_size
 from lightning_seq.data.images import RowScan
-from lightning_seq.data.splits import carve_validation
+from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_images import generate_digit_images
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -96,10 +96,8 @@ class RowScanImageDataModule(SequenceDataModule):
             return self._read_folders(Path(self.root))
         names = [str(d) for d in range(10)]
         splits = {}
-        for offset, (stage, size) in enumerate(
-            [("train", self.generated_size), ("val", self.generated_size // 10), ("test", self.generated_size // 10)]
-        ):
-            pairs = generate_digit_images(max(size, 10), self.seed * 1000 + offset)
+        for stage, size, seed in generated_splits(self.generated_size, self.seed, minimum=10):
+            pairs = generate_digit_images(size, seed)
             splits[stage] = ([image for image, _ in pairs], [digit for _, digit in pairs])
         return splits, names
 

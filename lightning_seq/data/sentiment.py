@@ -10,7 +10,7 @@ import torch
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
-from lightning_seq.data.splits import carve_validation
+from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
@@ -109,14 +109,8 @@ class SentimentDataModule(SequenceDataModule):
     def _read_labelled_splits(self) -> dict[str, list[TextRecord]]:
         if self.paths["train"] is None:
             records = {}
-            for offset, (stage, size) in enumerate(
-                [
-                    ("train", self.generated_size),
-                    ("val", self.generated_size // 10),
-                    ("test", self.generated_size // 10),
-                ]
-            ):
-                pairs = generate_sentiment_corpus(size, self.seed * 1000 + offset)
+            for stage, size, seed in generated_splits(self.generated_size, self.seed, minimum=2):
+                pairs = generate_sentiment_corpus(size, seed)
                 records[stage] = [
                     TextRecord(t, lab, f"<generated {stage}>:{i + 1}") for i, (t, lab) in enumerate(pairs)
                 ]

@@ -23,3 +23,13 @@ def carve_validation(items: Sequence[T], fraction: float, seed: int) -> tuple[li
     if cut >= len(rows):
         raise ValueError(f"{len(rows)} training rows are too few to carve a validation split from")
     return rows[cut:], rows[:cut]
+
+
+def generated_splits(size: int, seed: int, minimum: int = 1) -> list[tuple[str, int, int]]:
+    """Plan of an embedded data set: ``(split, samples, seed)`` for train (``size``), val and test (a tenth each).
+
+    Each split has its own seed (``seed * 1000 + 0, 1, 2``), so the splits never share generated samples by design
+    and every split is reproducible on its own.
+    """
+    plan = (("train", size), ("val", size // 10), ("test", size // 10))
+    return [(split, max(count, minimum), seed * 1000 + offset) for offset, (split, count) in enumerate(plan)]

@@ -49,8 +49,10 @@ def generate_keyword_clips(num_samples: int, seed: int, sample_rate: int = 8000)
         base = rng.uniform(250, 450)
         parts = [_silence(rng.uniform(0.02, 0.2), sample_rate)]
         for name in label.split("-"):
-            parts += [_tone(rng, base * ratios[name], rng.uniform(0.1, 0.22), sample_rate),
-                      _silence(rng.uniform(0.02, 0.08), sample_rate)]
+            parts += [
+                _tone(rng, base * ratios[name], rng.uniform(0.1, 0.22), sample_rate),
+                _silence(rng.uniform(0.02, 0.08), sample_rate),
+            ]
         parts.append(_silence(rng.uniform(0.02, 0.2), sample_rate))
         clips.append((_add_noise(rng, torch.cat(parts), rng.uniform(5, 25)), label))
     return clips
@@ -73,7 +75,9 @@ def generate_letter_clips(
         text = "".join(rng.choice(LETTERS) for _ in range(rng.randint(min_letters, max_letters)))
         parts = [_silence(rng.uniform(0.02, 0.1), sample_rate)]
         for letter in text:
-            parts += [_tone(rng, letter_frequency(letter), rng.uniform(0.07, 0.13), sample_rate),
-                      _silence(rng.uniform(0.03, 0.07), sample_rate)]
+            parts += [
+                _tone(rng, letter_frequency(letter), rng.uniform(0.07, 0.13), sample_rate),
+                _silence(rng.uniform(0.03, 0.07), sample_rate),
+            ]
         clips.append((_add_noise(rng, torch.cat(parts), rng.uniform(10, 30)), text))
     return clips

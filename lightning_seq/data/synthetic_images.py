@@ -49,8 +49,15 @@ def render_digit(rng: random.Random, digit: int, size: int = 28) -> Image.Image:
     canvas = Image.new("L", (size * 2, size * 2), 0)
     font = _pick_font(rng, rng.randint(int(size * 0.7), int(size * 0.95)))
     draw = ImageDraw.Draw(canvas)
-    draw.text((size, size), str(digit), fill=255, font=font, anchor="mm", stroke_width=rng.choice((0, 0, 1, 2)),
-              stroke_fill=255)
+    draw.text(
+        (size, size),
+        str(digit),
+        fill=255,
+        font=font,
+        anchor="mm",
+        stroke_width=rng.choice((0, 0, 1, 2)),
+        stroke_fill=255,
+    )
     canvas = canvas.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)
     shift = size // 5
     left, top = size // 2 + rng.randint(-shift, shift), size // 2 + rng.randint(-shift, shift)
