@@ -292,3 +292,27 @@ def test_seq2seq_fit_test_predict_n_best_and_heat_maps(tmp_path, monkeypatch):
     assert [r["index"] for r in rows] == list(range(10)) and rows[0]["input"] == "<generated test>:1"
     assert all(len(r["n_best"]) == 3 for r in rows)
     assert all(r["n_best"][0]["score"] >= r["n_best"][1]["score"] for r in rows)
+
+
+@pytest.mark.parametrize("variant", sorted(p.name for p in (ROOT / "configs" / "seq2seq").glob("*.yaml")))
+def test_every_seq2seq_variant_fits_tests_and_predicts(tmp_path, monkeypatch, variant):
+    monkeypatch.chdir(tmp_path)
+    configs = [
+        "--config",
+        str(ROOT / "recipes" / "seq2seq_attention.yaml"),
+        "--config",
+        str(ROOT / "configs" / "seq2seq" / variant),
+    ]
+    small = [
+        "--data.init_args.generated_size=60",
+        "--data.init_args.batch_size=16",
+        "--model.init_args.max_length=12",
+        *QUIET,
+    ]
+    run(["fit", *configs, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", *small])
+    ckpt = "runs/seq2seq_attention/checkpoints/last.ckpt"
+    tested = run(["test", *configs, "--ckpt_path", ckpt, *small])
+    assert "test/exact" in tested.trainer.callback_metrics
+    run(["predict", *configs, "--ckpt_path", ckpt, *small])
+    rows = Path("runs/seq2seq_attention/predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["index"] for r in rows] == list(range(6))
