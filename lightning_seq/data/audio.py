@@ -44,8 +44,10 @@ def resample(waveform: Tensor, orig_rate: int, new_rate: int) -> Tensor:
 
 def load_audio(path: str | Path, sample_rate: int) -> Tensor:
     """Read a file as a float32 mono waveform ``(N,)`` at ``sample_rate`` (mixed down and resampled as needed)."""
-    frames, rate = audio_info(path)
-    try:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"audio file not found: {path}")
+    try:  # one read per clip: this runs for every sample the loader yields
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as err:
         raise ValueError(f"cannot read audio {path}: {err}") from err

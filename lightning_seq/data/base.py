@@ -12,7 +12,6 @@ from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 
-STAGES = ("train", "val", "test", "predict")
 LINKED_ATTRIBUTES = (
     "vocab_size",
     "num_classes",

@@ -19,8 +19,8 @@ from lightning_seq.data.audio_datasets import AudioClipDataset, WaveformAugment
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_transcriptions
 from lightning_seq.data.ctc_lengths import ctc_length_problems
+from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
-from lightning_seq.data.sentiment import sort_label_names
 from lightning_seq.data.sources import read_text_records
 from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_audio import generate_keyword_clips, generate_letter_clips

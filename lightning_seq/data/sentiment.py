@@ -9,6 +9,7 @@ import torch
 
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
 from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
@@ -16,13 +17,6 @@ from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
-
-
-def sort_label_names(labels: set[str]) -> list[str]:
-    """Label names in a stable order: numerically when all are integers, else alphabetically."""
-    if all(label.lstrip("-").isdigit() for label in labels):
-        return sorted(labels, key=int)
-    return sorted(labels)
 
 
 class SentimentDataModule(SequenceDataModule):
