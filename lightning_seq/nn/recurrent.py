@@ -64,17 +64,36 @@ class RecurrentEncoder(SequenceEncoder):
     def _make_cell(self, input_size: int) -> nn.RNNBase:
         return self.cell_type(input_size, self.hidden_size, batch_first=True)
 
-    def _run_direction(self, cell: nn.RNNBase, x: Tensor, padded: Tensor) -> tuple[Tensor, Tensor | None]:
-        """Run one direction of one layer; return outputs ``(B, T, H)`` and the final cell state or None."""
-        outputs, _ = cell(x)  # (B, T, H)
+    def _run_direction(
+        self, cell: nn.RNNBase, x: Tensor, padded: Tensor, start: tuple[Tensor, Tensor | None] | None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Run one direction of one layer from ``start`` (``h0 (B, H)``, unused cell) or zeros.
+
+        Returns outputs ``(B, T, H)`` and the final cell state or None.
+        """
+        outputs, _ = cell(x, None if start is None else start[0].unsqueeze(0).contiguous())  # (B, T, H)
         return outputs, None
 
-    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, EncoderState]:
+    def _check_initial(self, initial: EncoderState, batch: int) -> None:
+        expected = (self.num_layers, batch, self.output_size)
+        if tuple(initial.hidden.shape) != expected:
+            raise ValueError(f"initial_state.hidden must have shape {expected}, got {tuple(initial.hidden.shape)}")
+        has_cell = isinstance(self, LSTMEncoder)
+        if has_cell and (initial.cell is None or tuple(initial.cell.shape) != expected):
+            got = None if initial.cell is None else tuple(initial.cell.shape)
+            raise ValueError(f"initial_state.cell must have shape {expected} for an LSTM, got {got}")
+
+    def forward(
+        self, x: Tensor, lengths: Tensor, initial_state: EncoderState | None = None
+    ) -> tuple[Tensor, EncoderState]:
         """Encode a right-padded batch; per-row results are exactly those of the unpadded sequences.
 
         Args:
             x: ``(B, T, F)`` float features, right-padded.
             lengths: ``(B,)`` int64 valid lengths, each in ``[1, T]``.
+            initial_state: state to start from, shaped like the returned state (``(L, B, D*H)``; ``cell`` for
+                LSTM); None starts from zeros. Carrying the final state of one chunk into the next continues a
+                stream (truncated BPTT); the backward direction's part is its state before the last valid step.
 
         Returns:
             ``outputs (B, T, D*H)`` (zero at padded steps) and ``EncoderState`` with ``hidden`` and, for LSTM,
@@ -82,6 +101,9 @@ class RecurrentEncoder(SequenceEncoder):
         """
         if x.dim() != 3 or x.size(-1) != self.input_size:
             raise ValueError(f"expected input (B, T, {self.input_size}), got shape {tuple(x.shape)}")
+        if initial_state is not None:
+            self._check_initial(initial_state, x.size(0))
+        size = self.hidden_size
         steps = x.size(1)
         check_lengths(lengths, steps)
         lengths = lengths.to(x.device)
@@ -98,7 +120,12 @@ class RecurrentEncoder(SequenceEncoder):
             outs, layer_h, layer_c = [], [], []
             for direction, cell in enumerate(directions):
                 seq = layer_input if direction == 0 else gather_time(layer_input, reverse)  # (B, T, F_l)
-                out, final_cell = self._run_direction(cell, seq, padded)  # (B, T, H)
+                start = None
+                if initial_state is not None:
+                    part = slice(direction * size, (direction + 1) * size)
+                    start_cell = initial_state.cell[depth, :, part] if initial_state.cell is not None else None
+                    start = (initial_state.hidden[depth, :, part], start_cell)  # (B, H) each
+                out, final_cell = self._run_direction(cell, seq, padded, start)  # (B, T, H)
                 layer_h.append(gather_step(out, last))  # (B, H)
                 if final_cell is not None:
                     layer_c.append(final_cell)  # (B, H)
@@ -145,13 +172,17 @@ class LSTMEncoder(RecurrentEncoder):
         column = torch.cat([torch.full((h,), -_SATURATE), torch.full((h,), _SATURATE), torch.zeros(2 * h)])
         self.register_buffer("pad_gate_column", column.unsqueeze(1), persistent=False)  # (4H, 1)
 
-    def _run_direction(self, cell: nn.RNNBase, x: Tensor, padded: Tensor) -> tuple[Tensor, Tensor | None]:
+    def _run_direction(
+        self, cell: nn.RNNBase, x: Tensor, padded: Tensor, start: tuple[Tensor, Tensor | None] | None
+    ) -> tuple[Tensor, Tensor | None]:
         batch = x.size(0)
         x_aug = torch.cat([x, padded], dim=-1)  # (B, T, F+1)
         weight_ih = torch.cat([cell.weight_ih_l0, self.pad_gate_column.to(cell.weight_ih_l0.dtype)], dim=1)
         zeros = x.new_zeros(1, batch, self.hidden_size)  # (1, B, H)
+        h0, c0 = (zeros, zeros) if start is None else (start[0].unsqueeze(0), start[1].unsqueeze(0))  # (1, B, H)
         params = [weight_ih, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
-        outputs, _, final_cell = torch.lstm(x_aug, (zeros, zeros), params, True, 1, 0.0, self.training, False, True)
+        h0, c0 = h0.to(x.dtype).contiguous(), c0.to(x.dtype).contiguous()
+        outputs, _, final_cell = torch.lstm(x_aug, (h0, c0), params, True, 1, 0.0, self.training, False, True)
         return outputs, final_cell[0]  # (B, T, H), (B, H)
 
 

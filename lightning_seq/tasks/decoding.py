@@ -45,7 +45,23 @@ def _check(max_length: int) -> None:
         raise ValueError(f"max_length must be >= 1, got {max_length!r}")
 
 
-def _filter_logits(log_probs: Tensor, temperature: float, top_k: int | None, top_p: float | None) -> Tensor:
+def start_tokens(bos: int | Tensor, batch: int, device: torch.device | None) -> Tensor:
+    """The first input of every row, ``(B,)``: one shared start id, or a tensor of one id per row (prompts)."""
+    if isinstance(bos, Tensor):
+        if tuple(bos.shape) != (batch,):
+            raise ValueError(f"start tokens must have shape ({batch},), got {tuple(bos.shape)}")
+        return bos.to(device=device, dtype=torch.long)
+    return torch.full((batch,), bos, dtype=torch.long, device=device)
+
+
+def filter_logits(
+    log_probs: Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
+) -> Tensor:
+    """Temperature-scaled logits ``(N, V)`` with tokens outside the top ``k`` / the top-``p`` nucleus set to -inf.
+
+    The nucleus is the smallest set of most likely tokens whose probability reaches ``top_p`` (ties at its edge
+    are kept whole only as far as the sort order reaches).
+    """
     logits = log_probs / temperature
     if top_k is not None and top_k < logits.size(-1):
         kth = logits.topk(top_k, dim=-1).values[..., -1:]  # (N, 1)
@@ -59,10 +75,17 @@ def _filter_logits(log_probs: Tensor, temperature: float, top_k: int | None, top
 
 
 def _autoregressive(
-    decoder: Steppable, state: Any, batch: int, bos: int, eos: int, max_length: int, choose: Any, device: torch.device
+    decoder: Steppable,
+    state: Any,
+    batch: int,
+    bos: int | Tensor,
+    eos: int,
+    max_length: int,
+    choose: Any,
+    device: torch.device | None,
 ) -> Hypotheses:
     _check(max_length)
-    tokens = torch.full((batch,), bos, dtype=torch.long, device=device)
+    tokens = start_tokens(bos, batch, device)
     out = torch.full((batch, max_length), eos, dtype=torch.long, device=device)
     lengths = torch.full((batch,), max_length, dtype=torch.long, device=device)
     scores = torch.zeros(batch, device=device)
@@ -81,9 +104,18 @@ def _autoregressive(
 
 
 def greedy_decode(
-    decoder: Steppable, state: Any, batch: int, bos: int, eos: int, max_length: int, device: torch.device | None = None
+    decoder: Steppable,
+    state: Any,
+    batch: int,
+    bos: int | Tensor,
+    eos: int,
+    max_length: int,
+    device: torch.device | None = None,
 ) -> Hypotheses:
-    """The most likely token at every step, for a whole batch at once."""
+    """The most likely token at every step, for a whole batch at once.
+
+    ``bos`` is the first input: one id for all rows, or ``(B,)`` ids (e.g. the last token of each prompt).
+    """
     return _autoregressive(decoder, state, batch, bos, eos, max_length, lambda lp: lp.argmax(-1), device)
 
 
@@ -91,7 +123,7 @@ def sample_decode(
     decoder: Steppable,
     state: Any,
     batch: int,
-    bos: int,
+    bos: int | Tensor,
     eos: int,
     max_length: int,
     temperature: float = 1.0,
@@ -100,7 +132,11 @@ def sample_decode(
     generator: torch.Generator | None = None,
     device: torch.device | None = None,
 ) -> Hypotheses:
-    """Sample each token from the (temperature-scaled, top-k / top-p filtered) distribution; seedable."""
+    """Sample each token from the (temperature-scaled, top-k / top-p filtered) distribution; seedable.
+
+    ``bos`` is the first input: one id for all rows, or ``(B,)`` ids. The same ``generator`` seed gives the same
+    samples.
+    """
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature!r}")
     if top_k is not None and top_k < 1:
@@ -109,7 +145,7 @@ def sample_decode(
         raise ValueError(f"top_p must lie in (0, 1], got {top_p!r}")
 
     def choose(log_probs: Tensor) -> Tensor:
-        probs = torch.softmax(_filter_logits(log_probs, temperature, top_k, top_p), dim=-1)
+        probs = torch.softmax(filter_logits(log_probs, temperature, top_k, top_p), dim=-1)
         return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(log_probs.device)
 
     return _autoregressive(decoder, state, batch, bos, eos, max_length, choose, device)
@@ -119,7 +155,7 @@ def beam_search(
     decoder: Steppable,
     state: Any,
     batch: int,
-    bos: int,
+    bos: int | Tensor,
     eos: int,
     max_length: int,
     beam_size: int = 5,
@@ -133,7 +169,7 @@ def beam_search(
         decoder: the model's step function and state reordering.
         state: decoder state for ``batch`` rows (expanded to beams here).
         batch: number of sequences ``B``.
-        bos: start token.
+        bos: start token: one id for all rows, or ``(B,)`` ids (e.g. the last token of each prompt).
         eos: end token; a hypothesis that emits it is finished.
         max_length: most tokens generated per hypothesis.
         beam_size: hypotheses kept per sequence ``K``.
@@ -152,7 +188,7 @@ def beam_search(
     k = beam_size
     rows = torch.arange(batch, device=device).repeat_interleave(k)  # (B*K,)
     state = decoder.reorder(state, rows)
-    tokens = torch.full((batch * k,), bos, dtype=torch.long, device=device)
+    tokens = start_tokens(bos, batch, device).repeat_interleave(k)  # (B*K,)
     history = torch.full((batch * k, max_length), eos, dtype=torch.long, device=device)
     scores = torch.full((batch, k), float("-inf"), device=device)
     scores[:, 0] = 0.0  # one live hypothesis per sequence at the start

@@ -120,3 +120,36 @@ def test_rnn_relu_nonlinearity_matches_torch():
     torch.testing.assert_close(encoder(x, lengths)[0], packed_reference(reference, x, lengths)[0])
     with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):
         RNNEncoder(5, nonlinearity="sigmoid")
+
+
+@pytest.mark.parametrize("cls", ENCODERS)
+def test_initial_state_continues_a_stream_exactly(cls):
+    torch.manual_seed(3)
+    encoder = cls(5, 6, num_layers=2).eval()
+    x = torch.randn(3, 12, 5)
+    full = torch.full((3,), 12)
+    whole_out, whole_state = encoder(x, full)
+    first_out, first_state = encoder(x[:, :5], torch.full((3,), 5))
+    second_out, second_state = encoder(x[:, 5:], torch.full((3,), 7), first_state)
+    torch.testing.assert_close(torch.cat([first_out, second_out], 1), whole_out)
+    torch.testing.assert_close(second_state.hidden, whole_state.hidden)
+    if cls is LSTMEncoder:
+        torch.testing.assert_close(second_state.cell, whole_state.cell)
+    # a padded continuation stops at each row's own length
+    lengths = torch.tensor([7, 3, 1])
+    padded_out, padded_state = encoder(x[:, 5:], lengths, first_state)
+    for row, length in enumerate(lengths.tolist()):
+        row_state = type(first_state)(*(t[:, row : row + 1] if t is not None else None for t in first_state))
+        one_out, one_state = encoder(x[row : row + 1, 5 : 5 + length], lengths[row : row + 1], row_state)
+        torch.testing.assert_close(padded_out[row, :length], one_out[0])
+        torch.testing.assert_close(padded_state.hidden[:, row], one_state.hidden[:, 0])
+
+
+def test_initial_state_of_the_wrong_shape_is_refused():
+    encoder = LSTMEncoder(5, 6, num_layers=2)
+    x, lengths = torch.randn(3, 4, 5), torch.full((3,), 4)
+    _, state = encoder(x, lengths)
+    with pytest.raises(ValueError, match=r"initial_state.hidden must have shape \(2, 2, 6\), got \(2, 3, 6\)"):
+        encoder(x[:2], lengths[:2], state)
+    with pytest.raises(ValueError, match=r"initial_state.cell must have shape \(2, 3, 6\) for an LSTM, got None"):
+        encoder(x, lengths, state._replace(cell=None))

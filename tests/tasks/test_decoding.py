@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lightning_seq.tasks.decoding import beam_search, greedy_decode, sample_decode
+from lightning_seq.tasks.decoding import beam_search, filter_logits, greedy_decode, sample_decode
 
 EOS, BOS, VOCAB = 1, 2, 7
 
@@ -91,3 +91,49 @@ def test_sampling_is_seeded_and_filters():
 def test_invalid_arguments_name_them(call, message):
     with pytest.raises(ValueError, match=message):
         call(MarkovDecoder(), row_bias(1))
+
+
+def test_top_k_and_top_p_on_a_hand_built_distribution():
+    probs = torch.tensor([[0.5, 0.2, 0.15, 0.1, 0.05]])
+    log_probs = probs.log()
+    kept = lambda logits: torch.isfinite(logits[0]).nonzero().flatten().tolist()  # noqa: E731
+    assert kept(filter_logits(log_probs, top_k=2)) == [0, 1]
+    assert kept(filter_logits(log_probs, top_k=5)) == [0, 1, 2, 3, 4]
+    assert kept(filter_logits(log_probs, top_p=0.5)) == [0]  # 0.5 alone reaches 0.5
+    assert kept(filter_logits(log_probs, top_p=0.6)) == [0, 1]
+    assert kept(filter_logits(log_probs, top_p=0.85)) == [0, 1, 2]
+    assert kept(filter_logits(log_probs, top_p=0.86)) == [0, 1, 2, 3]
+    assert kept(filter_logits(log_probs, top_k=3, top_p=0.95)) == [0, 1, 2]
+    # the kept tokens keep their relative probabilities; temperature sharpens them
+    renormalised = torch.softmax(filter_logits(log_probs, top_k=2), -1)[0]
+    torch.testing.assert_close(renormalised[:2], torch.tensor([0.5, 0.2]) / 0.7)
+    sharp = torch.softmax(filter_logits(log_probs, temperature=0.5), -1)[0]
+    torch.testing.assert_close(sharp, probs[0] ** 2 / (probs[0] ** 2).sum())
+
+
+def test_sampled_frequencies_follow_the_filtered_distribution():
+    class Fixed:
+        def step(self, tokens, state):
+            return torch.tensor([[0.5, 0.2, 0.15, 0.1, 0.05]]).log().expand(tokens.size(0), -1), state
+
+        def reorder(self, state, index):
+            return state
+
+    out = sample_decode(Fixed(), None, 4000, 4, 99, 1, top_p=0.6, generator=torch.Generator().manual_seed(0))
+    counts = torch.bincount(out.tokens[:, 0, 0], minlength=5).float() / 4000
+    assert counts[2:].sum() == 0
+    assert abs(float(counts[0]) - 0.5 / 0.7) < 0.03
+
+
+def test_start_tokens_per_row():
+    decoder = MarkovDecoder(5)
+    bias = row_bias(3, seed=6)
+    starts = torch.tensor([3, 4, 5])
+    together = greedy_decode(decoder, bias, 3, starts, EOS, 6)
+    beams = beam_search(decoder, bias, 3, starts, EOS, 6, beam_size=1)
+    for row in range(3):
+        alone = greedy_decode(decoder, bias[row : row + 1], 1, int(starts[row]), EOS, 6)
+        assert torch.equal(together.tokens[row], alone.tokens[0])
+        assert torch.equal(beams.tokens[row], alone.tokens[0])
+    with pytest.raises(ValueError, match=r"start tokens must have shape \(3,\), got \(2,\)"):
+        greedy_decode(decoder, bias, 3, starts[:2], EOS, 6)
