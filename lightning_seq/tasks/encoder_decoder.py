@@ -1,0 +1,369 @@
+"""What every encoder-decoder task shares: the recurrent decoder, teacher forcing, decoding, metrics, predictions.
+
+A subclass builds its encoder, then calls ``build_decoder(encoder_size)``, and implements ``encode`` (inputs to the
+decoder's initial state). ``Seq2SeqTask`` encodes a token sequence; ``SequenceGenerator`` encodes one condition (a
+class, a vector, an image, a clip).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, Literal, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from torch import Tensor
+from torchmetrics import MeanMetric, MetricCollection
+from torchmetrics.text import BLEUScore, CharErrorRate
+
+from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
+from lightning_seq.nn.attention import AttentionKind
+from lightning_seq.nn.decoder import Conditioning, ContextMode, DecoderState, RecurrentDecoder
+from lightning_seq.plots import render_attention
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.decoding import Hypotheses, beam_search, greedy_decode, sample_decode
+from lightning_seq.tasks.schedules import TeacherForcingSchedule
+from lightning_seq.types import TranscriptionBatch
+
+Strategy = Literal["greedy", "beam", "sample"]
+
+
+class GeneratedSequences(NamedTuple):
+    """What ``predict_step`` returns: ``hypotheses[b][n]`` token lists, best first, with their ``scores (B, N)``.
+
+    ``joiner`` glues tokens into text (a space for words, nothing for characters).
+    """
+
+    indices: Tensor
+    hypotheses: list[list[list[str]]]
+    scores: Tensor
+    joiner: str = " "
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One row per input: the best hypothesis and score, plus the n-best list when there are several."""
+        rows = []
+        for i, hyps, scores in zip(self.indices.tolist(), self.hypotheses, self.scores.tolist(), strict=True):
+            row = {"index": int(i), "hypothesis": self.joiner.join(hyps[0]), "score": scores[0]}
+            if len(hyps) > 1:
+                row["n_best"] = [
+                    {"hypothesis": self.joiner.join(h), "score": s} for h, s in zip(hyps, scores, strict=True)
+                ]
+            rows.append(row)
+        return rows
+
+
+def shift_targets(targets: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+    """Decoder inputs ``[BOS, y_1 .. y_n]`` and gold outputs ``[y_1 .. y_n, EOS]`` (PAD after), ``(B, T+1)``.
+
+    Args:
+        targets: ``(B, T)`` target ids, right-padded with PAD.
+        lengths: ``(B,)`` valid target ids per row.
+    """
+    bos = torch.full_like(targets[:, :1], BOS_ID)
+    inputs = torch.cat([bos, targets], dim=1)
+    gold = torch.cat([targets, torch.zeros_like(bos)], dim=1)
+    gold.scatter_(1, lengths.unsqueeze(1), EOS_ID)
+    return inputs, gold
+
+
+def check_decoding_settings(
+    decoding: str,
+    beam_size: int,
+    n_best: int,
+    max_length: int,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+) -> None:
+    """Refuse decoding settings out of range, naming the argument."""
+    if decoding not in ("greedy", "beam", "sample"):
+        raise ValueError(f"decoding must be 'greedy', 'beam' or 'sample', got {decoding!r}")
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be >= 1, got {beam_size!r}")
+    if not 1 <= n_best <= beam_size:
+        raise ValueError(f"n_best must lie in [1, beam_size={beam_size}], got {n_best!r}")
+    if max_length < 1:
+        raise ValueError(f"max_length must be >= 1, got {max_length!r}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k!r}")
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p must lie in (0, 1], got {top_p!r}")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+
+
+class EncoderDecoderTask(SequenceTask):
+    """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
+
+    Args:
+        target_vocabulary: target tokens by id, specials first (linked from the data; stored in the checkpoint).
+        decoder_cell: ``lstm``, ``gru`` or ``rnn``.
+        decoder_hidden_size: decoder hidden size.
+        decoder_layers: stacked decoder layers.
+        decoder_embedding_dim: target embedding size.
+        context: ``last``, ``bridge`` or ``attention``.
+        attention: ``additive``, ``dot`` or ``general``.
+        conditioning: ``init``, ``input`` or ``input_and_prev``.
+        input_feeding: feed the previous attentional vector into the next input.
+        dropout: dropout in the decoder.
+        teacher_forcing: teacher-forcing probability schedule by training step (default: always 1).
+        decoding: ``greedy``, ``beam`` or ``sample`` for validation, test and predict.
+        beam_size: hypotheses kept by beam search.
+        length_penalty: beam scores are divided by ``length ** length_penalty``.
+        n_best: hypotheses written per input by ``predict`` (beam search).
+        temperature: sampling temperature.
+        top_k: sample among the ``k`` most likely tokens (None: all).
+        top_p: sample from the smallest set of tokens with this much probability (None: all).
+        max_length: most tokens generated per sequence.
+        heat_maps: test examples drawn as attention heat maps (PNG) after ``test``.
+        target_joiner: text between target tokens in predictions and CER (a space for words, "" for characters).
+        optimizer: ``params -> Optimizer``.
+        lr_scheduler: ``optimizer -> scheduler`` or None.
+        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
+        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
+        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
+    """
+
+    def __init__(
+        self,
+        target_vocabulary: list[str] | None,
+        decoder_cell: Literal["lstm", "gru", "rnn"],
+        decoder_hidden_size: int,
+        decoder_layers: int,
+        decoder_embedding_dim: int,
+        context: ContextMode,
+        attention: AttentionKind,
+        conditioning: Conditioning,
+        input_feeding: bool,
+        dropout: float,
+        teacher_forcing: TeacherForcingSchedule | None,
+        decoding: Strategy,
+        beam_size: int,
+        length_penalty: float,
+        n_best: int,
+        temperature: float,
+        top_k: int | None,
+        top_p: float | None,
+        max_length: int,
+        heat_maps: int,
+        target_joiner: str,
+        optimizer: OptimizerCallable,
+        lr_scheduler: LRSchedulerCallable | None,
+        scheduler_interval: Literal["epoch", "step"],
+        scheduler_monitor: str,
+        input_features: dict[str, Any] | None,
+    ) -> None:
+        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
+        if target_vocabulary is None or tuple(target_vocabulary[: len(SPECIALS)]) != SPECIALS:
+            raise ValueError(f"target_vocabulary must start with the specials {list(SPECIALS)} (link it from the data)")
+        check_decoding_settings(decoding, beam_size, n_best, max_length, temperature, top_k, top_p)
+        self.target_vocabulary = list(target_vocabulary)
+        self._decoder_settings = (
+            decoder_cell,
+            decoder_hidden_size,
+            decoder_layers,
+            decoder_embedding_dim,
+            context,
+            attention,
+            conditioning,
+            input_feeding,
+            dropout,
+        )
+        self.schedule = teacher_forcing if teacher_forcing is not None else TeacherForcingSchedule("constant", 1.0)
+        self.decoding, self.beam_size, self.length_penalty, self.n_best = decoding, beam_size, length_penalty, n_best
+        self.temperature, self.top_k, self.top_p, self.max_length = temperature, top_k, top_p, max_length
+        self.heat_maps, self.target_joiner = heat_maps, target_joiner
+        metrics = MetricCollection(
+            {"exact": MeanMetric(), "token_acc": MeanMetric(), "cer": CharErrorRate(), "bleu": BLEUScore()}
+        )
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+        self._maps: list[tuple[list[str], list[str], Tensor]] = []
+
+    def build_decoder(self, encoder_size: int) -> None:
+        """Create ``self.decoder`` for an encoder whose outputs and states are ``encoder_size`` wide."""
+        self.decoder = RecurrentDecoder(len(self.target_vocabulary), encoder_size, *self._decoder_settings)
+
+    # ------------------------------------------------------------------------------------------------ model
+    @abstractmethod
+    def encode(self, inputs: Tensor, lengths: Tensor) -> DecoderState:
+        """Inputs ``(B, ...)`` with their ``lengths (B,)`` -> the decoder's initial state."""
+
+    @abstractmethod
+    def source_tokens(self, inputs: Tensor, length: int) -> list[str]:
+        """Names of one input's ``length`` source steps (the heat maps' columns)."""
+
+    def forward(self, inputs: Tensor, lengths: Tensor, decoder_inputs: Tensor, teacher_forcing: float = 1.0) -> Tensor:
+        """Log-probabilities ``(B, T, V)`` of the next target tokens.
+
+        Args:
+            inputs: ``(B, ...)`` encoder inputs (source ids ``(B, S)``, features ``(B, S, F)``, labels ``(B,)``).
+            lengths: ``(B,)`` input lengths.
+            decoder_inputs: ``(B, T)`` BOS followed by the target tokens.
+            teacher_forcing: probability of feeding the gold token at each step (scheduled sampling).
+        """
+        log_probs, _ = self.decoder(decoder_inputs, self.encode(inputs, lengths), teacher_forcing)
+        return log_probs
+
+    @staticmethod
+    def shift(batch: TranscriptionBatch) -> tuple[Tensor, Tensor]:
+        """Decoder inputs ``[BOS, y_1 .. y_n]`` and gold outputs ``[y_1 .. y_n, EOS]`` (PAD after), ``(B, T+1)``."""
+        return shift_targets(batch.targets, batch.target_lengths)
+
+    def _loss(self, log_probs: Tensor, gold: Tensor) -> Tensor:
+        return F.nll_loss(log_probs.reshape(-1, log_probs.size(-1)), gold.reshape(-1), ignore_index=PAD_ID)
+
+    def generate(
+        self,
+        inputs: Tensor,
+        lengths: Tensor,
+        max_length: int | None = None,
+        strategy: Strategy | None = None,
+        n_best: int = 1,
+        seed: int | None = None,
+    ) -> Hypotheses:
+        """Decode a batch.
+
+        Args:
+            inputs: ``(B, ...)`` encoder inputs, as in ``forward``.
+            lengths: ``(B,)`` input lengths.
+            max_length: most tokens per sequence (default: the configured ``max_length``).
+            strategy: ``greedy``, ``beam`` or ``sample`` (default: the configured ``decoding``); sampling uses the
+                configured temperature, top-k and top-p, beam search the beam size and length penalty.
+            n_best: hypotheses per input (beam search).
+            seed: seed of the sampling generator, for reproducible samples (None: the global random state).
+
+        Returns:
+            ``Hypotheses`` with ``tokens (B, N, T)``, ``lengths (B, N)`` and ``scores (B, N)``.
+        """
+        strategy = strategy or self.decoding
+        max_length = max_length or self.max_length
+        check_decoding_settings(strategy, self.beam_size, n_best, max_length, self.temperature, self.top_k, self.top_p)
+        state = self.encode(inputs, lengths)
+        batch, device = lengths.numel(), inputs.device
+        if strategy == "beam":
+            return beam_search(
+                self.decoder,
+                state,
+                batch,
+                BOS_ID,
+                EOS_ID,
+                max_length,
+                self.beam_size,
+                self.length_penalty,
+                n_best,
+                device,
+            )
+        if strategy == "sample":
+            generator = torch.Generator().manual_seed(seed) if seed is not None else None
+            return sample_decode(
+                self.decoder,
+                state,
+                batch,
+                BOS_ID,
+                EOS_ID,
+                max_length,
+                self.temperature,
+                self.top_k,
+                self.top_p,
+                generator,
+                device,
+            )
+        return greedy_decode(self.decoder, state, batch, BOS_ID, EOS_ID, max_length, device)
+
+    def tokens(self, ids: list[int]) -> list[str]:
+        """Target ids to tokens (specials dropped)."""
+        return [self.target_vocabulary[i] for i in ids if i >= len(SPECIALS)]
+
+    # ------------------------------------------------------------------------------------------------ steps
+    def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
+        """Negative log-likelihood with the scheduled teacher-forcing probability (logged)."""
+        forcing = self.schedule(self.global_step)
+        inputs, gold = self.shift(batch)
+        loss = self._loss(self(batch.inputs, batch.lengths, inputs, forcing), gold)
+        size = batch.lengths.numel()
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size)
+        self.log("train/teacher_forcing", forcing, on_step=True, on_epoch=False, batch_size=size)
+        return loss
+
+    def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> Hypotheses:
+        inputs, gold = self.shift(batch)
+        loss = self._loss(self(batch.inputs, batch.lengths, inputs), gold)
+        size = batch.lengths.numel()
+        self.log(f"{stage}/loss", loss, on_epoch=True, sync_dist=True, batch_size=size, prog_bar=stage == "val")
+        hyps = self.generate(batch.inputs, batch.lengths)
+        predicted = [self.tokens(row[0, :n].tolist()) for row, n in zip(hyps.tokens, hyps.lengths[:, 0], strict=True)]
+        truth = [
+            self.tokens(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
+        ]
+        exact = torch.tensor([p == t for p, t in zip(predicted, truth, strict=True)], dtype=torch.float)
+        matches = torch.tensor(
+            [
+                sum(a == b for a, b in zip(p, t, strict=False)) / max(len(t), 1)
+                for p, t in zip(predicted, truth, strict=True)
+            ]
+        )
+        weights = torch.tensor([float(max(len(t), 1)) for t in truth])
+        join = self.target_joiner.join
+        metrics[f"{stage}/exact"].update(exact)
+        metrics[f"{stage}/token_acc"].update(matches, weights)
+        metrics[f"{stage}/cer"].update([join(p) for p in predicted], [join(t) for t in truth])
+        metrics[f"{stage}/bleu"].update([" ".join(p) for p in predicted], [[" ".join(t)] for t in truth])
+        self.log_dict(metrics, on_epoch=True, batch_size=size, prog_bar=stage == "val")
+        return hyps
+
+    def validation_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+        """Teacher-forced loss and free-running exact match, token accuracy, CER and BLEU."""
+        self._evaluate(batch, "val", self.val_metrics)
+
+    def test_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+        """As validation; also keeps attention maps of the first examples."""
+        hyps = self._evaluate(batch, "test", self.test_metrics)
+        room = self.heat_maps - len(self._maps)
+        if room <= 0 or self.decoder.attention is None:
+            return
+        count = min(room, batch.lengths.numel())
+        rows = torch.arange(count, device=batch.inputs.device)
+        out_len = hyps.lengths[:count, 0]
+        width = int(out_len.max()) + 1
+        inputs = torch.cat(
+            [torch.full_like(hyps.tokens[:count, 0, :1], BOS_ID), hyps.tokens[:count, 0, : width - 1]], 1
+        )
+        state = self.decoder.reorder(self.encode(batch.inputs, batch.lengths), rows)
+        _, weights = self.decoder(inputs, state)  # (count, width, S)
+        for r in range(count):
+            steps, n = weights.size(-1), int(out_len[r])
+            src_len = min(int(batch.lengths[r]), steps)
+            source = self.source_tokens(batch.inputs[r], src_len)
+            target = self.tokens(hyps.tokens[r, 0, :n].tolist()) + ["</s>"]
+            self._maps.append((source, target, weights[r, : n + 1, :src_len].detach().cpu()))
+
+    def on_test_epoch_end(self) -> None:
+        """Write ``attention_<i>.png`` heat maps into the log folder."""
+        maps, self._maps = self._maps, []
+        log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
+        if not log_dir or not self.trainer.is_global_zero:
+            return
+        for i, (source, target, weights) in enumerate(maps):
+            render_attention(weights, source, target).save(f"{log_dir}/attention_{i}.png")
+
+    def predict_step(self, batch: TranscriptionBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
+        """Hypotheses (``n_best`` with beam search) and scores for every input."""
+        n_best = self.n_best if self.decoding == "beam" else 1
+        hyps = self.generate(batch.inputs, batch.lengths, n_best=n_best)
+        texts = [
+            [self.tokens(hyps.tokens[b, n, : hyps.lengths[b, n]].tolist()) for n in range(n_best)]
+            for b in range(batch.lengths.numel())
+        ]
+        return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.target_joiner)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse a checkpoint whose vocabularies differ from the data's."""
+        saved = checkpoint.get("hyper_parameters", {})
+        for key in ("vocabulary", "target_vocabulary", "label_names"):
+            theirs, mine = saved.get(key), getattr(self, key, None)
+            if theirs is not None and mine is not None and list(theirs) != list(mine):
+                raise ValueError(
+                    f"the checkpoint's {key} ({len(theirs)} entries) does not match the data's ({len(mine)} entries)"
+                )
