@@ -61,3 +61,15 @@ class TranscriptionBatch(NamedTuple):
     targets: Tensor
     target_lengths: Tensor
     indices: Tensor
+
+
+class LanguageModelBatch(NamedTuple):
+    """A window of ``B`` contiguous token streams: row ``r`` of batch ``i + 1`` continues row ``r`` of batch ``i``.
+
+    Attributes:
+        inputs: ``(B, T)`` int64 token ids.
+        targets: ``(B, T)`` int64 next tokens (``inputs`` shifted left by one step in the stream).
+    """
+
+    inputs: Tensor
+    targets: Tensor

@@ -10,6 +10,7 @@ from lightning_seq.data.parallel_text import ParallelTextDataModule
 from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
+from lightning_seq.data.text_corpus import TextCorpusDataModule
 from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
 
@@ -24,6 +25,7 @@ __all__ = [
     "SentimentDataModule",
     "SequenceDataModule",
     "SequenceDataset",
+    "TextCorpusDataModule",
     "Tokenizer",
     "Vocabulary",
     "WordTokenizer",

@@ -1,6 +1,13 @@
 """Plain ``nn.Module`` building blocks (no Lightning): encoders, pooling, embeddings, heads, masking."""
 
 from lightning_seq.nn.audio_features import AudioFeatures
+from lightning_seq.nn.conditions import (
+    ConditionEncoder,
+    ConditionFactory,
+    LabelCondition,
+    SequenceCondition,
+    VectorCondition,
+)
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
@@ -12,7 +19,12 @@ from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder
 __all__ = [
     "AttentionPooling",
     "AudioFeatures",
+    "ConditionEncoder",
+    "ConditionFactory",
     "ConvFrontEnd",
+    "LabelCondition",
+    "SequenceCondition",
+    "VectorCondition",
     "FrontEndFactory",
     "EncoderFactory",
     "GRUEncoder",

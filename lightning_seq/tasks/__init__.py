@@ -4,16 +4,20 @@ from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.classification import ClassificationPrediction, SequenceClassifier
 from lightning_seq.tasks.ctc import CTCTranscriber, TranscriptionPrediction
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSequences
+from lightning_seq.tasks.generator import SequenceGenerator
+from lightning_seq.tasks.language_model import LanguageModel
 from lightning_seq.tasks.seq2seq import Seq2SeqPrediction, Seq2SeqTask
 
 __all__ = [
     "CTCTranscriber",
     "EncoderDecoderTask",
     "GeneratedSequences",
+    "LanguageModel",
     "ClassificationPrediction",
     "Seq2SeqPrediction",
     "Seq2SeqTask",
     "SequenceClassifier",
+    "SequenceGenerator",
     "SequenceTask",
     "TranscriptionPrediction",
 ]

@@ -1,0 +1,318 @@
+"""Recurrent language model (N -> N): next-token prediction trained with truncated BPTT, and text generation."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from torch import Tensor, nn
+from torch.optim.lr_scheduler import ReduceLROnPlateau
+from torchmetrics.text import Perplexity
+
+from lightning_seq.data.vocab import EOS_ID, PAD_ID, SPECIALS
+from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.recurrent import LSTMEncoder
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.decoding import Hypotheses, beam_search, greedy_decode, sample_decode
+from lightning_seq.tasks.encoder_decoder import GeneratedSequences, Strategy, check_decoding_settings
+from lightning_seq.tasks.tbptt import detach_state, time_chunks
+from lightning_seq.types import EncoderState, LanguageModelBatch, SequenceBatch
+
+
+class LanguageModel(SequenceTask):
+    """Predict the next token of a stream with any unidirectional encoder; generate text from prompts.
+
+    Training uses **truncated BPTT** under manual optimization: each batch (a window of ``B`` contiguous streams,
+    from ``TextCorpusDataModule``) is split in time into chunks of ``tbptt_steps``; every chunk is one optimizer
+    step (gradient clipping, then the LR scheduler when it steps per ``step``). The final state of a chunk is
+    detached and carried into the next chunk and into the same row of the next batch, so the model sees the whole
+    stream while gradients stop at chunk boundaries. The state is reset to zeros at the start of every epoch and of
+    every validation / test run (which carry it across their batches too, without gradients).
+
+    Args:
+        vocab_size: vocabulary size ``V`` (linked from the data).
+        vocabulary: tokens by id (linked; stored in the checkpoint and used to write generated text).
+        encoder: factory ``input_size -> SequenceEncoder``; must be unidirectional and accept ``initial_state``
+            (the built-in RNN, LSTM and GRU encoders do).
+        embedding_dim: token embedding size ``E``.
+        tie_embeddings: share the input embedding matrix with the output layer (needs ``E`` equal to the encoder's
+            output size).
+        dropout: dropout on embeddings and on the encoder's outputs.
+        tbptt_steps: time steps per truncated-BPTT chunk (and per optimizer step).
+        gradient_clip_val: clip the gradient norm of each chunk to this value (None: no clipping). Manual
+            optimization ignores the Trainer's ``gradient_clip_val``, so it is set here.
+        decoding: ``greedy``, ``beam`` or ``sample`` for ``predict`` and ``generate``.
+        beam_size: hypotheses kept by beam search.
+        temperature: sampling temperature.
+        top_k: sample among the ``k`` most likely tokens (None: all).
+        top_p: sample from the smallest set of tokens with this much probability (None: all).
+        max_length: most tokens generated after a prompt (generation also stops at the end-of-line token).
+        token_joiner: text between generated tokens ("" for characters, a space for words).
+        optimizer: ``params -> Optimizer`` (default AdamW).
+        lr_scheduler: ``optimizer -> scheduler`` or None.
+        scheduler_interval: step the scheduler after every optimizer ``step`` (chunk) or every ``epoch``.
+        scheduler_monitor: metric a ``ReduceLROnPlateau`` scheduler watches (stepped at epoch end).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int | None = None,
+        vocabulary: list[str] | None = None,
+        encoder: EncoderFactory = LSTMEncoder,
+        embedding_dim: int = 128,
+        tie_embeddings: bool = False,
+        dropout: float = 0.0,
+        tbptt_steps: int = 50,
+        gradient_clip_val: float | None = 1.0,
+        decoding: Strategy = "sample",
+        beam_size: int = 5,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        max_length: int = 200,
+        token_joiner: str = "",
+        optimizer: OptimizerCallable = torch.optim.AdamW,
+        lr_scheduler: LRSchedulerCallable | None = None,
+        scheduler_interval: Literal["epoch", "step"] = "epoch",
+        scheduler_monitor: str = "val/loss",
+    ) -> None:
+        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, None)
+        self.save_hyperparameters()
+        self.automatic_optimization = False
+        if vocab_size is None or vocab_size < len(SPECIALS) + 1:
+            raise ValueError(f"vocab_size must be > {len(SPECIALS)} (link it from the data), got {vocab_size!r}")
+        if isinstance(tbptt_steps, bool) or not isinstance(tbptt_steps, int) or tbptt_steps < 1:
+            raise ValueError(f"tbptt_steps must be an integer >= 1, got {tbptt_steps!r}")
+        if gradient_clip_val is not None and gradient_clip_val <= 0:
+            raise ValueError(f"gradient_clip_val must be > 0 or None, got {gradient_clip_val!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+        check_decoding_settings(decoding, beam_size, 1, max_length, temperature, top_k, top_p)
+        self.vocabulary = vocabulary
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.encoder: SequenceEncoder = encoder(embedding_dim)
+        if not isinstance(self.encoder, SequenceEncoder):
+            raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
+        if self.encoder.bidirectional:
+            raise ValueError(
+                "LanguageModel needs a unidirectional encoder: a bidirectional one reads the tokens it is asked to "
+                "predict (set bidirectional: false)"
+            )
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(self.encoder.output_size, vocab_size)
+        if tie_embeddings:
+            if embedding_dim != self.encoder.output_size:
+                raise ValueError(
+                    f"tie_embeddings needs embedding_dim ({embedding_dim}) equal to the encoder's output size "
+                    f"({self.encoder.output_size})"
+                )
+            self.output.weight = self.embedding.weight
+        self.tbptt_steps, self.gradient_clip_val = tbptt_steps, gradient_clip_val
+        self.decoding, self.beam_size, self.max_length = decoding, beam_size, max_length
+        self.temperature, self.top_k, self.top_p, self.token_joiner = temperature, top_k, top_p, token_joiner
+        self.val_perplexity = Perplexity()
+        self.test_perplexity = Perplexity()
+        self.carried: dict[str, EncoderState | None] = {"train": None, "val": None, "test": None}
+
+    # ------------------------------------------------------------------------------------------------ model
+    def forward(
+        self, inputs: Tensor, state: EncoderState | None = None, lengths: Tensor | None = None
+    ) -> tuple[Tensor, EncoderState]:
+        """Next-token log-probabilities over a window.
+
+        Args:
+            inputs: ``(B, T)`` token ids.
+            state: state to continue from (``(L, B, H)``), or None for zeros.
+            lengths: ``(B,)`` valid steps when right-padded (default: all ``T``).
+
+        Returns:
+            ``log_probs (B, T, V)`` (float32) and the state after each row's last valid step.
+        """
+        if lengths is None:
+            lengths = torch.full((inputs.size(0),), inputs.size(1), dtype=torch.long, device=inputs.device)
+        x = self.dropout(self.embedding(inputs))  # (B, T, E)
+        outputs, new_state = self.encoder(x, lengths, state)  # (B, T, H)
+        logits = self.output(self.dropout(outputs))  # (B, T, V)
+        return torch.log_softmax(logits.float(), dim=-1), new_state
+
+    def step(self, tokens: Tensor, state: EncoderState) -> tuple[Tensor, EncoderState]:
+        """One generation step (for the decoding functions): ``tokens (B,)`` -> ``log_probs (B, V)``, new state."""
+        log_probs, state = self(tokens.unsqueeze(1), state)  # (B, 1, V)
+        return log_probs[:, 0], state
+
+    def reorder(self, state: EncoderState, index: Tensor) -> EncoderState:
+        """Take batch rows ``index (M,)`` of the state (beam search)."""
+        return EncoderState(*(None if t is None else t.index_select(1, index) for t in state))
+
+    def prompt_state(self, prompts: Tensor, lengths: Tensor) -> tuple[EncoderState, Tensor]:
+        """Read each prompt but its last token; return that state and the last tokens ``(B,)`` to start from.
+
+        Args:
+            prompts: ``(B, P)`` token ids, right-padded; each row at least one token (a line starts after EOS, so
+                ``[EOS]`` alone asks for a new line from scratch).
+            lengths: ``(B,)`` valid prompt tokens, each >= 1.
+        """
+        if prompts.dim() != 2 or int(lengths.min()) < 1 or int(lengths.max()) > prompts.size(1):
+            raise ValueError(f"prompts must be (B, P) with lengths in [1, P], got {tuple(prompts.shape)}, {lengths}")
+        lengths = lengths.to(prompts.device)
+        start = prompts.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)  # (B,)
+        read = (lengths - 1).clamp(min=1)  # rows with nothing to read run one step and are reset below
+        _, state = self(prompts[:, : max(1, prompts.size(1) - 1)], None, read)
+        empty = (lengths == 1).view(1, -1, 1)  # (1, B, 1)
+        state = EncoderState(*(None if t is None else t.masked_fill(empty, 0.0) for t in state))
+        return state, start
+
+    def generate(
+        self,
+        prompts: Tensor,
+        lengths: Tensor,
+        max_length: int | None = None,
+        strategy: Strategy | None = None,
+        n_best: int = 1,
+        seed: int | None = None,
+    ) -> Hypotheses:
+        """Continue each prompt until EOS or ``max_length`` tokens.
+
+        Args:
+            prompts: ``(B, P)`` token ids, right-padded (see ``prompt_state``).
+            lengths: ``(B,)`` prompt lengths, each >= 1.
+            max_length: most generated tokens (default: the configured ``max_length``).
+            strategy: ``greedy``, ``beam`` or ``sample`` (default: the configured ``decoding``).
+            n_best: hypotheses per prompt (beam search).
+            seed: seed of the sampling generator, for reproducible samples (None: the global random state).
+
+        Returns:
+            ``Hypotheses`` of the continuations (the prompt not included).
+        """
+        strategy = strategy or self.decoding
+        max_length = max_length or self.max_length
+        check_decoding_settings(strategy, self.beam_size, n_best, max_length, self.temperature, self.top_k, self.top_p)
+        state, start = self.prompt_state(prompts, lengths)
+        batch, device = prompts.size(0), prompts.device
+        if strategy == "beam":
+            return beam_search(self, state, batch, start, EOS_ID, max_length, self.beam_size, 0.0, n_best, device)
+        if strategy == "sample":
+            generator = torch.Generator().manual_seed(seed) if seed is not None else None
+            return sample_decode(
+                self,
+                state,
+                batch,
+                start,
+                EOS_ID,
+                max_length,
+                self.temperature,
+                self.top_k,
+                self.top_p,
+                generator,
+                device,
+            )
+        return greedy_decode(self, state, batch, start, EOS_ID, max_length, device)
+
+    def tokens(self, ids: list[int]) -> list[str]:
+        """Ids to tokens (specials dropped; ids when there is no vocabulary)."""
+        return [self.vocabulary[i] if self.vocabulary else str(i) for i in ids if i >= len(SPECIALS)]
+
+    # ------------------------------------------------------------------------------------------------ training
+    def on_fit_start(self) -> None:
+        """Refuse a corpus whose streams are shorter than one TBPTT chunk (when the data module says)."""
+        data = getattr(self.trainer, "datamodule", None)
+        per_stream = getattr(data, "tokens_per_stream", None)
+        if callable(per_stream):
+            available = per_stream("train")
+            if available < self.tbptt_steps + 1:
+                raise ValueError(
+                    f"each training stream holds {available} tokens, fewer than one TBPTT chunk of tbptt_steps="
+                    f"{self.tbptt_steps} (+1 target); use a longer corpus, fewer streams (batch_size) or a smaller "
+                    "tbptt_steps"
+                )
+
+    def on_train_epoch_start(self) -> None:
+        """Start every epoch's streams from a zero state."""
+        self.carried["train"] = None
+
+    def training_step(self, batch: LanguageModelBatch, batch_idx: int) -> Tensor:
+        """One optimizer step per ``tbptt_steps`` chunk, the state carried (detached) across chunks and batches."""
+        optimizer = self.optimizers()
+        scheduler = self.lr_schedulers() if self.scheduler_factory is not None else None
+        state = self.carried["train"]
+        total, count = batch.inputs.new_zeros((), dtype=torch.float), 0
+        for inputs, targets in time_chunks(batch.inputs, batch.targets, self.tbptt_steps):
+            log_probs, state = self(inputs, state)  # (B, k, V)
+            loss = F.nll_loss(log_probs.reshape(-1, log_probs.size(-1)), targets.reshape(-1))
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            if self.gradient_clip_val is not None:
+                self.clip_gradients(optimizer, gradient_clip_val=self.gradient_clip_val, gradient_clip_algorithm="norm")
+            optimizer.step()
+            if scheduler is not None and self.scheduler_interval == "step":
+                scheduler.step()
+            state = detach_state(state)
+            total, count = total + loss.detach() * targets.numel(), count + targets.numel()
+        self.carried["train"] = state
+        mean = total / count
+        self.log("train/loss", mean, on_step=True, on_epoch=True, prog_bar=True, batch_size=count)
+        self.log("train/ppl", torch.exp(mean), on_step=True, on_epoch=False, batch_size=count)
+        return mean
+
+    def on_train_epoch_end(self) -> None:
+        """Step a per-epoch LR scheduler (``ReduceLROnPlateau`` with ``scheduler_monitor``)."""
+        if self.scheduler_factory is None or self.scheduler_interval != "epoch":
+            return
+        scheduler = self.lr_schedulers()
+        if isinstance(scheduler, ReduceLROnPlateau):
+            value = self.trainer.callback_metrics.get(self.scheduler_monitor)
+            if value is None:
+                raise ValueError(
+                    f"ReduceLROnPlateau watches {self.scheduler_monitor!r}, which was not logged; logged metrics: "
+                    f"{sorted(self.trainer.callback_metrics)}"
+                )
+            scheduler.step(value)
+        else:
+            scheduler.step()
+
+    # ------------------------------------------------------------------------------------------------ evaluation
+    def _evaluate(self, batch: LanguageModelBatch, stage: str, metric: Perplexity) -> None:
+        log_probs, state = self(batch.inputs, self.carried[stage])
+        self.carried[stage] = state
+        loss = F.nll_loss(log_probs.reshape(-1, log_probs.size(-1)), batch.targets.reshape(-1))
+        size = batch.targets.numel()
+        self.log(f"{stage}/loss", loss, on_epoch=True, sync_dist=True, batch_size=size)
+        metric.update(log_probs, batch.targets)
+        self.log(f"{stage}/ppl", metric, on_epoch=True, prog_bar=stage == "val", batch_size=size)
+
+    def on_validation_epoch_start(self) -> None:
+        """Validation streams start from a zero state."""
+        self.carried["val"] = None
+
+    def validation_step(self, batch: LanguageModelBatch, batch_idx: int) -> None:
+        """Loss and perplexity (summed over tokens and ranks, then exponentiated), the state carried across batches."""
+        self._evaluate(batch, "val", self.val_perplexity)
+
+    def on_test_epoch_start(self) -> None:
+        """Test streams start from a zero state."""
+        self.carried["test"] = None
+
+    def test_step(self, batch: LanguageModelBatch, batch_idx: int) -> None:
+        """As validation, on the test streams."""
+        self._evaluate(batch, "test", self.test_perplexity)
+
+    def predict_step(self, batch: SequenceBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
+        """Each prompt followed by its generated continuation, with the continuation's log-probability."""
+        hyps = self.generate(batch.inputs, batch.lengths)
+        texts = []
+        for row in range(batch.lengths.numel()):
+            prompt = self.tokens(batch.inputs[row, : batch.lengths[row]].tolist())
+            texts.append([prompt + self.tokens(hyps.tokens[row, 0, : hyps.lengths[row, 0]].tolist())])
+        return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.token_joiner)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse a checkpoint whose vocabulary differs from the data's."""
+        theirs = checkpoint.get("hyper_parameters", {}).get("vocabulary")
+        if theirs is not None and self.vocabulary is not None and list(theirs) != list(self.vocabulary):
+            raise ValueError(
+                f"the checkpoint's vocabulary ({len(theirs)} tokens) does not match the data's "
+                f"({len(self.vocabulary)} tokens)"
+            )
+
