@@ -192,7 +192,8 @@ def test_every_recipe_runs_fast_dev_run(tmp_path, monkeypatch, recipe):
             *QUIET,
         ]
     )
-    assert cli.trainer.state.finished and cli.trainer.global_step == 1
+    # truncated BPTT takes one optimizer step per chunk: a 100-step window in 50-step chunks is 2 steps
+    assert cli.trainer.state.finished and cli.trainer.global_step == (2 if "charlm" in recipe else 1)
 
 
 def test_digits_fit_test_writes_confusion_matrix_and_predictions(tmp_path, monkeypatch):
@@ -316,3 +317,39 @@ def test_every_seq2seq_variant_fits_tests_and_predicts(tmp_path, monkeypatch, va
     run(["predict", *configs, "--ckpt_path", ckpt, *small])
     rows = Path("runs/seq2seq_attention/predictions.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(r)["index"] for r in rows] == list(range(6))
+
+
+def test_charlm_fit_test_predict_with_tbptt_and_prompts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    recipe = str(ROOT / "recipes" / "charlm_lstm.yaml")
+    small = ["--data.init_args.generated_size=400", "--data.init_args.batch_size=8", *QUIET]
+    cli = run(["fit", "--config", recipe, "--trainer.max_epochs=1", "--model.init_args.tbptt_steps=30", *small])
+    # every training batch is a 100-step window (the last one shorter): ceil(steps / 30) optimizer steps each
+    steps_per_stream = cli.datamodule.tokens_per_stream("train") - 1
+    windows = [min(100, steps_per_stream - start) for start in range(0, steps_per_stream, 100)]
+    assert cli.trainer.global_step == sum(-(-w // 30) for w in windows)
+    ckpt = "runs/charlm_lstm/checkpoints/last.ckpt"
+    tested = run(["test", "--config", recipe, "--ckpt_path", ckpt, *small])
+    assert float(tested.trainer.callback_metrics["test/ppl"]) < tested.datamodule.unigram_perplexity("test")
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("the cat\nzq\n", encoding="utf-8")
+    run(["predict", "--config", recipe, "--ckpt_path", ckpt, f"--data.init_args.predict_path={prompts}", *small])
+    rows = [json.loads(line) for line in Path("runs/charlm_lstm/predictions.jsonl").read_text().splitlines()]
+    assert [r["input"] for r in rows] == [f"{prompts}:1", f"{prompts}:2"]
+    assert rows[0]["prompt"] == "the cat" and rows[0]["hypothesis"].startswith("the cat")
+    assert rows[1]["prompt"] == "<unk><unk>"  # characters never seen in training
+
+
+@pytest.mark.parametrize("name", ["conditional_generation", "image_to_text_lstm"])
+def test_conditional_recipes_fit_test_predict(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    recipe = str(ROOT / "recipes" / f"{name}.yaml")
+    small = ["--data.init_args.generated_size=100", "--data.init_args.batch_size=16", *QUIET]
+    run(["fit", "--config", recipe, "--trainer.max_epochs=1", *small])
+    ckpt = f"runs/{name}/checkpoints/last.ckpt"
+    tested = run(["test", "--config", recipe, "--ckpt_path", ckpt, *small])
+    assert set(tested.trainer.callback_metrics) >= {"test/exact", "test/cer", "test/token_acc"}
+    assert (Path(tested.trainer.log_dir) / "attention_0.png").is_file() == (name == "image_to_text_lstm")
+    run(["predict", "--config", recipe, "--ckpt_path", ckpt, "--model.init_args.decoding=beam", *small])
+    rows = [json.loads(line) for line in Path(f"runs/{name}/predictions.jsonl").read_text().splitlines()]
+    assert [r["index"] for r in rows] == list(range(10)) and rows[0]["input"] == "<generated test>:1"

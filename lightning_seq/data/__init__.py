@@ -2,6 +2,7 @@
 
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_sequences, pad_sequences
+from lightning_seq.data.conditional import ConditionalSequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.framed_audio import FramedAudioDataModule
 from lightning_seq.data.images import RowScan
@@ -19,6 +20,7 @@ __all__ = [
     "RowScan",
     "RowScanImageDataModule",
     "CharTokenizer",
+    "ConditionalSequenceDataModule",
     "FramedAudioDataModule",
     "OCRDataModule",
     "ParallelTextDataModule",

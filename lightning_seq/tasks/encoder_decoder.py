@@ -32,19 +32,23 @@ Strategy = Literal["greedy", "beam", "sample"]
 class GeneratedSequences(NamedTuple):
     """What ``predict_step`` returns: ``hypotheses[b][n]`` token lists, best first, with their ``scores (B, N)``.
 
-    ``joiner`` glues tokens into text (a space for words, nothing for characters).
+    ``joiner`` glues tokens into text (a space for words, nothing for characters); ``prompts`` (language models)
+    are the tokens each hypothesis continues, as the model read them.
     """
 
     indices: Tensor
     hypotheses: list[list[list[str]]]
     scores: Tensor
     joiner: str = " "
+    prompts: list[list[str]] | None = None
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One row per input: the best hypothesis and score, plus the n-best list when there are several."""
         rows = []
         for i, hyps, scores in zip(self.indices.tolist(), self.hypotheses, self.scores.tolist(), strict=True):
             row = {"index": int(i), "hypothesis": self.joiner.join(hyps[0]), "score": scores[0]}
+            if self.prompts is not None:
+                row["prompt"] = self.joiner.join(self.prompts[len(rows)])
             if len(hyps) > 1:
                 row["n_best"] = [
                     {"hypothesis": self.joiner.join(h), "score": s} for h, s in zip(hyps, scores, strict=True)

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics.text import Perplexity
 
-from lightning_seq.data.vocab import EOS_ID, PAD_ID, SPECIALS
+from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
@@ -19,6 +19,8 @@ from lightning_seq.tasks.decoding import Hypotheses, beam_search, greedy_decode,
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences, Strategy, check_decoding_settings
 from lightning_seq.tasks.tbptt import detach_state, time_chunks
 from lightning_seq.types import EncoderState, LanguageModelBatch, SequenceBatch
+
+SKIPPED = (PAD_ID, BOS_ID, EOS_ID)  # never shown in a prompt (UNK is: the model read it)
 
 
 class LanguageModel(SequenceTask):
@@ -299,13 +301,18 @@ class LanguageModel(SequenceTask):
         self._evaluate(batch, "test", self.test_perplexity)
 
     def predict_step(self, batch: SequenceBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
-        """Each prompt followed by its generated continuation, with the continuation's log-probability."""
+        """Each prompt followed by its generated continuation, with the continuation's log-probability.
+
+        The ``prompt`` column shows the prompt as the model read it (unknown tokens as ``<unk>``).
+        """
         hyps = self.generate(batch.inputs, batch.lengths)
-        texts = []
+        texts, prompts = [], []
         for row in range(batch.lengths.numel()):
-            prompt = self.tokens(batch.inputs[row, : batch.lengths[row]].tolist())
-            texts.append([prompt + self.tokens(hyps.tokens[row, 0, : hyps.lengths[row, 0]].tolist())])
-        return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.token_joiner)
+            ids = batch.inputs[row, : batch.lengths[row]].tolist()
+            prompts.append([self.vocabulary[i] if self.vocabulary else str(i) for i in ids if i not in SKIPPED])
+            continuation = self.tokens(hyps.tokens[row, 0, : hyps.lengths[row, 0]].tolist())
+            texts.append([self.tokens(ids) + continuation])
+        return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.token_joiner, prompts)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint whose vocabulary differs from the data's."""

@@ -1,0 +1,238 @@
+"""(condition, target sequence) pairs for ``SequenceGenerator``: a class, a vector, an image or an audio clip."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from PIL import Image
+from torch import Tensor
+
+from lightning_seq.data.audio import audio_info, resampled_length
+from lightning_seq.data.audio_datasets import AudioClipDataset
+from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.collate import collate_transcriptions
+from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.image_datasets import ImageSequenceDataset
+from lightning_seq.data.images import RowScan
+from lightning_seq.data.labels import sort_label_names
+from lightning_seq.data.paths import resolve_inside
+from lightning_seq.data.sources import read_text_records
+from lightning_seq.data.splits import carve_validation
+from lightning_seq.data.synthetic_numbers import generate_numbers
+from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
+from lightning_seq.data.vocab import UNK_ID, Vocabulary
+from lightning_seq.nn.audio_features import AudioFeatures
+
+log = logging.getLogger(__name__)
+
+ConditionKind = Literal["label", "vector", "image", "audio"]
+Row = tuple[Any, str | None, str]  # (condition: str, PIL image, int or tensor; target text; where)
+
+
+def parse_vector(text: str, where: str) -> Tensor:
+    """``"0.5, 1 2"`` or ``"[0.5, 1, 2]"`` -> a float vector; errors name the row."""
+    parts = text.strip().strip("[]").replace(",", " ").split()
+    try:
+        values = [float(part) for part in parts]
+    except ValueError as err:
+        raise ValueError(f"{where}: condition vector {text!r} is not a list of numbers") from err
+    if not values:
+        raise ValueError(f"{where}: empty condition vector")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{where}: condition vector {text!r} holds NaN or infinity")
+    return torch.tensor(values, dtype=torch.float)
+
+
+class ConditionalSequenceDataModule(SequenceDataModule):
+    """Rows of (condition, target sequence) for 1 -> N generation.
+
+    Files are CSV, TSV or JSONL with a condition and a target column. The condition is, by ``condition``:
+
+    * ``label``: a class name (``num_classes`` and ``label_names`` are linked into the model);
+    * ``vector``: numbers separated by spaces or commas (a JSON list in JSONL); ``feature_size`` is linked;
+    * ``image``: an image path relative to the file's folder, scanned by ``scan`` (``feature_size`` linked);
+    * ``audio``: an audio path relative to the file's folder, framed by ``features`` (``feature_size`` linked).
+
+    Targets are tokenized (words by default) into ``target_vocabulary`` built from training. With no ``train_path``
+    the embedded task is generated for label, vector or image conditions: a number -> its English words.
+
+    Args:
+        condition: ``label``, ``vector``, ``image`` or ``audio``.
+        train_path: training rows; None generates the embedded task.
+        val_path: validation rows; None carves ``val_fraction`` of training.
+        test_path: test rows.
+        predict_path: conditions to generate from (a target column is optional).
+        condition_column: column / key of the condition.
+        target_column: column / key of the target text.
+        target_tokenizer: target tokenizer (default: words, case kept).
+        scan: how images become sequences (default: columns as steps, height 32).
+        features: audio features computed in the loader (default: log-mel at 16 kHz).
+        min_freq: keep target tokens seen at least this often.
+        max_vocab_size: largest target vocabulary, specials included.
+        val_fraction: share of training rows held out when there is no ``val_path``.
+        generated_size: training rows of the embedded task (val and test get a tenth each).
+        batch_size: samples per batch (per rank under DDP).
+        bucketing: group rows of similar condition length into batches.
+        pool_batches: steps per sorting pool when bucketing.
+        num_workers: DataLoader worker processes.
+        seed: seed of the embedded task, the val split and the shuffling order.
+    """
+
+    def __init__(
+        self,
+        condition: ConditionKind = "label",
+        train_path: str | None = None,
+        val_path: str | None = None,
+        test_path: str | None = None,
+        predict_path: str | None = None,
+        condition_column: str = "condition",
+        target_column: str = "target",
+        target_tokenizer: Tokenizer | None = None,
+        scan: RowScan | None = None,
+        features: AudioFeatures | None = None,
+        min_freq: int = 1,
+        max_vocab_size: int | None = None,
+        val_fraction: float = 0.1,
+        generated_size: int = 4000,
+        batch_size: int = 64,
+        bucketing: bool = True,
+        pool_batches: int = 16,
+        num_workers: int = 0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        if condition not in ("label", "vector", "image", "audio"):
+            raise ValueError(f"condition must be 'label', 'vector', 'image' or 'audio', got {condition!r}")
+        if generated_size < 10:
+            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
+        self.condition = condition
+        self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        self.columns = (condition_column, target_column)
+        self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
+        self.scan = scan if scan is not None else RowScan("columns", height=32)
+        self.features = features if features is not None else AudioFeatures("logmel", 16000)
+        self.collate_fn = collate_transcriptions
+        self.rows: dict[str, list[Row]] = {}
+        if train_path is None:
+            if condition == "audio":
+                raise ValueError("there is no embedded audio task: give --data.train_path for audio conditions")
+            for split, size in (
+                ("train", generated_size),
+                ("val", generated_size // 10),
+                ("test", generated_size // 10),
+            ):
+                pairs = generate_numbers(split, max(size, 1), condition, seed)
+                self.rows[split] = [(c, t, f"<generated {split}>:{i + 1}") for i, (c, t) in enumerate(pairs)]
+        else:
+            self.rows["train"] = self._read("train")
+            if val_path is None:
+                self.rows["train"], self.rows["val"] = carve_validation(self.rows["train"], val_fraction, seed)
+        targets = [self.target_tokenizer(t or "") for _, t, _ in self.rows["train"]]
+        self.target_vocab = Vocabulary.build(targets, min_freq, max_vocab_size)
+        self.target_vocabulary = list(self.target_vocab.tokens)
+        if condition == "label":
+            self.label_names = sort_label_names({str(c) for c, _, _ in self.rows["train"]})
+            self.num_classes = len(self.label_names)
+        else:
+            self.feature_size = self._feature_size()
+
+    # ------------------------------------------------------------------------------------------------ reading
+    def _read(self, split: str) -> list[Row]:
+        labelled = split != "predict"
+        path = self.paths[split]
+        records = read_text_records(path, self.columns[0], self.columns[1] if labelled else None)
+        if not records:
+            raise ValueError(f"{split} data {path} has no rows")
+        empty = [r.where for r in records if not r.text.strip()]
+        if empty:
+            raise ValueError(f"{split}: {len(empty)} empty conditions: {', '.join(empty[:10])}")
+        folder = Path(path).parent
+        rows: list[Row] = []
+        for record in records:
+            value: Any = record.text.strip()
+            if self.condition == "vector":
+                value = parse_vector(record.text, record.where)
+            elif self.condition in ("image", "audio"):
+                value = resolve_inside(folder, value, record.where)
+                if not value.is_file():
+                    raise FileNotFoundError(f"{record.where}: {self.condition} file not found: {value}")
+            rows.append((value, record.label, record.where))
+        return rows
+
+    def _rows(self, split: str) -> list[Row]:
+        if split not in self.rows:
+            if self.paths[split] is None:
+                if split == "predict":
+                    return self._rows("test")
+                raise ValueError(f"no {split} data: give --data.{split}_path")
+            self.rows[split] = self._read(split)
+        return self.rows[split]
+
+    def _feature_size(self) -> int:
+        first = self.rows["train"][0][0]
+        if self.condition == "vector":
+            return int(first.numel())
+        if self.condition == "audio":
+            return self.features.feature_size
+        fixed = self.scan.feature_size()
+        if fixed is not None:
+            return fixed
+        image = first if isinstance(first, Image.Image) else Image.open(first)
+        return int(self.scan(image).size(-1))
+
+    # ------------------------------------------------------------------------------------------------ encoding
+    def _target_ids(self, split: str, rows: list[Row]) -> list[Tensor]:
+        out, unknown = [], 0
+        for _, text, where in rows:
+            ids = self.target_vocab.encode(self.target_tokenizer(text)) if text else []
+            if text is not None and split != "predict" and not ids:
+                raise ValueError(f"{where}: target has no tokens after tokenization")
+            unknown += ids.count(UNK_ID)
+            out.append(torch.tensor(ids, dtype=torch.long))
+        if unknown and split != "train":
+            log.warning("%s: %d target tokens not in the vocabulary were mapped to <unk>", split, unknown)
+        return out
+
+    def _conditions(self, split: str, rows: list[Row]) -> list[Tensor]:
+        if self.condition == "label":
+            index = {name: i for i, name in enumerate(self.label_names)}
+            unknown = [(str(c), where) for c, _, where in rows if str(c) not in index]
+            if unknown:
+                name, where = unknown[0]
+                raise ValueError(
+                    f"{where}: condition class {name!r} does not occur in training ({len(unknown)} such rows in "
+                    f"{split}); known classes: {self.label_names[:20]}"
+                )
+            return [torch.tensor([index[str(c)]], dtype=torch.long) for c, _, _ in rows]  # (1,) each
+        vectors = []
+        for vector, _, where in rows:
+            if vector.numel() != self.feature_size:
+                raise ValueError(f"{where}: condition vector has {vector.numel()} values, expected {self.feature_size}")
+            vectors.append(vector.view(1, -1))  # (1, F)
+        return vectors
+
+    def _dataset(self, split: str, rows: list[Row]) -> Any:
+        targets = self._target_ids(split, rows)
+        sources = [c for c, _, _ in rows]
+        if self.condition == "image":
+            return ImageSequenceDataset(sources, targets, self.scan)
+        if self.condition == "audio":
+            rate = self.features.sample_rate
+            samples = [resampled_length(*audio_info(path), rate) for path in sources]
+            return AudioClipDataset(sources, targets, samples, self.features, None, None, rate)
+        return SequenceDataset(self._conditions(split, rows), targets)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Encode the splits the stage needs (reading val/test/predict files now)."""
+        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
+        for split in wanted.get(stage or "fit", ["train", "val"]):
+            if split not in self.datasets:
+                self.datasets[split] = self._dataset(split, self._rows(split))
+
+    def prediction_ids(self) -> list[str]:
+        """Where each condition came from (``file:line`` or the generated split and row)."""
+        return [where for _, _, where in self._rows("predict")]
