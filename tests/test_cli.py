@@ -332,7 +332,7 @@ def test_charlm_fit_test_predict_with_tbptt_and_prompts(tmp_path, monkeypatch):
     tested = run(["test", "--config", recipe, "--ckpt_path", ckpt, *small])
     assert float(tested.trainer.callback_metrics["test/ppl"]) < tested.datamodule.unigram_perplexity("test")
     prompts = tmp_path / "prompts.txt"
-    prompts.write_text("the cat\nzq\n", encoding="utf-8")
+    prompts.write_text("the cat\nzj\n", encoding="utf-8")
     run(["predict", "--config", recipe, "--ckpt_path", ckpt, f"--data.init_args.predict_path={prompts}", *small])
     rows = [json.loads(line) for line in Path("runs/charlm_lstm/predictions.jsonl").read_text().splitlines()]
     assert [r["input"] for r in rows] == [f"{prompts}:1", f"{prompts}:2"]
