@@ -64,10 +64,13 @@ def _read_jsonl(path: Path, text_column: str, label_column: str | None) -> list[
             for column in (text_column, label_column):
                 if column is not None and column not in row:
                     raise ValueError(f"{where}: no key {column!r}; keys found: {sorted(row)}")
-            if not isinstance(row[text_column], str):
-                raise ValueError(f"{where}: {text_column!r} must be a string")
+            text = row[text_column]
+            if isinstance(text, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in text):
+                text = " ".join(repr(v) for v in text)  # a numeric vector (conditional generation)
+            if not isinstance(text, str):
+                raise ValueError(f"{where}: {text_column!r} must be a string (or a list of numbers)")
             label = None if label_column is None else _label_str(row[label_column])
-            records.append(TextRecord(row[text_column], label, where))
+            records.append(TextRecord(text, label, where))
     return records
 
 

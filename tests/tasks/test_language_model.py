@@ -1,0 +1,158 @@
+import pytest
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+
+from lightning_seq.data import TextCorpusDataModule
+from lightning_seq.nn import GRUEncoder, LSTMEncoder
+from lightning_seq.tasks import LanguageModel
+from lightning_seq.tasks.tbptt import detach_state, time_chunks
+
+VOCAB = [f"t{i}" for i in range(12)]
+
+
+def make_model(encoder=LSTMEncoder, **kwargs):
+    torch.manual_seed(0)
+    factory = lambda size: encoder(size, 16)  # noqa: E731
+    return LanguageModel(vocab_size=12, vocabulary=VOCAB, encoder=factory, embedding_dim=8, **kwargs)
+
+
+def quiet_trainer(**kwargs):
+    return pl.Trainer(
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **kwargs,
+    )
+
+
+def test_gradients_stop_at_a_chunk_boundary():
+    model = make_model()
+    first = torch.tensor([[4, 5, 4, 5], [5, 4, 5, 4]])  # tokens 4, 5 only in the first chunk
+    second = torch.tensor([[6, 7, 6, 7], [7, 6, 7, 6]])  # tokens 6, 7 only in the second
+    _, state = model(first)
+    for carried, grad_reaches_first_chunk in ((detach_state(state), False), (state, True)):
+        model.zero_grad()
+        log_probs, _ = model(second, carried)
+        F.nll_loss(log_probs.reshape(-1, 12), second.reshape(-1)).backward(retain_graph=True)
+        grad = model.embedding.weight.grad
+        assert bool(grad[[6, 7]].abs().sum() > 0)
+        assert bool(grad[[4, 5]].abs().sum() > 0) == grad_reaches_first_chunk
+    assert detach_state(state).hidden.grad_fn is None and detach_state(state).cell.grad_fn is None
+
+
+def test_a_carried_state_changes_the_loss_and_continues_the_stream_exactly():
+    model = make_model(GRUEncoder).eval()
+    stream = torch.randint(4, 12, (3, 20), generator=torch.Generator().manual_seed(1))
+    whole, _ = model(stream)
+    head, state = model(stream[:, :8])
+    carried, _ = model(stream[:, 8:], state)
+    reset, _ = model(stream[:, 8:])
+    torch.testing.assert_close(torch.cat([head, carried], 1), whole)
+    assert not torch.allclose(carried, reset)
+
+
+def test_time_chunks_cover_the_window_in_order():
+    inputs, targets = torch.arange(22).view(2, 11), torch.arange(1, 23).view(2, 11)
+    chunks = time_chunks(inputs, targets, 4)
+    assert [c[0].size(1) for c in chunks] == [4, 4, 3]
+    assert torch.equal(torch.cat([c[0] for c in chunks], 1), inputs)
+    assert torch.equal(torch.cat([c[1] for c in chunks], 1), targets)
+
+
+def write_corpus(path, lines=60):
+    words = ["the cat sees a dog .", "a dog runs .", "the birds sing ."]
+    path.write_text("\n".join(words[i % 3] for i in range(lines)) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_training_takes_one_step_per_chunk_and_carries_a_detached_state(tmp_path):
+    data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt"), sequence_length=10, batch_size=4)
+    model = LanguageModel(
+        vocab_size=data.vocab_size,
+        vocabulary=data.vocabulary,
+        encoder=lambda s: LSTMEncoder(s, 16),
+        embedding_dim=8,
+        tbptt_steps=4,
+    )
+    trainer = quiet_trainer(max_epochs=1)
+    trainer.fit(model, data)
+    steps = data.tokens_per_stream("train") - 1
+    windows = [min(10, steps - s) for s in range(0, steps, 10)]
+    assert trainer.global_step == sum(-(-w // 4) for w in windows)
+    carried = model.carried["train"]
+    assert carried.hidden.shape == (1, 4, 16) and carried.hidden.grad_fn is None
+    assert torch.isfinite(trainer.callback_metrics["val/ppl"])
+
+
+def test_a_corpus_shorter_than_one_chunk_per_stream_is_refused(tmp_path):
+    data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt", 12), batch_size=4)
+    model = LanguageModel(vocab_size=data.vocab_size, vocabulary=data.vocabulary, tbptt_steps=50)
+    per_stream = data.tokens_per_stream("train")
+    with pytest.raises(ValueError, match=f"each training stream holds {per_stream} tokens, fewer than one TBPTT chunk"):
+        quiet_trainer(max_epochs=1).fit(model, data)
+
+
+def test_seeded_sampling_is_reproducible_and_prompts_batch_like_single_rows():
+    model = make_model().eval()
+    prompts = torch.tensor([[3, 4, 5, 6], [3, 7, 0, 0], [3, 0, 0, 0]])
+    lengths = torch.tensor([4, 2, 1])
+    a = model.generate(prompts, lengths, max_length=15, strategy="sample", seed=7)
+    b = model.generate(prompts, lengths, max_length=15, strategy="sample", seed=7)
+    c = model.generate(prompts, lengths, max_length=15, strategy="sample", seed=8)
+    assert torch.equal(a.tokens, b.tokens) and not torch.equal(a.tokens, c.tokens)
+    together = model.generate(prompts, lengths, max_length=10, strategy="greedy")
+    for row in range(3):
+        n = int(lengths[row])
+        alone = model.generate(prompts[row : row + 1, :n], lengths[row : row + 1], max_length=10, strategy="greedy")
+        assert torch.equal(together.tokens[row], alone.tokens[0])
+    beams = model.generate(prompts, lengths, max_length=10, strategy="beam", n_best=2)
+    assert beams.tokens.shape[:2] == (3, 2) and bool((beams.scores[:, 0] >= beams.scores[:, 1]).all())
+
+
+def test_a_one_token_prompt_starts_from_a_zero_state():
+    model = make_model().eval()
+    state, start = model.prompt_state(torch.tensor([[3, 5], [6, 0]]), torch.tensor([2, 1]))
+    assert start.tolist() == [5, 6]
+    assert bool((state.hidden[:, 1] == 0).all()) and bool((state.cell[:, 1] == 0).all())
+    assert bool((state.hidden[:, 0] != 0).any())
+
+
+def test_tied_embeddings_share_one_matrix():
+    model = LanguageModel(vocab_size=12, encoder=lambda s: LSTMEncoder(s, 8), embedding_dim=8, tie_embeddings=True)
+    assert model.output.weight is model.embedding.weight
+    with pytest.raises(ValueError, match=r"tie_embeddings needs embedding_dim \(8\) equal to the encoder's output"):
+        LanguageModel(vocab_size=12, encoder=lambda s: LSTMEncoder(s, 16), embedding_dim=8, tie_embeddings=True)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tbptt_steps": 0}, "tbptt_steps must be an integer >= 1, got 0"),
+        ({"encoder": lambda s: LSTMEncoder(s, 8, bidirectional=True)}, "LanguageModel needs a unidirectional encoder"),
+        ({"gradient_clip_val": 0.0}, "gradient_clip_val must be > 0 or None"),
+        ({"top_p": 0.0}, r"top_p must lie in \(0, 1\]"),
+        ({"vocab_size": None}, "vocab_size must be > 4"),
+    ],
+)
+def test_invalid_arguments_name_them(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LanguageModel(**{"vocab_size": 12, **kwargs})
+
+
+def test_plateau_scheduler_steps_on_the_monitored_metric(tmp_path):
+    data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt"), sequence_length=10, batch_size=4)
+    model = LanguageModel(
+        vocab_size=data.vocab_size,
+        vocabulary=data.vocabulary,
+        encoder=lambda s: LSTMEncoder(s, 8),
+        embedding_dim=8,
+        tbptt_steps=5,
+        scheduler_monitor="val/ppl",
+        lr_scheduler=lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5),
+    )
+    quiet_trainer(max_epochs=3).fit(model, data)
+    scheduler = model.lr_schedulers()
+    assert scheduler.last_epoch == 3  # stepped once per epoch with the monitored value
