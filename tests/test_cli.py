@@ -353,3 +353,21 @@ def test_conditional_recipes_fit_test_predict(tmp_path, monkeypatch, name):
     run(["predict", "--config", recipe, "--ckpt_path", ckpt, "--model.init_args.decoding=beam", *small])
     rows = [json.loads(line) for line in Path(f"runs/{name}/predictions.jsonl").read_text().splitlines()]
     assert [r["index"] for r in rows] == list(range(10)) and rows[0]["input"] == "<generated test>:1"
+
+
+def test_ddp_language_model_reads_per_rank_streams(tmp_path):
+    """Under 2-process DDP each rank reads its own half of the streams: half the windows, so half the steps."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    recipe = str(ROOT / "recipes" / "charlm_lstm.yaml")
+    ddp = ["--trainer.accelerator=cpu", "--trainer.devices=2", "--trainer.strategy=ddp", "--trainer.max_epochs=1"]
+    data = ["--data.init_args.generated_size=400", "--data.init_args.batch_size=4"]
+    command = [sys.executable, "-m", "lightning_seq", "fit", "--config", recipe, *ddp, *data, *QUIET]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    from lightning_seq.data import TextCorpusDataModule
+
+    tokens = TextCorpusDataModule(generated_size=400).token_ids("train").numel()
+    steps = tokens // (4 * 2) - 1  # input steps per stream with 4 streams on each of 2 ranks
+    expected = sum(-(-min(100, steps - s) // 50) for s in range(0, steps, 100))
+    ckpt = torch.load(tmp_path / "runs/charlm_lstm/checkpoints/last.ckpt", weights_only=True)
+    assert ckpt["global_step"] == expected

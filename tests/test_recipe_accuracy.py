@@ -1,6 +1,7 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
-Sentiment (~25 s), digits (~60 s), the two audio recipes and seq2seq (~50 s each) run in every test run; OCR (several
+Sentiment (~25 s), digits (~60 s), the two audio recipes, seq2seq (~50 s each), the char LM, conditional generation
+and image -> text run in every test run; OCR (several
 minutes) is marked slow:
 ``python -m pytest -m slow``.
 """
@@ -54,3 +55,23 @@ def test_audio_ctc_recipe_reaches_readme_cer(tmp_path, monkeypatch):
 def test_seq2seq_attention_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert fit_and_test("seq2seq_attention")["test/exact"] >= 0.95
+
+
+def test_charlm_recipe_beats_the_unigram_baseline(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from lightning_seq.data import TextCorpusDataModule
+
+    metrics = fit_and_test("charlm_lstm")
+    unigram = TextCorpusDataModule().unigram_perplexity("test")
+    assert metrics["test/ppl"] <= 1.6 and metrics["test/ppl"] <= unigram / 8
+
+
+def test_conditional_generation_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert fit_and_test("conditional_generation")["test/exact"] >= 0.95
+
+
+def test_image_to_text_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    metrics = fit_and_test("image_to_text_lstm")
+    assert metrics["test/exact"] >= 0.85 and metrics["test/cer"] <= 0.08

@@ -27,7 +27,7 @@ def test_label_conditions_link_classes_and_batch_as_one_step(tmp_path):
     assert batch.inputs.shape == (3, 1) and batch.lengths.tolist() == [1, 1, 1]
     words = {
         tuple(data.target_vocabulary[i] for i in row[:n])
-        for row, n in zip(batch.targets.tolist(), batch.target_lengths)
+        for row, n in zip(batch.targets.tolist(), batch.target_lengths, strict=True)
     }
     assert words == {("two", "four"), ("one", "three", "five"), ("six",)}
     data.setup("test")
