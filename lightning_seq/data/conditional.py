@@ -17,7 +17,7 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_transcriptions
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.image_datasets import ImageSequenceDataset
-from lightning_seq.data.images import RowScan
+from lightning_seq.data.images import RowScan, load_image
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
@@ -181,7 +181,7 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         fixed = self.scan.feature_size()
         if fixed is not None:
             return fixed
-        image = first if isinstance(first, Image.Image) else Image.open(first)
+        image = first if isinstance(first, Image.Image) else load_image(first)
         return int(self.scan(image).size(-1))
 
     # ------------------------------------------------------------------------------------------------ encoding

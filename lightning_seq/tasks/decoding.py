@@ -223,3 +223,31 @@ def beam_search(
     chosen = (order + torch.arange(batch, device=device).unsqueeze(1) * k).view(-1)
     tokens_out = history.index_select(0, chosen).view(batch, n_best, max_length)
     return Hypotheses(tokens_out, lengths.index_select(0, chosen).view(batch, n_best), final.gather(1, order))
+
+
+def decode(
+    decoder: Steppable,
+    state: Any,
+    batch: int,
+    bos: int | Tensor,
+    eos: int,
+    max_length: int,
+    strategy: str,
+    beam_size: int = 5,
+    length_penalty: float = 0.0,
+    n_best: int = 1,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    device: torch.device | None = None,
+) -> Hypotheses:
+    """Run ``greedy_decode``, ``sample_decode`` (seeded by ``seed`` when given) or ``beam_search`` by ``strategy``."""
+    if strategy == "beam":
+        return beam_search(decoder, state, batch, bos, eos, max_length, beam_size, length_penalty, n_best, device)
+    if strategy == "sample":
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        return sample_decode(decoder, state, batch, bos, eos, max_length, temperature, top_k, top_p, generator, device)
+    if strategy == "greedy":
+        return greedy_decode(decoder, state, batch, bos, eos, max_length, device)
+    raise ValueError(f"strategy must be 'greedy', 'beam' or 'sample', got {strategy!r}")

@@ -22,7 +22,7 @@ from lightning_seq.nn.attention import AttentionKind
 from lightning_seq.nn.decoder import Conditioning, ContextMode, DecoderState, RecurrentDecoder
 from lightning_seq.plots import render_attention
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.decoding import Hypotheses, beam_search, greedy_decode, sample_decode
+from lightning_seq.tasks.decoding import Hypotheses, decode
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.types import TranscriptionBatch
 
@@ -245,36 +245,23 @@ class EncoderDecoderTask(SequenceTask):
         max_length = max_length or self.max_length
         check_decoding_settings(strategy, self.beam_size, n_best, max_length, self.temperature, self.top_k, self.top_p)
         state = self.encode(inputs, lengths)
-        batch, device = lengths.numel(), inputs.device
-        if strategy == "beam":
-            return beam_search(
-                self.decoder,
-                state,
-                batch,
-                BOS_ID,
-                EOS_ID,
-                max_length,
-                self.beam_size,
-                self.length_penalty,
-                n_best,
-                device,
-            )
-        if strategy == "sample":
-            generator = torch.Generator().manual_seed(seed) if seed is not None else None
-            return sample_decode(
-                self.decoder,
-                state,
-                batch,
-                BOS_ID,
-                EOS_ID,
-                max_length,
-                self.temperature,
-                self.top_k,
-                self.top_p,
-                generator,
-                device,
-            )
-        return greedy_decode(self.decoder, state, batch, BOS_ID, EOS_ID, max_length, device)
+        return decode(
+            self.decoder,
+            state,
+            lengths.numel(),
+            BOS_ID,
+            EOS_ID,
+            max_length,
+            strategy,
+            self.beam_size,
+            self.length_penalty,
+            n_best,
+            self.temperature,
+            self.top_k,
+            self.top_p,
+            seed,
+            inputs.device,
+        )
 
     def tokens(self, ids: list[int]) -> list[str]:
         """Target ids to tokens (specials dropped)."""

@@ -15,7 +15,7 @@ from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.decoding import Hypotheses, beam_search, greedy_decode, sample_decode
+from lightning_seq.tasks.decoding import Hypotheses, decode
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences, Strategy, check_decoding_settings
 from lightning_seq.tasks.tbptt import detach_state, time_chunks
 from lightning_seq.types import EncoderState, LanguageModelBatch, SequenceBatch
@@ -192,25 +192,23 @@ class LanguageModel(SequenceTask):
         max_length = max_length or self.max_length
         check_decoding_settings(strategy, self.beam_size, n_best, max_length, self.temperature, self.top_k, self.top_p)
         state, start = self.prompt_state(prompts, lengths)
-        batch, device = prompts.size(0), prompts.device
-        if strategy == "beam":
-            return beam_search(self, state, batch, start, EOS_ID, max_length, self.beam_size, 0.0, n_best, device)
-        if strategy == "sample":
-            generator = torch.Generator().manual_seed(seed) if seed is not None else None
-            return sample_decode(
-                self,
-                state,
-                batch,
-                start,
-                EOS_ID,
-                max_length,
-                self.temperature,
-                self.top_k,
-                self.top_p,
-                generator,
-                device,
-            )
-        return greedy_decode(self, state, batch, start, EOS_ID, max_length, device)
+        return decode(
+            self,
+            state,
+            prompts.size(0),
+            start,
+            EOS_ID,
+            max_length,
+            strategy,
+            self.beam_size,
+            0.0,
+            n_best,
+            self.temperature,
+            self.top_k,
+            self.top_p,
+            seed,
+            prompts.device,
+        )
 
     def tokens(self, ids: list[int]) -> list[str]:
         """Ids to tokens (specials dropped; ids when there is no vocabulary)."""
@@ -322,4 +320,3 @@ class LanguageModel(SequenceTask):
                 f"the checkpoint's vocabulary ({len(theirs)} tokens) does not match the data's "
                 f"({len(self.vocabulary)} tokens)"
             )
-
