@@ -193,9 +193,9 @@ class SequenceClassifier(SequenceTask):
         return F.cross_entropy(logits.float(), targets, weight=self.class_weights, label_smoothing=self.label_smoothing)
 
     def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
-        """Cross-entropy on one batch, logged as ``train/loss``."""
+        """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``)."""
         loss = self._loss(self(batch.inputs, batch.lengths), batch.targets)
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch.lengths.numel())
+        self.log_train_loss(loss, batch.lengths.numel())
         return loss
 
     def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:

@@ -164,9 +164,9 @@ class CTCTranscriber(SequenceTask):
         return "".join(self.vocabulary[i] for i in ids if i >= len(SPECIALS))
 
     def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
-        """CTC loss on one batch, logged as ``train/loss``."""
+        """CTC loss on one batch (``train/loss_step``, ``train/loss_epoch``)."""
         loss = self._loss(self(batch.inputs, batch.lengths), batch)
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch.lengths.numel())
+        self.log_train_loss(loss, batch.lengths.numel())
         return loss
 
     def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> list[str]:

@@ -273,9 +273,7 @@ class EncoderDecoderTask(SequenceTask):
         forcing = self.schedule(self.global_step)
         inputs, gold = self.shift(batch)
         loss = self._loss(self(batch.inputs, batch.lengths, inputs, forcing), gold)
-        size = batch.lengths.numel()
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size)
-        self.log("train/teacher_forcing", forcing, on_step=True, on_epoch=False, batch_size=size)
+        self.log_train_loss(loss, batch.lengths.numel(), {"train/teacher_forcing": forcing})
         return loss
 
     def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> Hypotheses:

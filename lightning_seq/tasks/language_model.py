@@ -230,6 +230,7 @@ class LanguageModel(SequenceTask):
 
     def on_train_epoch_start(self) -> None:
         """Start every epoch's streams from a zero state."""
+        super().on_train_epoch_start()
         self.carried["train"] = None
 
     def training_step(self, batch: LanguageModelBatch, batch_idx: int) -> Tensor:
@@ -252,12 +253,12 @@ class LanguageModel(SequenceTask):
             total, count = total + loss.detach() * targets.numel(), count + targets.numel()
         self.carried["train"] = state
         mean = total / count
-        self.log("train/loss", mean, on_step=True, on_epoch=True, prog_bar=True, batch_size=count)
-        self.log("train/ppl", torch.exp(mean), on_step=True, on_epoch=False, batch_size=count)
+        self.log_train_loss(mean, count, {"train/ppl": torch.exp(mean)})
         return mean
 
     def on_train_epoch_end(self) -> None:
-        """Step a per-epoch LR scheduler (``ReduceLROnPlateau`` with ``scheduler_monitor``)."""
+        """Log ``train/loss_epoch``, then step a per-epoch LR scheduler (``ReduceLROnPlateau`` on its monitor)."""
+        super().on_train_epoch_end()
         if self.scheduler_factory is None or self.scheduler_interval != "epoch":
             return
         scheduler = self.lr_schedulers()
