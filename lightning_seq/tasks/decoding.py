@@ -1,8 +1,9 @@
 """Autoregressive decoding as pure functions over a decoder's ``step``: greedy, sampling, batched beam search.
 
-A decoder is anything with ``step(tokens (N,), state) -> (log_probs (N, V), state)`` and
-``reorder(state, index (M,)) -> state`` (select / repeat batch rows). Beam search runs all ``B × K`` hypotheses as
-one batch: scores are ranked with tensor ``topk``, state rows follow their back-pointers with ``reorder``, and a
+A decoder is anything with ``step(tokens (N,), state) -> (log_probs (N, V), state)``,
+``reorder(state, index (M,)) -> state`` (select / repeat batch rows) and ``reorder_beams(state, index)`` (the same
+when every row stays within its sequence's group of beams). Beam search runs all ``B × K`` hypotheses as one batch:
+scores are ranked with tensor ``topk``, state rows follow their back-pointers with ``reorder_beams``, and a
 finished hypothesis only extends with EOS at no cost, so there is no Python loop over hypotheses.
 """
 
@@ -23,6 +24,13 @@ class Steppable(Protocol):
 
     def reorder(self, state: Any, index: Tensor) -> Any:
         """The state with its batch rows taken from ``index (M,)``."""
+        ...
+
+    def reorder_beams(self, state: Any, index: Tensor) -> Any:
+        """Like ``reorder``, for an ``index (B*K,)`` that keeps every row within its own sequence's ``K`` beams.
+
+        Parts of the state that all beams of a sequence share (an encoder's memory) may be returned as they are.
+        """
         ...
 
 
@@ -206,7 +214,7 @@ def beam_search(
         best, pick = candidates.topk(k, dim=1)  # (B, K)
         source = (pick // vocab + torch.arange(batch, device=device).unsqueeze(1) * k).view(-1)  # (B*K,)
         tokens = (pick % vocab).view(-1)
-        state = decoder.reorder(state, source)
+        state = decoder.reorder_beams(state, source)
         history = history.index_select(0, source)
         history[:, t] = tokens
         lengths, done = lengths.index_select(0, source), done.index_select(0, source)

@@ -148,6 +148,10 @@ class LanguageModel(SequenceTask):
         """Take batch rows ``index (M,)`` of the state (beam search)."""
         return EncoderState(*(None if t is None else t.index_select(1, index) for t in state))
 
+    def reorder_beams(self, state: EncoderState, index: Tensor) -> EncoderState:
+        """Follow beam back-pointers ``index (B*K,)``: the whole state is per hypothesis, as in ``reorder``."""
+        return self.reorder(state, index)
+
     def prompt_state(self, prompts: Tensor, lengths: Tensor) -> tuple[EncoderState, Tensor]:
         """Read each prompt but its last token; return that state and the last tokens ``(B,)`` to start from.
 

@@ -108,3 +108,17 @@ def test_invalid_decoder_arguments():
         RecurrentDecoder(9, 12, context="mean")
     with pytest.raises(ValueError, match="conditioning must be 'init', 'input' or 'input_and_prev', got 'both'"):
         RecurrentDecoder(9, 12, conditioning="both")
+
+
+def test_reorder_beams_equals_reorder_within_groups_and_keeps_the_shared_memory():
+    _, outputs, state, mask = encode(seed=3, batch=2)
+    decoder = decoder_for("attention", "input_and_prev", input_feeding=True).eval()
+    expanded = decoder.reorder(decoder.initial_state(outputs, state, mask), torch.arange(2).repeat_interleave(3))
+    expanded = expanded._replace(hidden=torch.randn_like(expanded.hidden), feed=torch.randn_like(expanded.feed))
+    index = torch.tensor([2, 0, 0, 4, 5, 3])  # every row stays within its sequence's three beams
+    full, beams = decoder.reorder(expanded, index), decoder.reorder_beams(expanded, index)
+    for name in ("hidden", "cell", "feed", "context"):
+        assert torch.equal(getattr(full, name), getattr(beams, name)), name
+    for a, b in zip(full.memory, beams.memory, strict=True):
+        assert torch.equal(a, b)
+    assert beams.memory is expanded.memory

@@ -20,6 +20,8 @@ class MarkovDecoder:
     def reorder(self, state, index):
         return state.index_select(0, index)
 
+    reorder_beams = reorder
+
 
 def row_bias(batch, seed=1):
     return torch.randn(batch, VOCAB, generator=torch.Generator().manual_seed(seed))
@@ -118,6 +120,8 @@ def test_sampled_frequencies_follow_the_filtered_distribution():
 
         def reorder(self, state, index):
             return state
+
+        reorder_beams = reorder
 
     out = sample_decode(Fixed(), None, 4000, 4, 99, 1, top_p=0.6, generator=torch.Generator().manual_seed(0))
     counts = torch.bincount(out.tokens[:, 0, 0], minlength=5).float() / 4000
