@@ -64,6 +64,8 @@ class AudioClipDataset(Dataset):
         duration: pad/crop every clip to this many samples; None keeps each length.
         augment: training-only waveform augmentation, or None.
         sample_rate: the rate clips are resampled to.
+
+    ``precompute()`` computes the loader-side features of all clips once and serves them from memory.
     """
 
     def __init__(
@@ -86,6 +88,34 @@ class AudioClipDataset(Dataset):
         self.sample_rate = sample_rate
         samples = torch.tensor(list(lengths_in_samples))
         self.lengths = (features.num_frames(samples) if features is not None else samples).tolist()
+        self.cached: list[Tensor] | None = None
+
+    def precompute(self, batch_size: int = 64) -> int:
+        """Compute every clip's features once, in batches of similar length, and serve them from memory.
+
+        Only for clips without waveform augmentation (their features never change); SpecAugment is still drawn
+        per access in training mode. Returns the bytes held.
+        """
+        if self.features is None or self.augment is not None:
+            raise ValueError("only loader-side features of clips without waveform augmentation can be precomputed")
+        order = sorted(range(len(self)), key=lambda i: self.lengths[i])
+        cached: list[Tensor | None] = [None] * len(self)
+        training = self.features.training
+        self.features.eval()
+        try:
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                waves = [self.waveform(i) for i in chunk]
+                lengths = torch.tensor([w.numel() for w in waves])
+                padded = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True)  # (b, N)
+                with torch.no_grad():
+                    feats, frames = self.features(padded, lengths)  # (b, T, F), (b,)
+                for i, row, count in zip(chunk, feats, frames.tolist(), strict=True):
+                    cached[i] = row[:count].clone()
+        finally:
+            self.features.train(training)
+        self.cached = cached  # type: ignore[assignment]
+        return sum(t.numel() * t.element_size() for t in self.cached)
 
     def waveform(self, index: int) -> Tensor:
         """The clip as a mono waveform at ``sample_rate`` (with ``duration`` applied; not augmented)."""
@@ -97,6 +127,11 @@ class AudioClipDataset(Dataset):
         return len(self.sources)
 
     def __getitem__(self, index: int) -> tuple[Tensor, Any, int]:
+        if self.cached is not None:
+            feats = self.cached[index]
+            if self.features is not None and self.features.training:
+                feats = self.features.spec_augment(feats.unsqueeze(0), torch.tensor([feats.size(0)]))[0]
+            return feats, self.targets[index], index
         wave = self.waveform(index)
         if self.augment is not None:
             wave = self.augment(wave)

@@ -144,10 +144,11 @@ class AudioFeatures(nn.Module):
         elif self.normalization == "global":
             out = (out - self.mean) / self.std
         if self.training:
-            out = self._spec_augment(out, frames)
+            out = self.spec_augment(out, frames)
         return out * mask, frames
 
-    def _spec_augment(self, out: Tensor, frames: Tensor) -> Tensor:
+    def spec_augment(self, out: Tensor, frames: Tensor) -> Tensor:
+        """Random SpecAugment time and feature masks on features ``(B, T, F)`` with frame lengths ``(B,)``."""
         batch, steps, size = out.shape
         keep = torch.ones_like(out, dtype=torch.bool)
         time = torch.arange(steps, device=out.device).view(1, -1)

@@ -191,3 +191,44 @@ def test_invalid_arguments():
         FramedAudioDataModule(noise_snr_db=(20.0, 10.0), generated_size=12)
     with pytest.raises(ValueError, match="n_mfcc \\(30\\) cannot exceed n_mels \\(20\\)"):
         AudioFeatures("mfcc", n_mels=20, n_mfcc=30)
+
+
+@pytest.mark.parametrize("normalization", ["utterance", "global", "none"])
+def test_cached_features_equal_features_computed_per_access(tmp_path, normalization):
+    # noisy tones (a steady pure tone has a near-zero spread per mel band, which utterance normalisation would
+    # blow up from float rounding); clips of different lengths share a precompute batch
+    rng = np.random.default_rng(0)
+    for label, freq in (("up", 300.0), ("down", 900.0)):
+        for i, seconds in enumerate((0.1, 0.25, 0.3, 0.45, 0.25, 0.2)):
+            wave = tone(freq + 20 * i, seconds) + 0.1 * rng.standard_normal(int(seconds * RATE)).astype(np.float32)
+            write_wav(tmp_path / label / f"{label}_{i}_nohash_0.wav", wave)
+    (tmp_path / "validation_list.txt").write_text("up/up_0_nohash_0.wav\ndown/down_1_nohash_0.wav\n")
+    (tmp_path / "testing_list.txt").write_text("up/up_2_nohash_0.wav\ndown/down_3_nohash_0.wav\n")
+    settings = dict(root=str(tmp_path), batch_size=4)
+    cached = FramedAudioDataModule(**settings, features=features(normalization=normalization))
+    fresh = FramedAudioDataModule(**settings, features=features(normalization=normalization), cache_features=False)
+    for dm in (cached, fresh):
+        dm.setup("fit")
+        dm.setup("test")
+    for split in ("train", "val", "test"):
+        held, computed = cached.dataset(split), fresh.dataset(split)
+        assert held.cached is not None and computed.cached is None
+        assert len({held[i][0].size(0) for i in range(len(held))}) > 1 or split != "train"
+        for i in range(len(held)):
+            torch.testing.assert_close(held[i][0], computed[i][0], atol=1e-5, rtol=1e-5)
+            assert held[i][1:] == computed[i][1:]
+
+
+def test_augmented_training_clips_are_not_cached_and_spec_augment_is_drawn_per_access():
+    augmented = FramedAudioDataModule(features=features(), generated_size=30, time_shift=0.05)
+    augmented.setup("fit")
+    assert augmented.dataset("train").cached is None and augmented.dataset("val").cached is not None
+    masked = FramedAudioDataModule(features=features(time_masks=2, time_mask_width=4, freq_masks=2), generated_size=30)
+    masked.setup("fit")
+    train = masked.dataset("train")
+    assert train.cached is not None
+    first, second = train[0][0], train[0][0]
+    assert not torch.equal(first, second)  # SpecAugment drawn anew on the cached features
+    assert torch.equal(train.cached[0], train.cached[0].clone()) and not torch.equal(first, train.cached[0])
+    with pytest.raises(ValueError, match="without waveform augmentation"):
+        augmented.dataset("train").precompute()
