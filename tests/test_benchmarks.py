@@ -1,11 +1,15 @@
-"""Benchmarks run at tiny size and print valid JSON, so they cannot rot (no timing is asserted)."""
+"""The benchmark suite runs at tiny size and emits valid JSON, so it cannot rot (no timing is asserted)."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = {"lightning_overhead", "length_handling", "fused_vs_loop", "seq2seq_decoding", "ctc_decoding",
+              "audio_features", "memory"}
 
 
 def run_script(name, *args):
@@ -13,32 +17,56 @@ def run_script(name, *args):
         [sys.executable, str(ROOT / "benchmarks" / name), *args],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
-def test_encoder_padding_benchmark_is_exact_at_tiny_size():
-    result = run_script("encoder_padding.py", "--batch", "4", "--hidden", "8", "--max-len", "20", "--repeats", "1")
-    assert set(result["median_s"]) == {"library", "padded_nn_lstm", "packed_nn_lstm"}
-    assert max(result["max_abs_diff_vs_packed"].values()) < 1e-5
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    stdout = run_script("run.py", "--size", "tiny", "--out", str(out), "--markdown")
+    return json.loads(out.read_text(encoding="utf-8")), stdout
+
+
+def test_every_benchmark_runs_and_reports_table_rows(suite):
+    results, stdout = suite
+    assert set(results["precisions"]["fp32"]) == BENCHMARKS
+    for name, result in results["precisions"]["fp32"].items():
+        assert result["benchmark"] == name and result["rows"], name
+        for r in result["rows"]:
+            assert set(r) == {"benchmark", "metric", "library", "baseline", "ratio", "target", "met"}
+            assert isinstance(r["met"], bool) and r["ratio"] >= 0
+    table = [line for line in stdout.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + sum(len(r["rows"]) for r in results["precisions"]["fp32"].values())
+
+
+def test_correctness_checks_hold_even_at_tiny_size(suite):
+    results = suite[0]["precisions"]["fp32"]
+    assert results["lightning_overhead"]["max_loss_diff"] <= 1e-5
+    assert max(results["length_handling"]["max_abs_diff_vs_packed"].values()) <= 1e-5
+    assert results["fused_vs_loop"]["LSTM"]["max_abs_diff_vs_cell_loop"] <= 1e-5
+    assert results["fused_vs_loop"]["GRU"]["max_abs_diff_vs_cell_loop"] <= 1e-5
+    assert results["seq2seq_decoding"]["greedy"]["identical_outputs"]
+    assert results["seq2seq_decoding"]["beam"]["identical_outputs"]
+    assert 0.0 <= results["ctc_decoding"]["cer"]["beam"] and 0.0 <= results["ctc_decoding"]["cer"]["greedy"]
+    assert results["memory"]["peak_rss_mb"]["library"] > 0
+
+
+def test_a_benchmark_script_runs_on_its_own():
+    result = json.loads(run_script("ctc_decoding.py", "--size", "tiny").strip().splitlines()[-1])
+    assert result["benchmark"] == "ctc_decoding" and set(result["ms_per_100_frames"]) == {"greedy", "beam"}
+
+
+def test_unknown_benchmark_names_are_refused():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--only", "nope"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "unknown benchmarks ['nope']" in done.stderr
 
 
 def test_bag_of_words_baseline_runs():
-    result = run_script("bow_baseline.py", "--size", "200")
+    result = json.loads(run_script("bow_baseline.py", "--size", "200").strip().splitlines()[-1])
     assert set(result["test_accuracy"]) == {"bow_logistic_regression", "bow_mlp"}
     assert all(0.0 <= acc <= 1.0 for acc in result["test_accuracy"].values())
-
-
-def test_ctc_decoding_benchmark_runs():
-    result = run_script(
-        "ctc_decoding.py", "--batch", "2", "--frames", "10", "--vocab", "5", "--beam", "3", "--repeats", "1"
-    )
-    assert set(result["ms_per_utterance"]) == {"greedy", "beam"} and 0.0 <= result["beam_equals_greedy"] <= 1.0
-
-
-def test_seq2seq_decoding_benchmark_outputs_are_identical():
-    result = run_script("seq2seq_decoding.py", "--batch", "4", "--max-length", "5", "--repeats", "1")
-    assert result["greedy"]["identical_outputs"] and result["beam"]["identical_outputs"]
