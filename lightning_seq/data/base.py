@@ -12,6 +12,29 @@ from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 
+
+class ResumableDataLoader(DataLoader):
+    """A training DataLoader whose position in the epoch is saved in checkpoints and restored on resume.
+
+    Lightning stores ``state_dict()`` with every checkpoint and calls ``load_state_dict`` when ``fit`` resumes
+    from one (``--ckpt_path``), so an interrupted epoch continues with the batches it had not used yet, in the
+    same order; the batch sampler (a ``BucketBatchSampler``) or an iterable data set that batches itself (the
+    language model's ``StreamWindows``) does the bookkeeping.
+    """
+
+    def _position(self) -> Any:
+        """What keeps the position: the batch sampler, or an iterable data set that batches itself."""
+        return self.batch_sampler if hasattr(self.batch_sampler, "state_dict") else self.dataset
+
+    def state_dict(self) -> dict[str, int]:
+        """The epoch and the batches of it consumed so far."""
+        return self._position().state_dict()
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Start the interrupted epoch after its consumed batches."""
+        self._position().load_state_dict(state)
+
+
 LINKED_ATTRIBUTES = (
     "vocab_size",
     "num_classes",
@@ -61,6 +84,7 @@ class SequenceDataModule(pl.LightningDataModule):
         # The LINKED_ATTRIBUTES a subclass knows are set in its __init__; the others stay absent (see __getattr__).
         self.datasets: dict[str, SequenceDataset] = {}
         self.collate_fn: Callable[[list], Any] = collate_sequences
+        self._train_position: Any = None  # the training loader's BucketBatchSampler or StreamWindows
 
     def __getattr__(self, name: str) -> Any:
         if name in LINKED_ATTRIBUTES:
@@ -91,7 +115,18 @@ class SequenceDataModule(pl.LightningDataModule):
         pool = self.pool_batches if self.bucketing else 1
         lengths = data.lengths if self.bucketing or not shuffle else [1] * len(data)
         sampler = BucketBatchSampler(lengths, self.batch_size, shuffle=shuffle, pool_batches=pool, seed=self.seed)
+        if stage == "train":
+            self._train_position = sampler
+            return ResumableDataLoader(
+                data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers
+            )
         return DataLoader(data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers)
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """Count the training batches actually used, so a checkpoint records where the epoch stands."""
+        if self._train_position is not None and self.trainer is not None and self.trainer.training:
+            self._train_position.consumed += 1
+        return batch
 
     def train_dataloader(self) -> DataLoader:
         """Shuffled, length-bucketed batches of the training split."""

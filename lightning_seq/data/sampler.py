@@ -6,6 +6,10 @@ them into steps of ``num_replicas`` neighbouring (similar-length) batches, shuff
 batch ``r`` of every step. Hence each sample is used exactly once per epoch across all ranks (no padding with
 repeated samples, nothing dropped), every rank yields the same number of batches, and the ranks of one step
 carry similar lengths.
+
+For exact resumption the sampler keeps how many steps of the epoch training has consumed (``consumed``, counted
+when a batch is moved to the device, so a batch the loader prefetched is not counted) and, after
+``load_state_dict``, starts the interrupted epoch after them.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ class BucketBatchSampler(BatchSampler):
         self.num_replicas = num_replicas
         self.rank = rank
         self.epoch = 0
+        self.consumed = 0  # steps of this epoch that training has used (counted by the data module)
+        self._resume: tuple[int, int] | None = None
         # Lightning calls set_epoch on ``batch_sampler.sampler``; pointing it here makes that reach this object.
         self.sampler = self
 
@@ -115,8 +121,23 @@ class BucketBatchSampler(BatchSampler):
 
     def __iter__(self) -> Iterator[list[int]]:
         _, rank = self._world()
-        for step in self.global_plan():
+        plan = self.global_plan()
+        start = 0
+        if self._resume is not None:
+            epoch, done = self._resume
+            self._resume = None
+            start = min(done, len(plan)) if epoch == self.epoch else 0
+        self.consumed = start
+        for step in plan[start:]:
             yield step[rank]
+
+    def state_dict(self) -> dict[str, int]:
+        """Where training stands in the epoch: ``epoch`` and ``batches_done`` (steps consumed so far)."""
+        return {"epoch": self.epoch, "batches_done": self.consumed}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Resume: the next pass over ``state["epoch"]`` starts after its ``batches_done`` steps (once)."""
+        self._resume = (int(state["epoch"]), int(state["batches_done"]))
 
     def __len__(self) -> int:
         return self._num_steps(self._world()[0])

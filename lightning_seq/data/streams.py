@@ -49,13 +49,31 @@ class StreamWindows(IterableDataset):
         if sequence_length < 1:
             raise ValueError(f"sequence_length must be >= 1, got {sequence_length!r}")
         self.streams, self.sequence_length = streams, sequence_length
+        self.consumed = 0  # windows of this pass that training has used (counted by the data module)
+        self._resume: int | None = None
 
     def __len__(self) -> int:
         return math.ceil((self.streams.size(1) - 1) / self.sequence_length)
 
+    def state_dict(self) -> dict[str, int]:
+        """Where training stands: ``batches_done``, the windows of the current pass consumed so far."""
+        return {"batches_done": self.consumed}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Resume: the next pass starts after ``batches_done`` windows.
+
+        Unless those were the whole pass: then the interrupted epoch had ended and the next one starts afresh.
+        """
+        self._resume = int(state["batches_done"])
+
     def __iter__(self) -> Iterator[LanguageModelBatch]:
         steps = self.streams.size(1) - 1
-        for start in range(0, steps, self.sequence_length):
+        first = 0
+        if self._resume is not None:
+            first = self._resume if self._resume < len(self) else 0
+            self._resume = None
+        self.consumed = first
+        for start in range(first * self.sequence_length, steps, self.sequence_length):
             stop = min(start + self.sequence_length, steps)
             yield LanguageModelBatch(self.streams[:, start:stop], self.streams[:, start + 1 : stop + 1])
 

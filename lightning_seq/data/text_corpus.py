@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.streams import StreamWindows, arrange_streams, stream_ids
 from lightning_seq.data.synthetic_corpus import generate_corpus
@@ -209,6 +209,9 @@ class TextCorpusDataModule(SequenceDataModule):
     def _stream_loader(self, split: str) -> DataLoader:
         if split not in self.windows:
             raise RuntimeError(f"no {split} streams: call setup() first")
+        if split == "train":
+            self._train_position = self.windows["train"]
+            return ResumableDataLoader(self.windows["train"], batch_size=None)
         return DataLoader(self.windows[split], batch_size=None)
 
     def train_dataloader(self) -> DataLoader:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 import pytorch_lightning as pl
@@ -11,6 +12,9 @@ from torch import Tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from lightning_seq.nn.audio_features import AudioFeatures
+
+log = logging.getLogger(__name__)
+RUN_STATE_KEY = "lightning_seq_run_state"
 
 
 class SequenceTask(pl.LightningModule):
@@ -95,6 +99,52 @@ class SequenceTask(pl.LightningModule):
         if self._train_loss_sum is not None:
             mean = self._train_loss_sum / self._train_loss_weight
             self.log("train/loss_epoch", mean, prog_bar=True, sync_dist=True, batch_size=self._train_loss_weight)
+
+    # ------------------------------------------------------------------------------------------------ resume state
+    def run_state(self) -> dict[str, Tensor]:
+        """Training state outside the weights that an exact resume needs, one row per rank ``(world, ...)``.
+
+        Here the epoch's training-loss sum and weight; subclasses add theirs (the language model's carried
+        state). Gathered from every rank (``on_save_checkpoint`` runs on all of them), so each rank gets its own
+        part back on resume.
+        """
+        total = self._train_loss_sum if self._train_loss_sum is not None else torch.zeros((), device=self.device)
+        weight = torch.tensor(float(self._train_loss_weight), device=self.device)
+        return {"train_loss_sum": self._per_rank(total), "train_loss_weight": self._per_rank(weight)}
+
+    def load_run_state(self, state: dict[str, Tensor]) -> None:
+        """Take this rank's part of ``run_state`` (see there)."""
+        self._train_loss_sum = state["train_loss_sum"].to(self.device)
+        self._train_loss_weight = int(state["train_loss_weight"])
+
+    def _per_rank(self, value: Tensor) -> Tensor:
+        """``value`` of every rank stacked as ``(world, ...)`` (a collective under DDP)."""
+        trainer = self._trainer
+        if trainer is None or trainer.world_size == 1:
+            return value.detach().unsqueeze(0).cpu()
+        return self.all_gather(value.detach()).cpu()
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Store ``run_state`` (plain tensors, loadable weights-only) beside the weights."""
+        checkpoint[RUN_STATE_KEY] = self.run_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Restore this rank's ``run_state`` when the checkpoint has one written by as many ranks as now run."""
+        state = checkpoint.get(RUN_STATE_KEY)
+        if not state:
+            return
+        world = self._trainer.world_size if self._trainer is not None else 1
+        rank = self._trainer.global_rank if self._trainer is not None else 0
+        saved_world = next(iter(state.values())).size(0)
+        if saved_world != world:
+            log.warning(
+                "the checkpoint's per-rank training state was written by %d processes and %d run now: the epoch's "
+                "training-loss sum and any carried state start afresh",
+                saved_world,
+                world,
+            )
+            return
+        self.load_run_state({name: value[rank] for name, value in state.items()})
 
     def configure_optimizers(self) -> Any:
         """Build the injected optimizer (and scheduler) over the trainable parameters."""

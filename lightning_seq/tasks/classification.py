@@ -238,6 +238,7 @@ class SequenceClassifier(SequenceTask):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint whose vocabulary or label names differ from this model's (i.e. the data's)."""
+        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
         saved = checkpoint.get("hyper_parameters", {})
         for key, mine in (("vocabulary", self.vocabulary), ("label_names", self.hparams.get("label_names"))):
             theirs = saved.get(key)

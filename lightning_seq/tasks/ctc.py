@@ -219,6 +219,7 @@ class CTCTranscriber(SequenceTask):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint whose charset differs from the data's."""
+        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
         theirs = checkpoint.get("hyper_parameters", {}).get("vocabulary")
         if theirs is not None and list(theirs) != self.vocabulary:
             raise ValueError(

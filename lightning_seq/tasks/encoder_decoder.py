@@ -349,6 +349,7 @@ class EncoderDecoderTask(SequenceTask):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint whose vocabularies differ from the data's."""
+        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
         saved = checkpoint.get("hyper_parameters", {})
         for key in ("vocabulary", "target_vocabulary", "label_names"):
             theirs, mine = saved.get(key), getattr(self, key, None)

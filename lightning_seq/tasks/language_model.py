@@ -317,8 +317,28 @@ class LanguageModel(SequenceTask):
             texts.append([self.tokens(ids) + continuation])
         return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.token_joiner, prompts)
 
+    def run_state(self) -> dict[str, Tensor]:
+        """The base state plus the training state carried across batches (TBPTT), per rank."""
+        state = super().run_state()
+        carried = self.carried["train"]
+        if carried is not None:
+            state["carried_hidden"] = self._per_rank(carried.hidden)
+            if carried.cell is not None:
+                state["carried_cell"] = self._per_rank(carried.cell)
+        return state
+
+    def load_run_state(self, state: dict[str, Tensor]) -> None:
+        """Restore the base state and the carried training state."""
+        super().load_run_state(state)
+        if "carried_hidden" in state:
+            cell = state.get("carried_cell")
+            self.carried["train"] = EncoderState(
+                state["carried_hidden"].to(self.device), None if cell is None else cell.to(self.device)
+            )
+
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint whose vocabulary differs from the data's."""
+        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
         theirs = checkpoint.get("hyper_parameters", {}).get("vocabulary")
         if theirs is not None and self.vocabulary is not None and list(theirs) != list(self.vocabulary):
             raise ValueError(

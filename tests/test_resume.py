@@ -1,0 +1,108 @@
+"""Exact resumption: a run stopped mid-epoch and resumed from its checkpoint equals an uninterrupted run."""
+
+import functools
+import warnings
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+from lightning_seq.data import SentimentDataModule, TextCorpusDataModule
+from lightning_seq.nn import GRUEncoder, LSTMEncoder
+from lightning_seq.tasks import LanguageModel, SequenceClassifier
+
+
+class SeenBatches(pl.Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        self.seen.append((trainer.current_epoch, batch.indices.tolist()))
+
+
+def fit(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_every=None):
+    torch.manual_seed(0)
+    data = SentimentDataModule(generated_size=200, batch_size=16, seed=3)
+    model = SequenceClassifier(
+        num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
+        encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True),
+    )
+    seen = SeenBatches()
+    callbacks = [seen]
+    if checkpoint_every is not None:
+        callbacks.append(ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=checkpoint_every, save_last=True))
+    trainer = pl.Trainer(
+        accelerator="cpu", max_epochs=max_epochs, max_steps=max_steps, logger=False, enable_progress_bar=False,
+        enable_model_summary=False, enable_checkpointing=checkpoint_every is not None, callbacks=callbacks,
+        num_sanity_val_steps=0, limit_val_batches=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category=pl.utilities.warnings.PossibleUserWarning)
+        warnings.filterwarnings("ignore", ".*does not have many workers.*")
+        warnings.filterwarnings("ignore", ".*log_every_n_steps.*")
+        # our own checkpoint; factories given as functools.partial are not plain data (CLI checkpoints are)
+        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path, weights_only=False)
+    return model, seen.seen, trainer
+
+
+def test_resume_mid_epoch_continues_with_the_unseen_batches_and_ends_with_the_same_weights(tmp_path):
+    straight, straight_seen, trainer = fit(tmp_path / "a", max_epochs=2)
+    steps_per_epoch = trainer.num_training_batches
+    assert steps_per_epoch == 13 and len(straight_seen) == 26  # 200 samples in batches of 16
+    stop = 5
+    _, first_seen, _ = fit(tmp_path / "b", max_steps=stop, checkpoint_every=stop)
+    resumed, resumed_seen, resumed_trainer = fit(tmp_path / "b", max_epochs=2, ckpt_path=str(tmp_path / "b/last.ckpt"))
+    assert first_seen + resumed_seen == straight_seen  # no batch repeated, none lost, same order
+    assert resumed_trainer.global_step == 26
+    for name, value in straight.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[name], value, rtol=0, atol=0, msg=name)
+
+
+def test_resume_from_an_epoch_end_checkpoint_starts_the_next_epoch_whole(tmp_path):
+    _, straight_seen, _ = fit(tmp_path / "a", max_epochs=2)
+    _, first_seen, _ = fit(tmp_path / "b", max_steps=13, checkpoint_every=13)
+    _, resumed_seen, _ = fit(tmp_path / "b", max_epochs=2, ckpt_path=str(tmp_path / "b/last.ckpt"))
+    assert len(first_seen) == 13 and first_seen + resumed_seen == straight_seen
+
+
+class SeenWindows(pl.Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        self.seen.append((trainer.current_epoch, batch.inputs[:, 0].tolist()))
+
+
+def fit_lm(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_every=None):
+    torch.manual_seed(0)
+    data = TextCorpusDataModule(generated_size=300, batch_size=4, sequence_length=20)
+    model = LanguageModel(
+        vocab_size=data.vocab_size, vocabulary=data.vocabulary, embedding_dim=8, tbptt_steps=10,
+        encoder=functools.partial(LSTMEncoder, hidden_size=8),
+    )
+    seen = SeenWindows()
+    callbacks = [seen]
+    if checkpoint_every is not None:
+        callbacks.append(ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=checkpoint_every, save_last=True))
+    trainer = pl.Trainer(
+        accelerator="cpu", max_epochs=max_epochs, max_steps=max_steps, logger=False, enable_progress_bar=False,
+        enable_model_summary=False, enable_checkpointing=checkpoint_every is not None, callbacks=callbacks,
+        num_sanity_val_steps=0, limit_val_batches=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category=pl.utilities.warnings.PossibleUserWarning)
+        warnings.filterwarnings("ignore", ".*does not have many workers.*")
+        warnings.filterwarnings("ignore", ".*log_every_n_steps.*")
+        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path, weights_only=False)
+    return model, seen.seen, trainer
+
+
+def test_language_model_resumes_mid_epoch_with_its_windows_and_carried_state(tmp_path):
+    straight, straight_seen, trainer = fit_lm(tmp_path / "a", max_epochs=2)
+    assert trainer.num_training_batches >= 6
+    stop = 2 * 3  # TBPTT: two optimizer steps per window, so global step 6 is after window 3
+    _, first_seen, _ = fit_lm(tmp_path / "b", max_steps=stop, checkpoint_every=stop)
+    resumed, resumed_seen, _ = fit_lm(tmp_path / "b", max_epochs=2, ckpt_path=str(tmp_path / "b/last.ckpt"))
+    assert len(first_seen) == 3 and first_seen + resumed_seen == straight_seen
+    for name, value in straight.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[name], value, rtol=0, atol=0, msg=name)
