@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+from typing import Any
+
+import torch
 from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from lightning_seq.data.base import LINKED_ATTRIBUTES
+from lightning_seq.tasks.base import TASK_KEY, import_path
 
 # Settings that only affect inference: with --ckpt_path they come from the command line / config, not the checkpoint.
 INFERENCE_OPTIONS = (
@@ -35,6 +41,7 @@ class SeqCLI(LightningCLI):
     def _parse_ckpt_path(self) -> None:
         subcommand = self.config.get("subcommand")
         model = self.config[subcommand].get("model") if subcommand else None
+        self._check_checkpoint_task(subcommand, model)
         given = getattr(model, "init_args", None)
         keep = {k: given[k] for k in INFERENCE_OPTIONS if given is not None and k in given}
         super()._parse_ckpt_path()
@@ -43,6 +50,21 @@ class SeqCLI(LightningCLI):
             for key, value in keep.items():
                 if key in restored:
                     restored[key] = value
+
+    def _check_checkpoint_task(self, subcommand: str | None, model: Any) -> None:
+        """Refuse a checkpoint written by another task than the configured one, naming both and the file."""
+        ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
+        class_path = getattr(model, "class_path", None)
+        if not ckpt_path or class_path is None or not Path(ckpt_path).is_file():
+            return
+        written_by = torch.load(ckpt_path, weights_only=True, map_location="cpu").get(TASK_KEY)
+        module_name, _, name = class_path.rpartition(".")
+        configured = getattr(importlib.import_module(module_name), name, None)
+        if written_by is not None and isinstance(configured, type) and written_by != import_path(configured):
+            raise ValueError(
+                f"{ckpt_path} was written by {written_by}, but the config builds {import_path(configured)}: "
+                f"give the config (recipe) the checkpoint was trained with"
+            )
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         """Link every size the data module knows into the model at instantiation.

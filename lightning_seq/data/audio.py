@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import soundfile
 import torch
 import torchaudio
@@ -53,6 +54,8 @@ def load_audio(path: str | Path, sample_rate: int) -> Tensor:
         raise ValueError(f"cannot read audio {path}: {err}") from err
     if data.shape[0] == 0:
         raise ValueError(f"audio file has no samples: {path}")
+    if not np.isfinite(data).all():
+        raise ValueError(f"audio file holds NaN or infinite samples: {path}")
     return resample(to_mono(torch.from_numpy(data)), rate, sample_rate)
 
 

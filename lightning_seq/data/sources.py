@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 from pathlib import Path
@@ -25,9 +26,25 @@ def _label_str(value: object) -> str:
     return str(value).strip()
 
 
+def read_utf8(path: Path) -> str:
+    """The whole file as UTF-8 text; an undecodable byte raises an error naming the file, line and byte."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); convert the file to UTF-8"
+        ) from None
+
+
+# A long text is one CSV field; the csv module's default limit (128 KiB) would reject a long review outright.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+
 def _read_delimited(path: Path, delimiter: str, text_column: str, label_column: str | None) -> list[TextRecord]:
     records = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with io.StringIO(read_utf8(path), newline="") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
         columns = reader.fieldnames or []
         for column in (text_column, label_column):
@@ -50,7 +67,7 @@ def _read_delimited(path: Path, delimiter: str, text_column: str, label_column: 
 
 def _read_jsonl(path: Path, text_column: str, label_column: str | None) -> list[TextRecord]:
     records = []
-    with path.open(encoding="utf-8") as handle:
+    with io.StringIO(read_utf8(path)) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -81,7 +98,7 @@ def _read_imdb_folder(path: Path) -> list[TextRecord]:
     records = []
     for label_dir in label_dirs:
         for file in sorted(label_dir.glob("*.txt")):
-            records.append(TextRecord(file.read_text(encoding="utf-8"), label_dir.name, str(file)))
+            records.append(TextRecord(read_utf8(file), label_dir.name, str(file)))
     return records
 
 

@@ -15,6 +15,12 @@ from lightning_seq.nn.audio_features import AudioFeatures
 
 log = logging.getLogger(__name__)
 RUN_STATE_KEY = "lightning_seq_run_state"
+TASK_KEY = "lightning_seq_task"
+
+
+def import_path(cls: type) -> str:
+    """``module.Class`` of a class, as stored in checkpoints."""
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class SequenceTask(pl.LightningModule):
@@ -125,11 +131,18 @@ class SequenceTask(pl.LightningModule):
         return self.all_gather(value.detach()).cpu()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Store ``run_state`` (plain tensors, loadable weights-only) beside the weights."""
+        """Store the task's import path and ``run_state`` (plain strings and tensors: loadable weights-only)."""
+        checkpoint[TASK_KEY] = import_path(type(self))
         checkpoint[RUN_STATE_KEY] = self.run_state()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Restore this rank's ``run_state`` when the checkpoint has one written by as many ranks as now run."""
+        """Refuse a checkpoint of another task; restore this rank's ``run_state`` (written by as many ranks)."""
+        written_by = checkpoint.get(TASK_KEY)
+        if written_by is not None and written_by != import_path(type(self)):
+            raise ValueError(
+                f"the checkpoint was written by {written_by}, not by {import_path(type(self))}: use the config "
+                f"(recipe) it was trained with"
+            )
         state = checkpoint.get(RUN_STATE_KEY)
         if not state:
             return
