@@ -40,8 +40,7 @@ def fit(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_ever
         warnings.simplefilter("error", category=pl.utilities.warnings.PossibleUserWarning)
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*log_every_n_steps.*")
-        # our own checkpoint; factories given as functools.partial are not plain data (CLI checkpoints are)
-        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path, weights_only=False)
+        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path)
     return model, seen.seen, trainer
 
 
@@ -93,7 +92,7 @@ def fit_lm(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_e
         warnings.simplefilter("error", category=pl.utilities.warnings.PossibleUserWarning)
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*log_every_n_steps.*")
-        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path, weights_only=False)
+        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path)
     return model, seen.seen, trainer
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Literal
 
@@ -21,6 +22,23 @@ TASK_KEY = "lightning_seq_task"
 def import_path(cls: type) -> str:
     """``module.Class`` of a class, as stored in checkpoints."""
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def plain_hyperparameter(value: Any) -> Any:
+    """A factory hyper-parameter as plain data: ``functools.partial(Cls, a=1)`` -> ``{"class_path", "init_args"}``.
+
+    The form LightningCLI writes, so checkpoints of models built in Python load weights-only too and rebuild
+    through the same instantiator. Values that have no such form (lambdas, positional arguments) are kept as they
+    are (and need ``weights_only=False`` to load).
+    """
+    if isinstance(value, functools.partial) and not value.args and isinstance(value.func, type):
+        if "<locals>" in value.func.__qualname__:
+            return value
+        init_args = {k: plain_hyperparameter(v) for k, v in value.keywords.items()}
+        return {"class_path": import_path(value.func), "init_args": init_args}
+    if isinstance(value, type) and "<locals>" not in value.__qualname__:
+        return {"class_path": import_path(value)}
+    return value
 
 
 class SequenceTask(pl.LightningModule):
@@ -134,6 +152,15 @@ class SequenceTask(pl.LightningModule):
         """Store the task's import path and ``run_state`` (plain strings and tensors: loadable weights-only)."""
         checkpoint[TASK_KEY] = import_path(type(self))
         checkpoint[RUN_STATE_KEY] = self.run_state()
+        hparams = checkpoint.get("hyper_parameters")
+        if hparams is not None and "_instantiator" not in hparams:  # built in Python, not by the CLI
+            plain = {key: plain_hyperparameter(value) for key, value in hparams.items()}
+            if plain != hparams:
+                checkpoint["hyper_parameters"] = {
+                    **plain,
+                    "_class_path": import_path(type(self)),
+                    "_instantiator": "pytorch_lightning.cli.instantiate_module",
+                }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse a checkpoint of another task; restore this rank's ``run_state`` (written by as many ranks)."""

@@ -75,3 +75,26 @@ def test_the_progress_bar_gets_every_step_loss_and_nothing_is_logged_for_it_with
     else:
         assert recorder.shown == [None] * 4
     assert not [r for r in rows if r.get("train/loss_step")]  # the logger writes every 50 steps: none here
+
+
+def test_checkpoints_of_models_built_in_python_are_plain_data_and_reload(tmp_path):
+    torch.manual_seed(0)
+    model = SequenceClassifier(
+        num_classes=3, vocab_size=30, embedding_dim=4,
+        encoder=functools.partial(GRUEncoder, hidden_size=5, bidirectional=True),
+        optimizer=functools.partial(torch.optim.SGD, lr=0.1),
+    )
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.strategy.connect(model)
+    path = tmp_path / "model.ckpt"
+    trainer.save_checkpoint(path)
+    checkpoint = torch.load(path, weights_only=True)  # no pickled code: functools.partial became plain data
+    assert checkpoint["hyper_parameters"]["encoder"] == {
+        "class_path": "lightning_seq.nn.recurrent.GRUEncoder", "init_args": {"hidden_size": 5, "bidirectional": True}
+    }
+    reloaded = SequenceClassifier.load_from_checkpoint(path)
+    assert isinstance(reloaded.encoder, GRUEncoder) and reloaded.encoder.hidden_size == 5
+    tokens, lengths = torch.randint(4, 30, (2, 6)), torch.tensor([6, 3])
+    torch.testing.assert_close(reloaded.eval()(tokens, lengths), model.eval()(tokens, lengths))
+    optimizer = reloaded.configure_optimizers()
+    assert isinstance(optimizer, torch.optim.SGD) and optimizer.param_groups[0]["lr"] == 0.1
