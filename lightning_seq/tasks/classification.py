@@ -200,14 +200,7 @@ class SequenceClassifier(SequenceTask):
 
     def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:
         logits = self(batch.inputs, batch.lengths)
-        self.log(
-            f"{stage}/loss",
-            self._loss(logits, batch.targets),
-            on_epoch=True,
-            sync_dist=True,
-            batch_size=batch.lengths.numel(),
-            prog_bar=stage == "val",
-        )
+        self.log_eval_loss(stage, self._loss(logits, batch.targets), batch.lengths.numel(), prog_bar=stage == "val")
         metrics.update(logits, batch.targets)
         self.log_dict(metrics, on_epoch=True, prog_bar=stage == "val")
         return logits

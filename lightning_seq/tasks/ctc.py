@@ -171,8 +171,7 @@ class CTCTranscriber(SequenceTask):
 
     def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> list[str]:
         log_probs = self(batch.inputs, batch.lengths)
-        self.log(f"{stage}/loss", self._loss(log_probs, batch), on_epoch=True, sync_dist=True,
-                 batch_size=batch.lengths.numel(), prog_bar=stage == "val")
+        self.log_eval_loss(stage, self._loss(log_probs, batch), batch.lengths.numel(), prog_bar=stage == "val")
         predictions, _ = self.decode(log_probs, self.output_lengths(batch.lengths))
         truths = [self.ids_to_text(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(),
                                                                    strict=True)]

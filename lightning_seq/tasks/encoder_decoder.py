@@ -280,7 +280,7 @@ class EncoderDecoderTask(SequenceTask):
         inputs, gold = self.shift(batch)
         loss = self._loss(self(batch.inputs, batch.lengths, inputs), gold)
         size = batch.lengths.numel()
-        self.log(f"{stage}/loss", loss, on_epoch=True, sync_dist=True, batch_size=size, prog_bar=stage == "val")
+        self.log_eval_loss(stage, loss, size, prog_bar=stage == "val")
         hyps = self.generate(batch.inputs, batch.lengths)
         predicted = [self.tokens(row[0, :n].tolist()) for row, n in zip(hyps.tokens, hyps.lengths[:, 0], strict=True)]
         truth = [

@@ -283,7 +283,7 @@ class LanguageModel(SequenceTask):
         self.carried[stage] = state
         loss = F.nll_loss(log_probs.reshape(-1, log_probs.size(-1)), batch.targets.reshape(-1))
         size = batch.targets.numel()
-        self.log(f"{stage}/loss", loss, on_epoch=True, sync_dist=True, batch_size=size)
+        self.log_eval_loss(stage, loss, size)
         metric.update(log_probs, batch.targets)
         self.log(f"{stage}/ppl", metric, on_epoch=True, prog_bar=stage == "val", batch_size=size)
 
