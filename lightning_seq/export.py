@@ -10,10 +10,12 @@ PackedSequence, so the graph holds fused LSTM/GRU/RNN ops):
 * ``CTCTranscriber``: ``inputs``, ``lengths`` -> ``log_probs (B, T', V)`` (decode with greedy or prefix beam);
 * ``LanguageModel``: ``tokens (B, T)`` from a zero state -> ``log_probs (B, T, V)``, ``hidden (L, B, H)`` (and
   ``cell`` for an LSTM);
-
-Not yet: ``Seq2SeqTask`` / ``SequenceGenerator``. Their decoder steps a cell in a Python loop (teacher forcing,
-greedy, beam), which tracing unrolls to the example's length; exporting needs the encoder and one decoder step as
-two graphs with the search loop outside, which is not built yet.
+* ``Seq2SeqTask`` / ``SequenceGenerator``: two graphs, since the search loop (greedy, sampling, beam) stays
+  outside: ``<name>.encoder`` maps ``inputs``, ``lengths`` to the decoder state (``hidden``, ``cell``, ``feed``,
+  ``context``, ``memory_values``, ``memory_keys``, ``memory_mask``) and ``<name>.step`` maps ``tokens (B,)``
+  plus that state to ``log_probs (B, V)`` and the next ``hidden``, ``cell``, ``feed``. Start with BOS (id 2),
+  stop at EOS (id 3); ``decode_greedy`` shows the loop. ONNX drops the state inputs a model never reads (an
+  empty ``context``, say): feed them by name.
 
 Graphs are traced with a padded example batch, so they carry the general (masked) path and accept batches with
 or without padding. ONNX uses the TorchScript-based exporter (``dynamo=False``): ``torch.export`` refuses the
@@ -24,14 +26,55 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier
+from lightning_seq.data.vocab import BOS_ID, EOS_ID
+from lightning_seq.nn.attention import AttentionMemory
+from lightning_seq.nn.decoder import DecoderState
+from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
+
+STATE_NAMES = ["hidden", "cell", "feed", "context", "memory_values", "memory_keys", "memory_mask"]
+
+
+class EncoderGraph(nn.Module):
+    """An encoder-decoder task's encoder: ``inputs``, ``lengths`` -> the decoder's initial state as tensors.
+
+    Args:
+        task: a trained ``EncoderDecoderTask``.
+    """
+
+    def __init__(self, task: EncoderDecoderTask) -> None:
+        super().__init__()
+        self.task = task
+
+    def forward(self, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, ...]:
+        """``(hidden (B, L, H), cell, feed (B, H), context (B, C), memory values (B, S, D), keys, mask (B, S))``."""
+        state = self.task.encode(inputs, lengths)
+        return (*state[:4], *state.memory)
+
+
+class StepGraph(nn.Module):
+    """One decoder step of an encoder-decoder task: previous tokens and state -> next-token log-probabilities.
+
+    Args:
+        task: a trained ``EncoderDecoderTask``.
+    """
+
+    def __init__(self, task: EncoderDecoderTask) -> None:
+        super().__init__()
+        self.task = task
+
+    def forward(self, tokens: Tensor, *state: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``tokens (B,)`` and the seven ``STATE_NAMES`` tensors -> ``log_probs (B, V)``, new hidden, cell, feed."""
+        memory = AttentionMemory(*state[4:])
+        log_probs, new_state = self.task.decoder.step(tokens, DecoderState(*state[:4], memory))
+        return log_probs, new_state.hidden, new_state.cell, new_state.feed
 
 
 class InferenceGraph(nn.Module):
@@ -43,11 +86,6 @@ class InferenceGraph(nn.Module):
 
     def __init__(self, task: SequenceTask) -> None:
         super().__init__()
-        if isinstance(task, EncoderDecoderTask):
-            raise TypeError(
-                f"no export for {type(task).__name__} yet: its decoder loops over steps in Python, which tracing "
-                "would unroll to a fixed length"
-            )
         if not isinstance(task, SequenceClassifier | CTCTranscriber | LanguageModel):
             raise TypeError(f"no export for {type(task).__name__}")
         self.task = task
@@ -68,6 +106,8 @@ def example_inputs(task: SequenceTask, batch: int = 3, steps: int = 7) -> tuple[
     hparams = task.hparams
     if isinstance(task, LanguageModel):
         return (torch.randint(4, hparams["vocab_size"], (batch, steps), device=device),)
+    if isinstance(task, SequenceGenerator):
+        raise ValueError(f"give export() an example batch for {type(task).__name__}: its condition inputs vary")
     if task.featurizer is not None:  # waveforms in, features computed in the model
         samples = task.featurizer.frame_length + steps * task.featurizer.hop_length
         waves = torch.tensor([samples, samples // 2] + [task.featurizer.frame_length] * (batch - 2), device=device)
@@ -89,42 +129,100 @@ def output_names(task: SequenceTask, count: int) -> list[str]:
     return ["logits"] if isinstance(task, SequenceClassifier) else ["log_probs"]
 
 
-def export(task: SequenceTask, path: str | Path, example: tuple[Tensor, ...] | None = None) -> Path:
-    """Write ``task``'s inference graph to ``path``: TorchScript for ``.pt``, ONNX for ``.onnx``.
+def export(task: SequenceTask, path: str | Path, example: tuple[Tensor, ...] | None = None) -> list[Path]:
+    """Write ``task``'s inference graph(s) next to ``path``: TorchScript for ``.pt``, ONNX for ``.onnx``.
 
     Args:
         task: the trained task (put in eval mode here).
-        path: output file; the suffix picks the format.
-        example: a padded example batch to trace with (default: ``example_inputs(task)``).
+        path: output file; the suffix picks the format. Encoder-decoder tasks write ``<stem>.encoder<suffix>``
+            and ``<stem>.step<suffix>`` instead.
+        example: a padded example batch to trace with (default: ``example_inputs(task)``; required for a
+            ``SequenceGenerator``, whose condition inputs take many forms).
 
     Returns:
-        The written path.
+        The written paths.
     """
     path = Path(path)
     if path.suffix not in (".pt", ".onnx"):
         raise ValueError(f"export path must end in .pt (TorchScript) or .onnx, got {str(path)!r}")
     task.eval()
     example = example if example is not None else example_inputs(task)
+    if isinstance(task, EncoderDecoderTask):
+        encoder, step = EncoderGraph(task).eval(), StepGraph(task).eval()
+        with torch.no_grad():
+            state = encoder(*example)
+        tokens = torch.full((example[0].size(0),), BOS_ID, dtype=torch.long, device=task.device)
+        state_axes = {name: {0: "batch"} for name in STATE_NAMES[:4]}
+        state_axes |= {name: {0: "batch", 1: "source"} for name in STATE_NAMES[4:]}
+        paths = [path.with_name(f"{path.stem}.encoder{path.suffix}"), path.with_name(f"{path.stem}.step{path.suffix}")]
+        _write(task, encoder, example, paths[0], ["inputs", "lengths"], STATE_NAMES,
+               {"inputs": _axes(example[0], "source"), "lengths": {0: "batch"}} | state_axes)
+        step_out = ["log_probs", "next_hidden", "next_cell", "next_feed"]
+        _write(task, step, (tokens, *state), paths[1], ["tokens", *STATE_NAMES], step_out,
+               {"tokens": {0: "batch"}, **state_axes, **{name: {0: "batch"} for name in step_out}})
+        return paths
     graph = InferenceGraph(task).eval()
+    with torch.no_grad():
+        names_in, names_out = input_names(task), output_names(task, len(graph(*example)))
+    axes = {name: _axes(tensor, "time") for name, tensor in zip(names_in, example, strict=True)}
+    for name in names_out:
+        axes[name] = {1: "batch"} if name in ("hidden", "cell") else {0: "batch", 1: "time"}
+    if "logits" in axes:
+        axes["logits"] = {0: "batch"}
+    _write(task, graph, example, path, names_in, names_out, axes)
+    return [path]
+
+
+def _axes(tensor: Tensor, second: str) -> dict[int, str]:
+    return {0: "batch", 1: second} if tensor.dim() > 1 else {0: "batch"}
+
+
+def _write(
+    task: SequenceTask,
+    graph: nn.Module,
+    example: tuple[Tensor, ...],
+    path: Path,
+    names_in: list[str],
+    names_out: list[str],
+    axes: dict[str, dict[int, str]],
+) -> None:
     task._jit_is_scripting = True  # Lightning's flag: lets tracing read module attributes without a Trainer
     try:
         with torch.no_grad():
             if path.suffix == ".pt":
                 torch.jit.trace(graph, example, check_trace=False).save(str(path))
             else:
-                names_in, names_out = input_names(task), output_names(task, len(graph(*example)))
-                dynamic: dict[str, dict[int, str]] = {}
-                for name, tensor in zip(names_in, example, strict=True):
-                    dynamic[name] = {0: "batch", 1: "time"} if tensor.dim() > 1 else {0: "batch"}
-                for name in names_out:
-                    dynamic[name] = {1: "batch"} if name in ("hidden", "cell") else {0: "batch", 1: "time"}
-                if "logits" in dynamic:
-                    dynamic["logits"] = {0: "batch"}
                 torch.onnx.export(graph, example, str(path), input_names=names_in, output_names=names_out,
-                                  dynamic_axes=dynamic, dynamo=False, opset_version=17)
+                                  dynamic_axes=axes, dynamo=False, opset_version=17)
     finally:
         task._jit_is_scripting = False
-    return path
+
+
+def decode_greedy(
+    encoder: Callable[..., Sequence[Tensor]],
+    step: Callable[..., Sequence[Tensor]],
+    inputs: Tensor,
+    lengths: Tensor,
+    max_length: int,
+) -> Tensor:
+    """Greedy decoding with exported encoder-decoder graphs (any callables returning their outputs in order).
+
+    Returns:
+        ``(B, max_length)`` token ids, EOS after each row's end.
+    """
+    state = list(encoder(inputs, lengths))
+    tokens = torch.full((inputs.size(0),), BOS_ID, dtype=torch.long)
+    out = torch.full((inputs.size(0), max_length), EOS_ID, dtype=torch.long)
+    done = torch.zeros(inputs.size(0), dtype=torch.bool)
+    for t in range(max_length):
+        log_probs, hidden, cell, feed = step(tokens, *state)
+        state[:3] = [hidden, cell, feed]
+        tokens = torch.as_tensor(log_probs).argmax(-1)
+        out[:, t] = torch.where(done, EOS_ID, tokens)
+        done |= tokens == EOS_ID
+        if bool(done.all()):
+            break
+    return out
 
 
 def load_task(checkpoint: str | Path) -> SequenceTask:
@@ -143,8 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("checkpoint", help="a .ckpt written by lightning-seq fit")
     parser.add_argument("output", help="model.pt (TorchScript) or model.onnx (ONNX)")
     args = parser.parse_args(argv)
-    path = export(load_task(args.checkpoint), args.output)
-    print(f"wrote {path}")
+    paths = export(load_task(args.checkpoint), args.output)
+    for path in paths:
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytorch_lightning as pl
 import torch
 
 from lightning_seq.data.vocab import SPECIALS
-from lightning_seq.export import export, main
+from lightning_seq.export import STATE_NAMES, decode_greedy, export, main
 from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, Seq2SeqTask, SequenceClassifier
 
@@ -53,7 +53,7 @@ def eager(task, inputs):
 @pytest.mark.parametrize("suffix", [".pt", ".onnx"])
 def test_exported_graph_equals_eager_on_other_batch_sizes_and_lengths(tmp_path, name, suffix):
     task = tasks()[name].eval()
-    path = export(task, tmp_path / f"model{suffix}")
+    (path,) = export(task, tmp_path / f"model{suffix}")
     for inputs in (new_batch(name), new_batch(name, batch=2, steps=4)):
         expected = eager(task, inputs)
         if suffix == ".pt":
@@ -82,8 +82,50 @@ def test_export_command_loads_the_checkpoint_and_writes_onnx(tmp_path, capsys):
         export(task, tmp_path / "model.bin")
 
 
-def test_encoder_decoder_tasks_are_refused_with_the_reason(tmp_path):
-    seq2seq = Seq2SeqTask(vocab_size=len(VOCAB), vocabulary=VOCAB, target_vocabulary=VOCAB, max_length=6,
-                          encoder=functools.partial(GRUEncoder, hidden_size=5))
-    with pytest.raises(TypeError, match="no export for Seq2SeqTask yet: its decoder loops over steps in Python"):
-        export(seq2seq, tmp_path / "model.onnx", example=(torch.zeros(1, 2, dtype=torch.long),))
+@pytest.mark.parametrize("suffix", [".pt", ".onnx"])
+@pytest.mark.parametrize("encoder_cls", [GRUEncoder, LSTMEncoder])
+def test_encoder_decoder_exports_as_encoder_and_step_graphs_that_decode_like_the_task(tmp_path, suffix, encoder_cls):
+    torch.manual_seed(0)
+    task = Seq2SeqTask(vocab_size=len(VOCAB), vocabulary=VOCAB, target_vocabulary=VOCAB, max_length=9,
+                       encoder=functools.partial(encoder_cls, hidden_size=5, bidirectional=True)).eval()
+    encoder_path, step_path = export(task, tmp_path / f"s2s{suffix}")
+    assert (encoder_path.name, step_path.name) == (f"s2s.encoder{suffix}", f"s2s.step{suffix}")
+    if suffix == ".pt":
+        encoder, step = torch.jit.load(str(encoder_path)), torch.jit.load(str(step_path))
+    else:
+        sessions = [onnxruntime.InferenceSession(str(p)) for p in (encoder_path, step_path)]
+
+        def runner(session, names):
+            wanted = {i.name for i in session.get_inputs()}  # ONNX drops inputs the graph never reads
+
+            def call(*tensors):
+                feeds = {n: t.numpy() for n, t in zip(names, tensors, strict=True) if n in wanted}
+                return [torch.from_numpy(np.asarray(out)) for out in session.run(None, feeds)]
+            return call
+
+        encoder = runner(sessions[0], ["inputs", "lengths"])
+        step = runner(sessions[1], ["tokens", *STATE_NAMES])
+    sources, lengths = new_batch("classifier_tokens", batch=5, steps=8)
+    task.decoding = "greedy"
+    with torch.no_grad():
+        expected = task.generate(sources, lengths)
+    got = decode_greedy(encoder, step, sources, lengths, max_length=9)
+    for row in range(5):
+        n = int(expected.lengths[row, 0])
+        assert got[row, :n].tolist() == expected.tokens[row, 0, :n].tolist()
+
+
+def test_a_generator_needs_an_example_batch(tmp_path):
+    from lightning_seq.nn import LabelCondition
+    from lightning_seq.tasks import SequenceGenerator
+
+    generator = SequenceGenerator(num_classes=3, target_vocabulary=VOCAB, max_length=5,
+                                  condition=functools.partial(LabelCondition, embedding_dim=4))
+    with pytest.raises(ValueError, match="give export\\(\\) an example batch for SequenceGenerator"):
+        export(generator, tmp_path / "gen.onnx")
+    paths = export(generator, tmp_path / "gen.pt", example=(torch.tensor([0, 2]), torch.ones(2, dtype=torch.long)))
+    encoder = torch.jit.load(str(paths[0]))
+    labels = torch.tensor([1, 0, 2])
+    with torch.no_grad():
+        state = generator.encode(labels, torch.ones(3, dtype=torch.long))
+    torch.testing.assert_close(encoder(labels, torch.ones(3, dtype=torch.long))[0], state.hidden)
