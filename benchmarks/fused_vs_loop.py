@@ -31,7 +31,7 @@ from lightning_seq.nn.recurrent import RecurrentEncoder
 
 SIZES = {
     "tiny": {"batch": 4, "steps": 12, "features": 8, "hidden": 8, "repeats": 1},
-    "default": {"batch": 32, "steps": 200, "features": 64, "hidden": 128, "repeats": 5},
+    "default": {"batch": 32, "steps": 200, "features": 64, "hidden": 128, "repeats": 20},
     "full": {"batch": 64, "steps": 400, "features": 128, "hidden": 256, "repeats": 5},
     "gpu": {"batch": 64, "steps": 400, "features": 256, "hidden": 512, "repeats": 10},
 }

@@ -64,9 +64,9 @@ def gather_step(values: Tensor, steps: Tensor) -> Tensor:
     Returns:
         ``(B, F)``.
     """
-    batch, length, size = values.shape
-    rows = steps + torch.arange(batch, device=steps.device) * length  # (B,) rows of the (B*T, F) view
-    return values.reshape(batch * length, size).index_select(0, rows)  # (B, F)
+    # Advanced indexing reads only the B rows, whatever the strides (a fused kernel's batch-first output can be
+    # a time-major view, which a reshape would copy whole); its backward writes only those rows too.
+    return values[torch.arange(values.size(0), device=steps.device), steps]  # (B, F)
 
 
 def check_lengths(lengths: Tensor, max_length: int) -> None:

@@ -34,6 +34,13 @@ def _check_size(name: str, value: int, minimum: int) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
+def _zero_padding(outputs: Tensor, keep: Tensor) -> Tensor:
+    """Outputs ``(B, T, D*H)`` with padded steps zeroed; in place when no gradient is recorded (inference)."""
+    if outputs.requires_grad:
+        return outputs * keep
+    return outputs.mul_(keep)
+
+
 class RecurrentEncoder(SequenceEncoder):
     """Shared machinery of the built-in recurrent encoders; use ``RNNEncoder``, ``LSTMEncoder`` or ``GRUEncoder``."""
 
@@ -117,6 +124,7 @@ class RecurrentEncoder(SequenceEncoder):
         lengths = lengths.to(x.device)
         valid = None if full else lengths_to_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
         padded = None if valid is None else (~valid).to(x.dtype)  # (B, T, 1)
+        keep = None if valid is None else valid.to(x.dtype)  # (B, T, 1), 1.0 at valid steps
         last = lengths - 1  # (B,)
         reverse = reversal_index(lengths, steps) if self.bidirectional and not full else None  # (B, T)
         hiddens: list[Tensor] = []
@@ -129,7 +137,7 @@ class RecurrentEncoder(SequenceEncoder):
             if fused is not None:
                 layer_input, layer_h, layer_c = fused
                 if valid is not None:
-                    layer_input = layer_input * valid  # zero at padded steps
+                    layer_input = _zero_padding(layer_input, keep)
                 hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
                 if layer_c:
                     cells.append(torch.cat(layer_c, dim=-1))
@@ -149,7 +157,7 @@ class RecurrentEncoder(SequenceEncoder):
                 outs.append(out if direction == 0 else self._reverse(out, reverse))
             layer_input = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)  # (B, T, D*H)
             if valid is not None:
-                layer_input = layer_input * valid  # zero at padded steps
+                layer_input = _zero_padding(layer_input, keep)
             hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
             if layer_c:
                 cells.append(torch.cat(layer_c, dim=-1))
@@ -246,7 +254,7 @@ class GatedRecurrentEncoder(RecurrentEncoder):
             if initial_state.cell is not None:
                 c0 = initial_state.cell[depth].view(batch, count, size).transpose(0, 1).to(x.dtype).contiguous()
         outputs, h_n, c_n = self._kernel(x, h0, c0, params, count == 2)  # (B, T, D*H), (D, B, H)
-        finals = [gather_step(outputs[..., :size], last)]  # forward: the output at the last valid step
+        finals = [gather_step(outputs, last)[:, :size]]  # forward: the output at the last valid step (B, H)
         if count == 2:
             finals.append(h_n[1])  # backward: its state after step 0
         cells = [] if c_n is None else list(c_n.unbind(0))
