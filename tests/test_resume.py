@@ -105,3 +105,29 @@ def test_language_model_resumes_mid_epoch_with_its_windows_and_carried_state(tmp
     assert len(first_seen) == 3 and first_seen + resumed_seen == straight_seen
     for name, value in straight.state_dict().items():
         torch.testing.assert_close(resumed.state_dict()[name], value, rtol=0, atol=0, msg=name)
+
+
+def test_cli_fit_resumes_from_last_checkpoint_like_an_uninterrupted_run(tmp_path, monkeypatch):
+    """The recipe's own checkpoint (saved at a mid-epoch validation) and ``fit --ckpt_path``; no dropout, since
+    random-number state is not restored."""
+    from pathlib import Path
+
+    from lightning_seq.cli import run
+
+    recipe = str(Path(__file__).resolve().parents[1] / "recipes" / "sentiment_bilstm.yaml")
+    common = ["--config", recipe, "--data.init_args.generated_size=200", "--data.init_args.batch_size=16",
+              "--model.init_args.head_dropout=0", "--model.init_args.encoder.init_args.dropout=0",
+              "--trainer.val_check_interval=5", "--trainer.enable_progress_bar=false",
+              "--trainer.enable_model_summary=false"]
+    for name in ("straight", "resumed"):
+        (tmp_path / name).mkdir()
+    monkeypatch.chdir(tmp_path / "straight")
+    straight = run(["fit", *common, "--trainer.max_epochs=2"])
+    monkeypatch.chdir(tmp_path / "resumed")
+    run(["fit", *common, "--trainer.max_steps=5"])
+    last = tmp_path / "resumed/runs/sentiment_bilstm/checkpoints/last.ckpt"
+    assert torch.load(last, weights_only=True)["global_step"] == 5
+    resumed = run(["fit", *common, "--trainer.max_epochs=2", "--ckpt_path", str(last)])
+    assert resumed.trainer.global_step == straight.trainer.global_step == 26
+    for name, value in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[name], value, rtol=0, atol=1e-6, msg=name)
