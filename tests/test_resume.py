@@ -108,15 +108,14 @@ def test_language_model_resumes_mid_epoch_with_its_windows_and_carried_state(tmp
 
 
 def test_cli_fit_resumes_from_last_checkpoint_like_an_uninterrupted_run(tmp_path, monkeypatch):
-    """The recipe's own checkpoint (saved at a mid-epoch validation) and ``fit --ckpt_path``; no dropout, since
-    random-number state is not restored."""
+    """The recipe's own checkpoint (saved at a mid-epoch validation) and ``fit --ckpt_path``, dropout included:
+    the random-number state travels in the checkpoint."""
     from pathlib import Path
 
     from lightning_seq.cli import run
 
     recipe = str(Path(__file__).resolve().parents[1] / "recipes" / "sentiment_bilstm.yaml")
     common = ["--config", recipe, "--data.init_args.generated_size=200", "--data.init_args.batch_size=16",
-              "--model.init_args.head_dropout=0", "--model.init_args.encoder.init_args.dropout=0",
               "--trainer.val_check_interval=5", "--trainer.enable_progress_bar=false",
               "--trainer.enable_model_summary=false"]
     for name in ("straight", "resumed"):

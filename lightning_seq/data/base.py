@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytorch_lightning as pl
+import torch
 from torch.utils.data import DataLoader
 
 from lightning_seq.data.collate import collate_sequences
@@ -101,8 +102,17 @@ class SequenceDataModule(pl.LightningDataModule):
         """A name for each prediction input (file path or file:line), in order; None when there is none."""
         return None
 
+    def loader_generator(self) -> torch.Generator:
+        """The generator a DataLoader draws its workers' base seed from, seeded by ``seed``.
+
+        Without one, every new loader iterator draws from the global random state, so a resumed run (which starts
+        one more iterator than the uninterrupted run) would see different dropout draws.
+        """
+        return torch.Generator().manual_seed(self.seed)
+
     def _loader(self, stage: str) -> DataLoader:
         data = self.dataset(stage)
+        generator = self.loader_generator()
         if stage == "predict":
             return DataLoader(
                 data,
@@ -110,6 +120,7 @@ class SequenceDataModule(pl.LightningDataModule):
                 shuffle=False,
                 collate_fn=self.collate_fn,
                 num_workers=self.num_workers,
+                generator=generator,
             )
         shuffle = stage == "train"
         pool = self.pool_batches if self.bucketing else 1
@@ -118,9 +129,12 @@ class SequenceDataModule(pl.LightningDataModule):
         if stage == "train":
             self._train_position = sampler
             return ResumableDataLoader(
-                data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers
+                data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers,
+                generator=generator,
             )
-        return DataLoader(data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers)
+        return DataLoader(
+            data, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers, generator=generator
+        )
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         """Count the training batches actually used, so a checkpoint records where the epoch stands."""

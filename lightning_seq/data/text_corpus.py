@@ -211,8 +211,8 @@ class TextCorpusDataModule(SequenceDataModule):
             raise RuntimeError(f"no {split} streams: call setup() first")
         if split == "train":
             self._train_position = self.windows["train"]
-            return ResumableDataLoader(self.windows["train"], batch_size=None)
-        return DataLoader(self.windows[split], batch_size=None)
+            return ResumableDataLoader(self.windows["train"], batch_size=None, generator=self.loader_generator())
+        return DataLoader(self.windows[split], batch_size=None, generator=self.loader_generator())
 
     def train_dataloader(self) -> DataLoader:
         """Windows of this rank's training streams, in stream order (never shuffled: the state carries)."""

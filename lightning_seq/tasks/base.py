@@ -144,18 +144,27 @@ class SequenceTask(pl.LightningModule):
     def run_state(self) -> dict[str, Tensor]:
         """Training state outside the weights that an exact resume needs, one row per rank ``(world, ...)``.
 
-        Here the epoch's training-loss sum and weight; subclasses add theirs (the language model's carried
-        state). Gathered from every rank (``on_save_checkpoint`` runs on all of them), so each rank gets its own
-        part back on resume.
+        Here the epoch's training-loss sum and weight and the random-number state (CPU, and the GPU's), so dropout
+        draws continue where they stopped; subclasses add theirs (the language model's carried state). Gathered
+        from every rank (``on_save_checkpoint`` runs on all of them), so each rank gets its own part back.
         """
         total = self._train_loss_sum if self._train_loss_sum is not None else torch.zeros((), device=self.device)
         weight = torch.tensor(float(self._train_loss_weight), device=self.device)
-        return {"train_loss_sum": self._per_rank(total), "train_loss_weight": self._per_rank(weight)}
+        state = {"train_loss_sum": self._per_rank(total), "train_loss_weight": self._per_rank(weight)}
+        state["torch_rng"] = self._per_rank(torch.get_rng_state().to(self.device))
+        if self.device.type == "cuda":
+            state["cuda_rng"] = self._per_rank(torch.cuda.get_rng_state(self.device).to(self.device))
+        return state
 
     def load_run_state(self, state: dict[str, Tensor]) -> None:
-        """Take this rank's part of ``run_state`` (see there)."""
+        """Take this rank's part of ``run_state`` (see there); random-number state only when resuming ``fit``."""
         self._train_loss_sum = state["train_loss_sum"].to(self.device)
         self._train_loss_weight = int(state["train_loss_weight"])
+        fitting = self._trainer is not None and self._trainer.state.fn == "fit"
+        if fitting and "torch_rng" in state:
+            torch.set_rng_state(state["torch_rng"].cpu())
+        if fitting and "cuda_rng" in state and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu(), self.device)
 
     def _per_rank(self, value: Tensor) -> Tensor:
         """``value`` of every rank stacked as ``(world, ...)`` (a collective under DDP)."""
