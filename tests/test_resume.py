@@ -13,20 +13,18 @@ from lightning_seq.tasks import LanguageModel, SequenceClassifier
 
 
 class SeenBatches(pl.Callback):
+    """Records each training batch's epoch and what identifies it (sample indices, or first column of tokens)."""
+
     def __init__(self):
         self.seen = []
 
     def on_train_batch_start(self, trainer, module, batch, batch_idx):
-        self.seen.append((trainer.current_epoch, batch.indices.tolist()))
+        key = batch.inputs[:, 0].tolist() if isinstance(module, LanguageModel) else batch.indices.tolist()
+        self.seen.append((trainer.current_epoch, key))
 
 
-def fit(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_every=None):
-    torch.manual_seed(0)
-    data = SentimentDataModule(generated_size=200, batch_size=16, seed=3)
-    model = SequenceClassifier(
-        num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
-        encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True),
-    )
+def train(tmp_path, model, data, max_epochs, max_steps, ckpt_path, checkpoint_every):
+    """Fit with a checkpoint every ``checkpoint_every`` steps; a non-resumable loader would warn (an error here)."""
     seen = SeenBatches()
     callbacks = [seen]
     if checkpoint_every is not None:
@@ -42,6 +40,16 @@ def fit(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_ever
         warnings.filterwarnings("ignore", ".*log_every_n_steps.*")
         trainer.fit(model, datamodule=data, ckpt_path=ckpt_path)
     return model, seen.seen, trainer
+
+
+def fit(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_every=None):
+    torch.manual_seed(0)
+    data = SentimentDataModule(generated_size=200, batch_size=16, seed=3)
+    model = SequenceClassifier(
+        num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
+        encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True),
+    )
+    return train(tmp_path, model, data, max_epochs, max_steps, ckpt_path, checkpoint_every)
 
 
 def test_resume_mid_epoch_continues_with_the_unseen_batches_and_ends_with_the_same_weights(tmp_path):
@@ -64,14 +72,6 @@ def test_resume_from_an_epoch_end_checkpoint_starts_the_next_epoch_whole(tmp_pat
     assert len(first_seen) == 13 and first_seen + resumed_seen == straight_seen
 
 
-class SeenWindows(pl.Callback):
-    def __init__(self):
-        self.seen = []
-
-    def on_train_batch_start(self, trainer, module, batch, batch_idx):
-        self.seen.append((trainer.current_epoch, batch.inputs[:, 0].tolist()))
-
-
 def fit_lm(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_every=None):
     torch.manual_seed(0)
     data = TextCorpusDataModule(generated_size=300, batch_size=4, sequence_length=20)
@@ -79,21 +79,7 @@ def fit_lm(tmp_path, max_epochs=None, max_steps=-1, ckpt_path=None, checkpoint_e
         vocab_size=data.vocab_size, vocabulary=data.vocabulary, embedding_dim=8, tbptt_steps=10,
         encoder=functools.partial(LSTMEncoder, hidden_size=8),
     )
-    seen = SeenWindows()
-    callbacks = [seen]
-    if checkpoint_every is not None:
-        callbacks.append(ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=checkpoint_every, save_last=True))
-    trainer = pl.Trainer(
-        accelerator="cpu", max_epochs=max_epochs, max_steps=max_steps, logger=False, enable_progress_bar=False,
-        enable_model_summary=False, enable_checkpointing=checkpoint_every is not None, callbacks=callbacks,
-        num_sanity_val_steps=0, limit_val_batches=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", category=pl.utilities.warnings.PossibleUserWarning)
-        warnings.filterwarnings("ignore", ".*does not have many workers.*")
-        warnings.filterwarnings("ignore", ".*log_every_n_steps.*")
-        trainer.fit(model, datamodule=data, ckpt_path=ckpt_path)
-    return model, seen.seen, trainer
+    return train(tmp_path, model, data, max_epochs, max_steps, ckpt_path, checkpoint_every)
 
 
 def test_language_model_resumes_mid_epoch_with_its_windows_and_carried_state(tmp_path):
