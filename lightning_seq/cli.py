@@ -93,5 +93,12 @@ def run(args: list[str] | None = None) -> SeqCLI:
 
 
 def main(args: list[str] | None = None) -> None:
-    """Entry point of the ``lightning-seq`` console script and ``python -m lightning_seq``."""
+    """Entry point of the ``lightning-seq`` console script and ``python -m lightning_seq``.
+
+    Under DDP the process group is shut down before the interpreter exits: left to the exit-time destructors,
+    gloo's threads now and then aborted a finished run ("terminate called without an active exception").
+    """
     run(args)
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()  # every rank is past its last collective
+        torch.distributed.destroy_process_group()
