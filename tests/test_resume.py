@@ -30,7 +30,8 @@ def train(tmp_path, model, data, max_epochs, max_steps, ckpt_path, checkpoint_ev
     if checkpoint_every is not None:
         callbacks.append(ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=checkpoint_every, save_last=True))
     trainer = pl.Trainer(
-        accelerator="cpu", max_epochs=max_epochs, max_steps=max_steps, logger=False, enable_progress_bar=False,
+        accelerator="cpu", max_epochs=max_epochs, max_steps=max_steps, logger=False, default_root_dir=tmp_path,
+        enable_progress_bar=False,
         enable_model_summary=False, enable_checkpointing=checkpoint_every is not None, callbacks=callbacks,
         num_sanity_val_steps=0, limit_val_batches=0,
     )
