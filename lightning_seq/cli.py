@@ -57,7 +57,8 @@ class SeqCLI(LightningCLI):
         class_path = getattr(model, "class_path", None)
         if not ckpt_path or class_path is None or not Path(ckpt_path).is_file():
             return
-        written_by = torch.load(ckpt_path, weights_only=True, map_location="cpu").get(TASK_KEY)
+        # memory-mapped: reads one entry, not the weights (Lightning loads the file itself right after)
+        written_by = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True).get(TASK_KEY)
         module_name, _, name = class_path.rpartition(".")
         configured = getattr(importlib.import_module(module_name), name, None)
         if written_by is not None and isinstance(configured, type) and written_by != import_path(configured):

@@ -227,7 +227,7 @@ def decode_greedy(
 
 def load_task(checkpoint: str | Path) -> SequenceTask:
     """The task a checkpoint was written by, loaded from it (weights-only: plain data)."""
-    written_by = torch.load(checkpoint, weights_only=True, map_location="cpu").get(TASK_KEY)
+    written_by = torch.load(checkpoint, weights_only=True, map_location="cpu", mmap=True).get(TASK_KEY)
     if written_by is None:
         raise ValueError(f"{checkpoint}: not a lightning_seq checkpoint (no {TASK_KEY!r} entry)")
     module_name, _, name = written_by.rpartition(".")

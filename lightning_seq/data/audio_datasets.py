@@ -12,6 +12,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from lightning_seq.data.audio import fit_duration, load_audio
+from lightning_seq.data.collate import pad_sequences
 from lightning_seq.nn.audio_features import AudioFeatures
 
 AudioSource = Path | Tensor
@@ -105,9 +106,7 @@ class AudioClipDataset(Dataset):
         try:
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
-                waves = [self.waveform(i) for i in chunk]
-                lengths = torch.tensor([w.numel() for w in waves])
-                padded = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True)  # (b, N)
+                padded, lengths = pad_sequences([self.waveform(i) for i in chunk])  # (b, N), (b,)
                 with torch.no_grad():
                     feats, frames = self.features(padded, lengths)  # (b, T, F), (b,)
                 for i, row, count in zip(chunk, feats, frames.tolist(), strict=True):
