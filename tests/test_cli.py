@@ -371,3 +371,29 @@ def test_ddp_language_model_reads_per_rank_streams(tmp_path):
     expected = sum(-(-min(100, steps - s) // 50) for s in range(0, steps, 100))
     ckpt = torch.load(tmp_path / "runs/charlm_lstm/checkpoints/last.ckpt", weights_only=True)
     assert ckpt["global_step"] == expected
+
+
+@pytest.mark.parametrize("mid_epoch", [False, True])
+def test_last_checkpoint_holds_the_final_state_not_the_best(tmp_path, monkeypatch, mid_epoch):
+    """The recipes keep the latest state in its own checkpoint: after fit, last.ckpt holds the final step (and
+    weights) even when the best epoch came earlier; with mid-epoch validation it follows every validation."""
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    recipe = yaml.safe_load(Path(RECIPE).read_text(encoding="utf-8"))
+    best = recipe["trainer"]["callbacks"][0]["init_args"]
+    best.update(monitor="step", mode="min")  # the best is the first checkpoint, whatever the metrics do
+    config = tmp_path / "recipe.yaml"
+    config.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    extra = ["--trainer.val_check_interval=0.5"] if mid_epoch else []
+    cli = run(["fit", "--config", str(config), "--trainer.max_epochs=3", *SMALL_DATA, *extra, *QUIET])
+    folder = tmp_path / "runs/sentiment_bilstm/checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == ["best.ckpt", "last.ckpt"]
+    last = torch.load(folder / "last.ckpt", weights_only=True)
+    first = torch.load(folder / "best.ckpt", weights_only=True)
+    steps_per_epoch = cli.trainer.num_training_batches
+    assert cli.trainer.global_step == 3 * steps_per_epoch
+    assert (last["epoch"], last["global_step"]) == (2, cli.trainer.global_step)
+    assert first["global_step"] == (steps_per_epoch // 2 if mid_epoch else steps_per_epoch)
+    for name, value in cli.model.state_dict().items():
+        torch.testing.assert_close(last["state_dict"][name], value, rtol=0, atol=0)

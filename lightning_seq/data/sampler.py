@@ -1,11 +1,13 @@
-"""Length-bucketed batches that stay correct under DDP.
+"""Length-bucketed batches that stay correct under DDP and do not depend on the number of ranks.
 
 Every epoch all ranks compute the same global plan from ``seed + epoch``: shuffle, sort by length inside pools of
-``pool_batches`` global steps ("sortish"), cut into ``num_steps * num_replicas`` batches of near-equal size, group
-them into steps of ``num_replicas`` neighbouring (similar-length) batches, shuffle the steps, and give rank ``r``
-batch ``r`` of every step. Hence each sample is used exactly once per epoch across all ranks (no padding with
-repeated samples, nothing dropped), every rank yields the same number of batches, and the ranks of one step
-carry similar lengths.
+``pool_batches`` global steps ("sortish"), cut the order into ``num_steps`` global batches of near-equal size
+(``batch_size * num_replicas`` samples at most), shuffle the global batches, and split each of them into
+``num_replicas`` near-equal parts: rank ``r`` takes part ``r``. The order, the pools and the global batches depend
+only on the data, the seed, the epoch and the global batch size, so one process with batch 32 sees exactly the
+samples of two processes with batch 16 (or four with 8) in every step, for any data-set size. Each sample is used
+exactly once per epoch across all ranks (no padding with repeated samples, nothing dropped), every rank yields the
+same number of batches, and the ranks of one step carry similar lengths.
 
 For exact resumption the sampler keeps how many steps of the epoch training has consumed (``consumed``, counted
 when a batch is moved to the device, so a batch the loader prefetched is not counted) and, after
@@ -91,8 +93,8 @@ class BucketBatchSampler(BatchSampler):
         total = len(self.lengths)
         if total < replicas:
             raise ValueError(f"{total} samples cannot give every one of {replicas} ranks a batch")
-        steps = math.ceil(math.ceil(total / self.batch_size) / replicas)
-        if steps * replicas > total:
+        steps = math.ceil(total / (self.batch_size * replicas))
+        if total // steps < replicas:  # the smallest global batch must give every rank a sample
             raise ValueError(
                 f"{total} samples cannot fill {steps} batches on each of {replicas} ranks with batch_size "
                 f"{self.batch_size}: use a larger batch_size or fewer ranks"
@@ -100,24 +102,27 @@ class BucketBatchSampler(BatchSampler):
         return steps
 
     def global_plan(self) -> list[list[list[int]]]:
-        """The steps of this epoch, each a list of ``num_replicas`` batches (lists of sample indices)."""
+        """The steps of this epoch, each a list of ``num_replicas`` batches (lists of sample indices).
+
+        The samples of each step (the union over ranks) depend on the global batch size
+        ``batch_size * num_replicas``, not on how it is split across ranks.
+        """
         replicas, _ = self._world()
         steps = self._num_steps(replicas)
         if self.shuffle:
             generator = torch.Generator().manual_seed(self.seed + self.epoch)
             order = torch.randperm(len(self.lengths), generator=generator)
-            pool = self.pool_batches * replicas * self.batch_size
+            pool = self.pool_batches * replicas * self.batch_size  # global steps per pool, in samples
             pools = [
                 chunk[torch.argsort(self.lengths[chunk], descending=True, stable=True)] for chunk in order.split(pool)
             ]
             order = torch.cat(pools)
         else:
             order = torch.argsort(self.lengths, descending=True, stable=True)
-        batches = [b.tolist() for b in torch.tensor_split(order, steps * replicas)]
-        plan = [batches[i : i + replicas] for i in range(0, len(batches), replicas)]
+        global_batches = list(torch.tensor_split(order, steps))  # near-equal, similar lengths within each
         if self.shuffle:
-            plan = [plan[i] for i in torch.randperm(len(plan), generator=generator).tolist()]
-        return plan
+            global_batches = [global_batches[i] for i in torch.randperm(steps, generator=generator).tolist()]
+        return [[part.tolist() for part in torch.tensor_split(batch, replicas)] for batch in global_batches]
 
     def __iter__(self) -> Iterator[list[int]]:
         _, rank = self._world()

@@ -19,7 +19,9 @@ class SequenceEncoder(nn.Module, ABC):
     * ``outputs`` is ``(B, T, D*H)`` with the forward direction in ``[..., :H]`` and zeros at padded steps;
     * ``state.hidden`` (and ``state.cell`` for LSTM-like cells, else None) is ``(L, B, D*H)``: per layer, the
       forward state after the last valid step and the backward state after the first step;
-    * the results for a row do not depend on how much padding the batch adds;
+    * the results for a row do not depend on how much padding the batch adds, nor on what the padded steps of
+      ``x`` hold: any values, infinities or NaN give the same outputs, states and gradients as zeros would (the
+      built-in encoders zero the padded inputs before the first layer; padded inputs get zero gradient);
     * optionally, ``forward(x, lengths, initial_state)`` starts from a given ``EncoderState`` (needed by the
       language model's truncated BPTT); the built-in recurrent encoders support it.
     """

@@ -10,6 +10,9 @@ leaves the state exactly as it was:
 * final states: the forward output at ``length - 1`` (and the frozen LSTM cell), the backward state after step 0.
   Gradients through padded steps are exactly zero, since saturated gates have zero derivative.
 
+Saturation is exact only while the padded *inputs* are small, so the padded steps of the layer-0 input are set to
+zero first (whatever the caller put there: large values, infinities or NaN); later layers read zeroed outputs.
+
 RNN (no gates), and an LSTM given a backward start state on padded rows: each direction is its own call, the
 backward one over every row reversed within its length (an index_select), and reversed back.
 """
@@ -127,6 +130,10 @@ class RecurrentEncoder(SequenceEncoder):
         keep = None if valid is None else valid.to(x.dtype)  # (B, T, 1), 1.0 at valid steps
         last = lengths - 1  # (B,)
         reverse = reversal_index(lengths, steps) if self.bidirectional and not full else None  # (B, T)
+        if valid is not None:
+            # Padding content must never matter (large values, inf and NaN break gate saturation): a masked fill,
+            # not a multiplication, so NaN padding becomes 0 too, and padded inputs get exactly zero gradient.
+            x = x.masked_fill(~valid, 0.0)  # (B, T, F)
         hiddens: list[Tensor] = []
         cells: list[Tensor] = []
         layer_input = x  # (B, T, F)

@@ -106,6 +106,25 @@ class SequenceTask(pl.LightningModule):
         for name, value in (extra or {}).items():
             self.log(name, value, on_step=True, on_epoch=False, batch_size=weight)
 
+    def global_mean(self, loss: Tensor, count: Tensor | int) -> Tensor:
+        """The training loss to back-propagate: under DDP, the mean over the whole global batch.
+
+        DDP averages the ranks' gradients with equal weights, but the ranks of one step may hold unequal shares of
+        a global batch (29 samples: 15 and 14), so a per-rank mean would weight samples unequally and the run would
+        not match one process with the same global batch. Scaling rank ``r``'s mean by ``world * n_r / sum(n)``
+        makes the averaged gradient that of the mean over all ``sum(n)`` items. One small all-reduce per step.
+
+        Args:
+            loss: this rank's scalar loss, a mean over ``count`` items (samples or target tokens).
+            count: the number of items the mean is over.
+        """
+        trainer = self._trainer
+        if trainer is None or trainer.world_size == 1:
+            return loss
+        local = torch.as_tensor(count, dtype=torch.float32, device=loss.device)
+        total = trainer.strategy.reduce(local.clone(), reduce_op="sum")
+        return loss * (local * trainer.world_size / total)
+
     def log_eval_loss(self, stage: str, loss: Tensor, weight: int, prog_bar: bool = False) -> None:
         """Log ``{stage}/loss`` as the ``weight``-weighted mean over the epoch and every rank.
 

@@ -196,7 +196,7 @@ class SequenceClassifier(SequenceTask):
         """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``)."""
         loss = self._loss(self(batch.inputs, batch.lengths), batch.targets)
         self.log_train_loss(loss, batch.lengths.numel())
-        return loss
+        return self.global_mean(loss, batch.lengths.numel())
 
     def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:
         logits = self(batch.inputs, batch.lengths)

@@ -167,7 +167,7 @@ class CTCTranscriber(SequenceTask):
         """CTC loss on one batch (``train/loss_step``, ``train/loss_epoch``)."""
         loss = self._loss(self(batch.inputs, batch.lengths), batch)
         self.log_train_loss(loss, batch.lengths.numel())
-        return loss
+        return self.global_mean(loss, batch.lengths.numel())
 
     def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> list[str]:
         log_probs = self(batch.inputs, batch.lengths)

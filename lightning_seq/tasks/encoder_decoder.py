@@ -274,7 +274,7 @@ class EncoderDecoderTask(SequenceTask):
         inputs, gold = self.shift(batch)
         loss = self._loss(self(batch.inputs, batch.lengths, inputs, forcing), gold)
         self.log_train_loss(loss, batch.lengths.numel(), {"train/teacher_forcing": forcing})
-        return loss
+        return self.global_mean(loss, (gold != PAD_ID).sum())  # the loss is a mean over target tokens
 
     def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> Hypotheses:
         inputs, gold = self.shift(batch)

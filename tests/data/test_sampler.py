@@ -1,6 +1,8 @@
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.utils.data.distributed import DistributedSampler
 
 from lightning_seq.data import BucketBatchSampler
@@ -71,3 +73,50 @@ def test_invalid_arguments():
         BucketBatchSampler(LENGTHS, 4, num_replicas=2, rank=2)
     with pytest.raises(ValueError, match="3 samples cannot give every one of 4 ranks a batch"):
         len(BucketBatchSampler([1, 2, 3], 4, num_replicas=4, rank=0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    total=st.integers(1, 3000),
+    global_batch=st.sampled_from([1, 2, 4, 8, 12, 16, 24, 32, 48, 64]),
+    worlds=st.sampled_from([(1, 2), (1, 4), (2, 4), (1, 3), (3, 6), (1, 8)]),
+    shuffle=st.booleans(),
+    pool_batches=st.integers(1, 20),
+    epoch=st.integers(0, 5),
+)
+def test_each_step_holds_the_same_samples_for_every_world_size_with_the_same_global_batch(
+    total, global_batch, worlds, shuffle, pool_batches, epoch
+):
+    lengths = [random.Random(total).randint(1, 400) for _ in range(total)]
+    plans = []
+    for world in worlds:
+        if global_batch % world:
+            return
+        sampler = BucketBatchSampler(lengths, global_batch // world, shuffle=shuffle, pool_batches=pool_batches,
+                                     seed=3, num_replicas=world, rank=0)
+        sampler.set_epoch(epoch)
+        steps = -(-total // global_batch)
+        if total // steps < world:  # too few samples to give every rank one in every step
+            with pytest.raises(ValueError, match="cannot"):
+                sampler.global_plan()
+            return
+        plan = sampler.global_plan()
+        per_rank = [[step[rank] for step in plan] for rank in range(world)]
+        assert all(len(batches) == len(sampler) for batches in per_rank)  # every rank: the same number of batches
+        assert all(1 <= len(b) <= global_batch // world for step in plan for b in step)
+        assert sorted(i for step in plan for b in step for i in b) == list(range(total))  # each sample once
+        plans.append([sorted(i for b in step for i in b) for step in plan])
+    assert plans[0] == plans[1]
+
+
+@pytest.mark.parametrize("total", [68, 100, 200, 256, 1000, 3000, 6000])
+def test_one_process_with_batch_32_sees_the_samples_of_two_with_batch_16_at_training_sizes(total):
+    lengths = [random.Random(total).randint(1, 50) for _ in range(total)]
+    one = BucketBatchSampler(lengths, 32, seed=1, num_replicas=1, rank=0)
+    ranks = [BucketBatchSampler(lengths, 16, seed=1, num_replicas=2, rank=r) for r in (0, 1)]
+    for epoch in (0, 1):
+        for sampler in (one, *ranks):
+            sampler.set_epoch(epoch)
+        single, first, second = list(one), list(ranks[0]), list(ranks[1])
+        assert len(single) == len(first) == len(second)
+        assert [sorted(b) for b in single] == [sorted(a + b) for a, b in zip(first, second, strict=True)]

@@ -153,3 +153,41 @@ def test_initial_state_of_the_wrong_shape_is_refused():
         encoder(x[:2], lengths[:2], state)
     with pytest.raises(ValueError, match=r"initial_state.cell must have shape \(2, 3, 6\) for an LSTM, got None"):
         encoder(x, lengths, state._replace(cell=None))
+
+
+HOSTILE_FILLS = {
+    "large": lambda shape, g: torch.randn(shape, generator=g) * 1e4,
+    "minus_1e9": lambda shape, g: torch.full(shape, -1e9),
+    "inf": lambda shape, g: torch.full(shape, float("inf")),
+    "minus_inf": lambda shape, g: torch.full(shape, float("-inf")),
+    "nan": lambda shape, g: torch.full(shape, float("nan")),
+}
+
+
+@pytest.mark.parametrize("fill", sorted(HOSTILE_FILLS))
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cls", ENCODERS)
+def test_padding_content_never_matters(cls, bidirectional, num_layers, fill):
+    """Padded steps filled with huge values, infinities or NaN: outputs, states and gradients equal the packed
+    reference (which never reads padding) and the same batch padded with zeros."""
+    torch.manual_seed(4)
+    encoder = cls(5, 6, num_layers=num_layers, bidirectional=bidirectional)
+    reference = to_torch_rnn(encoder)
+    x, lengths = make_batch(seed=5)
+    pad = ~(torch.arange(x.size(1)).unsqueeze(0) < lengths.unsqueeze(1))  # (B, T)
+    hostile = x.clone()
+    hostile[pad] = HOSTILE_FILLS[fill](hostile[pad].shape, torch.Generator().manual_seed(6))
+    x_ours, x_ref = hostile.clone().requires_grad_(), x.clone().requires_grad_()
+    out, state = encoder(x_ours, lengths)
+    ref_out, ref_state = packed_reference(reference, x_ref, lengths)
+    torch.testing.assert_close(out, ref_out)
+    torch.testing.assert_close(state.hidden, ref_state.hidden)
+    if cls is LSTMEncoder:
+        torch.testing.assert_close(state.cell, ref_state.cell)
+    (out.square().sum() + state.hidden.sum()).backward()
+    (ref_out.square().sum() + ref_state.hidden.sum()).backward()
+    torch.testing.assert_close(x_ours.grad, x_ref.grad)  # zero at padded steps on both sides
+    assert torch.count_nonzero(x_ours.grad[pad]) == 0
+    assert all(torch.isfinite(p.grad).all() for p in encoder.parameters())
+    torch.testing.assert_close(encoder.layers[0][0].weight_ih_l0.grad, reference.weight_ih_l0.grad)
