@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from lightning_seq.nn.encoder import SequenceEncoder
 from lightning_seq.nn.masking import check_lengths, gather_step, gather_time, lengths_to_mask, reversal_index
+from lightning_seq.nn.precision import recurrent_kernel_dtype
 from lightning_seq.types import EncoderState
 
 _SATURATE = 1.0e4  # gate pre-activation added at padded steps; sigmoid(±1e4) is exactly 1 / 0 in fp32 and bf16
@@ -38,7 +39,8 @@ def _check_size(name: str, value: int, minimum: int) -> None:
 
 
 def _zero_padding(outputs: Tensor, keep: Tensor) -> Tensor:
-    """Outputs ``(B, T, D*H)`` with padded steps zeroed; in place when no gradient is recorded (inference)."""
+    """Outputs ``(B, T, D*H)`` with padded steps zeroed, in their own dtype; in place without gradient (inference)."""
+    keep = keep.to(outputs.dtype)
     if outputs.requires_grad:
         return outputs * keep
     return outputs.mul_(keep)
@@ -77,6 +79,23 @@ class RecurrentEncoder(SequenceEncoder):
     def _make_cell(self, input_size: int) -> nn.RNNBase:
         return self.cell_type(input_size, self.hidden_size, batch_first=True)
 
+    def _kernel(
+        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """One fused layer call: outputs ``(B, T, D*H)``, final ``h (D, B, H)`` and final cell or None."""
+        raise NotImplementedError
+
+    def _call(
+        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """``_kernel`` in the precision ``recurrent_kernel_dtype`` picks (see ``lightning_seq.nn.precision``)."""
+        dtype = recurrent_kernel_dtype(x)
+        if dtype is None:
+            return self._kernel(x, h0, c0, params, bidirectional)
+        with torch.autocast("cpu", enabled=False):
+            cast = [p.to(dtype) for p in params]
+            return self._kernel(x.to(dtype), h0.to(dtype), c0.to(dtype), cast, bidirectional)
+
     def _run_direction(
         self, cell: nn.RNNBase, x: Tensor, padded: Tensor | None, start: tuple[Tensor, Tensor | None] | None
     ) -> tuple[Tensor, Tensor | None]:
@@ -86,7 +105,10 @@ class RecurrentEncoder(SequenceEncoder):
 
         Returns outputs ``(B, T, H)`` and the final cell state or None.
         """
-        outputs, _ = cell(x, None if start is None else start[0].unsqueeze(0).contiguous())  # (B, T, H)
+        h0 = x.new_zeros(1, x.size(0), self.hidden_size) if start is None else start[0].unsqueeze(0)  # (1, B, H)
+        h0 = h0.to(x.dtype).contiguous()
+        params = [cell.weight_ih_l0, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
+        outputs, _, _ = self._call(x, h0, h0, params, False)  # (B, T, H)
         return outputs, None
 
     def _check_initial(self, initial: EncoderState, batch: int) -> None:
@@ -224,12 +246,6 @@ class GatedRecurrentEncoder(RecurrentEncoder):
         column = torch.cat([torch.full((hidden_size,), value) for value in self.gate_column])
         self.register_buffer("pad_gate_column", column.unsqueeze(1), persistent=False)  # (G*H, 1)
 
-    def _kernel(
-        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
-    ) -> tuple[Tensor, Tensor, Tensor | None]:
-        """One fused layer call: outputs ``(B, T, D*H)``, final ``h (D, B, H)`` and final cell or None."""
-        raise NotImplementedError
-
     def _fused_layer(
         self,
         directions: nn.ModuleList,
@@ -260,7 +276,7 @@ class GatedRecurrentEncoder(RecurrentEncoder):
             c0 = h0
             if initial_state.cell is not None:
                 c0 = initial_state.cell[depth].view(batch, count, size).transpose(0, 1).to(x.dtype).contiguous()
-        outputs, h_n, c_n = self._kernel(x, h0, c0, params, count == 2)  # (B, T, D*H), (D, B, H)
+        outputs, h_n, c_n = self._call(x, h0, c0, params, count == 2)  # (B, T, D*H), (D, B, H)
         finals = [gather_step(outputs, last)[:, :size]]  # forward: the output at the last valid step (B, H)
         if count == 2:
             finals.append(h_n[1])  # backward: its state after step 0
@@ -302,7 +318,7 @@ class LSTMEncoder(GatedRecurrentEncoder):
         h0, c0 = (zeros, zeros) if start is None else (start[0].unsqueeze(0), start[1].unsqueeze(0))  # (1, B, H)
         params = [weight_ih, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
         h0, c0 = h0.to(x.dtype).contiguous(), c0.to(x.dtype).contiguous()
-        outputs, _, final_cell = torch.lstm(x_aug, (h0, c0), params, True, 1, 0.0, self.training, False, True)
+        outputs, _, final_cell = self._call(x_aug, h0, c0, params, False)
         return outputs, final_cell[0]  # (B, T, H), (B, H)
 
 
@@ -358,3 +374,10 @@ class RNNEncoder(RecurrentEncoder):
 
     def _make_cell(self, input_size: int) -> nn.RNNBase:
         return nn.RNN(input_size, self.hidden_size, nonlinearity=self.nonlinearity, batch_first=True)
+
+    def _kernel(
+        self, x: Tensor, h0: Tensor, c0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        step = torch.rnn_tanh if self.nonlinearity == "tanh" else torch.rnn_relu
+        outputs, h_n = step(x, h0, params, True, 1, 0.0, self.training, bidirectional, True)
+        return outputs, h_n, None
