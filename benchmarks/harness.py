@@ -124,9 +124,14 @@ def speedup(baseline: Timing, library: Timing) -> float:
 
 
 def row(
-    benchmark: str, metric: str, library: float, baseline: float, ratio: float, target: str, met: bool
+    benchmark: str, metric: str, library: float, baseline: float, ratio: float, target: str, met: bool | None
 ) -> dict[str, Any]:
-    """One line of the README table: what was measured for the library and its baseline, and the target."""
+    """One line of the README table: what was measured for the library and its baseline, and the target.
+
+    A row with target ``report`` has no target to meet: its ``met`` is None (the table shows a dash).
+    """
+    if (target == "report") != (met is None):
+        raise ValueError(f"{benchmark} / {metric}: a 'report' row has met=None, a row with a target a bool")
     return {
         "benchmark": benchmark,
         "metric": metric,
@@ -134,7 +139,7 @@ def row(
         "baseline": float(f"{baseline:.4g}"),
         "ratio": float(f"{ratio:.4g}"),
         "target": target,
-        "met": bool(met),
+        "met": None if met is None else bool(met),
     }
 
 

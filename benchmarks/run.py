@@ -32,6 +32,7 @@ BENCHMARKS = (
     "ctc_decoding",
     "audio_features",
     "memory",
+    "checkpoint_load",
 )
 
 
@@ -51,7 +52,7 @@ def markdown(results: dict[str, Any]) -> str:
     for precision, by_name in results["precisions"].items():
         for result in by_name.values():
             for r in result["rows"]:
-                met = "yes" if r["met"] else "**no**"
+                met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
                 lines.append(f"| {r['benchmark']} | {r['metric']} | {precision} | {r['library']:g} | "
                              f"{r['baseline']:g} | {r['ratio']:g} | {r['target']} | {met} |")
     return "\n".join(lines)

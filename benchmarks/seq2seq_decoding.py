@@ -45,8 +45,7 @@ def run(settings: Settings) -> dict[str, Any]:
     vocab = list(SPECIALS) + [chr(ord("a") + i) for i in range(20)]
     model = Seq2SeqTask(
         vocab_size=len(vocab),
-        vocabulary=vocab,
-        target_vocabulary=vocab,
+        target_vocab_size=len(vocab),
         max_length=size["max_length"],
         encoder=functools.partial(LSTMEncoder, hidden_size=size["hidden"], bidirectional=True),
         beam_size=size["beam"],

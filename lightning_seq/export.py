@@ -112,9 +112,9 @@ def example_inputs(task: SequenceTask, batch: int = 3, steps: int = 7) -> tuple[
         samples = task.featurizer.frame_length + steps * task.featurizer.hop_length
         waves = torch.tensor([samples, samples // 2] + [task.featurizer.frame_length] * (batch - 2), device=device)
         return torch.randn(batch, samples, device=device), waves
-    if hparams.get("vocab_size"):
-        return torch.randint(4, hparams["vocab_size"], (batch, steps), device=device), lengths
-    return torch.randn(batch, steps, hparams["feature_size"], device=device), lengths
+    if hparams.get("feature_size"):  # features in (a CTC model's vocab_size counts its outputs)
+        return torch.randn(batch, steps, hparams["feature_size"], device=device), lengths
+    return torch.randint(4, hparams["vocab_size"], (batch, steps), device=device), lengths
 
 
 def input_names(task: SequenceTask) -> list[str]:

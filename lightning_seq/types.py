@@ -54,6 +54,8 @@ class TranscriptionBatch(NamedTuple):
         targets: ``(B, S)`` int64 label ids, right-padded with 0 (the CTC blank never occurs as a target).
         target_lengths: ``(B,)`` int64 valid target ids per row (0 when the split has no labels).
         indices: ``(B,)`` int64 position of each row in its data set.
+        references: the target tokens of each row as written (words missing from the target vocabulary included),
+            when the data gives them; evaluation scores against these rather than the ids.
     """
 
     inputs: Tensor
@@ -61,6 +63,7 @@ class TranscriptionBatch(NamedTuple):
     targets: Tensor
     target_lengths: Tensor
     indices: Tensor
+    references: list[list[str]] | None = None
 
 
 class LanguageModelBatch(NamedTuple):

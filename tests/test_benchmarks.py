@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"lightning_overhead", "length_handling", "fused_vs_loop", "seq2seq_decoding", "ctc_decoding",
-              "audio_features", "memory"}
+              "audio_features", "memory", "checkpoint_load"}
 
 
 def run_script(name, *args):
@@ -38,9 +38,12 @@ def test_every_benchmark_runs_and_reports_table_rows(suite):
         assert result["benchmark"] == name and result["rows"], name
         for r in result["rows"]:
             assert set(r) == {"benchmark", "metric", "library", "baseline", "ratio", "target", "met"}
-            assert isinstance(r["met"], bool) and r["ratio"] >= 0
+            # a row without a target reports a figure: it is never marked as met
+            assert r["met"] is None if r["target"] == "report" else isinstance(r["met"], bool), r
     table = [line for line in stdout.splitlines() if line.startswith("| ")]
     assert len(table) == 1 + sum(len(r["rows"]) for r in results["precisions"]["fp32"].values())
+    report_lines = [line for line in table if "| report |" in line]
+    assert report_lines and all(line.endswith("| report | - |") for line in report_lines)
 
 
 def test_correctness_checks_hold_even_at_tiny_size(suite):
@@ -51,8 +54,7 @@ def test_correctness_checks_hold_even_at_tiny_size(suite):
     assert results["fused_vs_loop"]["GRU"]["max_abs_diff_vs_cell_loop"] <= 1e-5
     assert results["seq2seq_decoding"]["greedy"]["identical_outputs"]
     assert results["seq2seq_decoding"]["beam"]["identical_outputs"]
-    assert 0.0 <= results["ctc_decoding"]["cer"]["beam"] and 0.0 <= results["ctc_decoding"]["cer"]["greedy"]
-    assert results["memory"]["peak_rss_mb"]["library"] > 0
+    assert results["checkpoint_load"]["vocabulary_loaded"] == {"100": 100, "5000": 5000}
 
 
 def test_a_benchmark_script_runs_on_its_own():
@@ -66,7 +68,34 @@ def test_unknown_benchmark_names_are_refused():
     assert done.returncode == 2 and "unknown benchmarks ['nope']" in done.stderr
 
 
-def test_bag_of_words_baseline_runs():
-    result = json.loads(run_script("bow_baseline.py", "--size", "200").strip().splitlines()[-1])
-    assert set(result["test_accuracy"]) == {"bow_logistic_regression", "bow_mlp"}
-    assert all(0.0 <= acc <= 1.0 for acc in result["test_accuracy"].values())
+def test_bag_of_words_baselines_stay_near_chance_on_the_embedded_corpus():
+    """README: on the embedded corpus word order decides the label, so word counts alone stay near chance (0.5)."""
+    result = json.loads(run_script("bow_baseline.py", "--size", "2000").strip().splitlines()[-1])
+    assert result["test_size"] == 200 and set(result["test_accuracy"]) == {"bow_logistic_regression", "bow_mlp"}
+    assert all(0.35 < acc < 0.65 for acc in result["test_accuracy"].values()), result
+
+
+def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_latest_default_run():
+    """README's variant table is the script's output: at tiny size the script trains every variant through the CLI
+    and prints the tables; README holds the tables of the committed default-size run (benchmarks/results)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import seq2seq_variants
+    finally:
+        sys.path.pop(0)
+    stdout = run_script("seq2seq_variants.py", "--size", "tiny", "--markdown")
+    result = json.loads(next(line for line in stdout.splitlines() if line.startswith("{")))
+    cells = {f"{c}/{k}" for c in seq2seq_variants.CONTEXTS for k in seq2seq_variants.CONDITIONINGS}
+    assert set(result["grid"]) == cells
+    assert set(result["switches"]) == set(seq2seq_variants.SWITCHES)
+    assert seq2seq_variants.markdown(result) in stdout
+    committed = json.loads((ROOT / "benchmarks/results/seq2seq_variants.json").read_text(encoding="utf-8"))
+    assert committed["size"] == "default"
+    assert seq2seq_variants.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_bag_of_words_figures_are_the_committed_baseline_run():
+    committed = json.loads((ROOT / "benchmarks/results/bow_baseline.json").read_text(encoding="utf-8"))
+    accuracy = committed["test_accuracy"]
+    line = (f"| test accuracy {accuracy['bow_logistic_regression']:.3f} / {accuracy['bow_mlp']:.3f} |")
+    assert committed["corpus_size"] == 8000 and line in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -397,3 +397,33 @@ def test_last_checkpoint_holds_the_final_state_not_the_best(tmp_path, monkeypatc
     assert first["global_step"] == (steps_per_epoch // 2 if mid_epoch else steps_per_epoch)
     for name, value in cli.model.state_dict().items():
         torch.testing.assert_close(last["state_dict"][name], value, rtol=0, atol=0)
+
+
+def test_a_100k_word_vocabulary_costs_nothing_to_load_from_a_checkpoint(tmp_path, monkeypatch):
+    """Vocabularies travel as checkpoint state, never as hyper-parameters: ``test --ckpt_path`` and
+    ``load_from_checkpoint`` with a 100,000-word vocabulary (42,780 words took jsonargparse over ten minutes)."""
+    from tests.conftest import write_csv
+
+    monkeypatch.chdir(tmp_path)
+    words = [f"w{i}" for i in range(100_000)]
+    rows = [(" ".join(words[i : i + 50]), "pos" if (i // 50) % 2 else "neg") for i in range(0, len(words), 50)]
+    train, test = write_csv(tmp_path / "train.csv", rows), write_csv(tmp_path / "test.csv", rows[:40])
+    data = [f"--data.init_args.train_path={train}", f"--data.init_args.val_path={test}",
+            f"--data.init_args.test_path={test}", "--data.init_args.batch_size=20"]
+    small = ["--model.init_args.embedding_dim=4", "--model.init_args.encoder.init_args.hidden_size=4",
+             "--model.init_args.encoder.init_args.num_layers=1", "--model.init_args.head_hidden_sizes=[4]"]
+    fitted = run(["fit", "--config", RECIPE, *data, *small, "--trainer.max_epochs=1",
+                  "--trainer.limit_train_batches=2", *QUIET])
+    vocabulary = fitted.datamodule.vocabulary
+    assert len(vocabulary) == 100_004
+    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt"
+    saved = torch.load(ckpt, weights_only=True)
+    assert saved["hyper_parameters"]["vocab_size"] == 100_004
+    assert not any(isinstance(v, list | tuple) and len(v) > 10 for v in saved["hyper_parameters"].values())
+    tested = run(["test", "--config", RECIPE, *data, *small, "--ckpt_path", str(ckpt), *QUIET])
+    assert tested.model.vocabulary == vocabulary and tested.model.label_names == ["neg", "pos"]
+    assert set(tested.trainer.callback_metrics) >= {"test/acc", "test/loss"}
+    restored = SequenceClassifier.load_from_checkpoint(ckpt, weights_only=True)
+    assert restored.vocabulary == vocabulary and restored.label_names == ["neg", "pos"]
+    for name, value in fitted.model.state_dict().items():
+        torch.testing.assert_close(restored.state_dict()[name], value, rtol=0, atol=0)

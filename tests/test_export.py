@@ -24,9 +24,9 @@ def tasks():
             encoder=functools.partial(LSTMEncoder, hidden_size=5, num_layers=2, bidirectional=True)),
         "classifier_features": SequenceClassifier(
             num_classes=4, feature_size=3, encoder=functools.partial(GRUEncoder, hidden_size=5, bidirectional=True)),
-        "ctc": CTCTranscriber(feature_size=3, vocabulary=VOCAB,
+        "ctc": CTCTranscriber(feature_size=3, vocab_size=len(VOCAB),
                               encoder=functools.partial(RNNEncoder, hidden_size=5, bidirectional=True)),
-        "language_model": LanguageModel(vocab_size=len(VOCAB), vocabulary=VOCAB, embedding_dim=6,
+        "language_model": LanguageModel(vocab_size=len(VOCAB), embedding_dim=6,
                                         encoder=functools.partial(LSTMEncoder, hidden_size=5, num_layers=2)),
     }
 
@@ -86,7 +86,7 @@ def test_export_command_loads_the_checkpoint_and_writes_onnx(tmp_path, capsys):
 @pytest.mark.parametrize("encoder_cls", [GRUEncoder, LSTMEncoder])
 def test_encoder_decoder_exports_as_encoder_and_step_graphs_that_decode_like_the_task(tmp_path, suffix, encoder_cls):
     torch.manual_seed(0)
-    task = Seq2SeqTask(vocab_size=len(VOCAB), vocabulary=VOCAB, target_vocabulary=VOCAB, max_length=9,
+    task = Seq2SeqTask(vocab_size=len(VOCAB), target_vocab_size=len(VOCAB), max_length=9,
                        encoder=functools.partial(encoder_cls, hidden_size=5, bidirectional=True)).eval()
     encoder_path, step_path = export(task, tmp_path / f"s2s{suffix}")
     assert (encoder_path.name, step_path.name) == (f"s2s.encoder{suffix}", f"s2s.step{suffix}")
@@ -119,7 +119,7 @@ def test_a_generator_needs_an_example_batch(tmp_path):
     from lightning_seq.nn import LabelCondition
     from lightning_seq.tasks import SequenceGenerator
 
-    generator = SequenceGenerator(num_classes=3, target_vocabulary=VOCAB, max_length=5,
+    generator = SequenceGenerator(num_classes=3, target_vocab_size=len(VOCAB), max_length=5,
                                   condition=functools.partial(LabelCondition, embedding_dim=4))
     with pytest.raises(ValueError, match="give export\\(\\) an example batch for SequenceGenerator"):
         export(generator, tmp_path / "gen.onnx")

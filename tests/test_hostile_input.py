@@ -195,7 +195,8 @@ def test_a_checkpoint_of_another_task_or_vocabulary_is_refused_and_loads_weights
     with pytest.raises(ValueError, match=expected):
         run(["test", "--config", f"{root}/recipes/audio_ctc_bilstm.yaml", "--ckpt_path", str(path),
              "--data.init_args.generated_size=60", *quiet])
-    other = SequenceClassifier(num_classes=2, vocab_size=6, vocabulary=[*VOCAB[:4], "x", "y"], embedding_dim=4,
+    other = SequenceClassifier(num_classes=2, vocab_size=6, embedding_dim=4,
                                encoder=functools.partial(GRUEncoder, hidden_size=4))
+    other.set_names(vocabulary=[*VOCAB[:4], "x", "y"])
     with pytest.raises(ValueError, match="vocabulary .* does not match .* first difference at index 4"):
         other.on_load_checkpoint(checkpoint)

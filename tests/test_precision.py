@@ -39,8 +39,7 @@ def test_every_recipe_trains_a_step_in_bf16(tmp_path, monkeypatch, recipe):
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_ctc_log_probabilities_are_fp32_under_autocast(dtype):
-    vocabulary = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c", "d"]
-    model = CTCTranscriber(feature_size=5, vocabulary=vocabulary, encoder=functools.partial(GRUEncoder, hidden_size=6))
+    model = CTCTranscriber(feature_size=5, vocab_size=8, encoder=functools.partial(GRUEncoder, hidden_size=6))
     with torch.autocast("cpu", dtype=dtype):
         log_probs = model(torch.randn(2, 7, 5), torch.tensor([7, 4]))
     assert log_probs.dtype == torch.float32

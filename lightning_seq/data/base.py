@@ -36,16 +36,12 @@ class ResumableDataLoader(DataLoader):
         self._position().load_state_dict(state)
 
 
-LINKED_ATTRIBUTES = (
-    "vocab_size",
-    "num_classes",
-    "feature_size",
-    "vocabulary",
-    "label_names",
-    "input_features",
-    "target_vocabulary",
-)
-"""Sizes and names only the data knows, linked into the model by the CLI at instantiation."""
+LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "input_features", "target_vocab_size")
+"""Sizes only the data knows, linked into the model by the CLI at instantiation (small values only: the names behind
+them reach the model in ``setup`` and travel in checkpoints, never through argument parsing)."""
+
+NAME_ATTRIBUTES = ("vocabulary", "label_names", "target_vocabulary")
+"""Names a data module may hold (tokens by id, class names by id); a task takes those it uses in ``setup``."""
 
 
 class SequenceDataModule(pl.LightningDataModule):
@@ -54,9 +50,10 @@ class SequenceDataModule(pl.LightningDataModule):
     Length-bucketed batches (train shuffled, eval sorted), plain in-order batches for prediction, and
     ``num_workers=0`` by default (workers steal the model's cores on small machines).
 
-    Subclasses fill ``self.datasets[stage]`` and, in ``__init__``, set those of ``LINKED_ATTRIBUTES`` that apply to
-    their data (token data: ``vocab_size`` and ``vocabulary``; features: ``feature_size``; classes: ``num_classes``
-    and ``label_names``). The others stay absent, so the CLI skips their links and a task is never handed a size it
+    Subclasses fill ``self.datasets[stage]`` and, in ``__init__``, set those of ``LINKED_ATTRIBUTES`` and
+    ``NAME_ATTRIBUTES`` that apply to their data (token data: ``vocab_size`` and ``vocabulary``; features:
+    ``feature_size``; classes: ``num_classes`` and ``label_names``; targets: ``target_vocab_size`` and
+    ``target_vocabulary``). The others stay absent, so the CLI skips their links and a task is never handed a size it
     does not take; a task that needs a size it did not get says so when it is built.
 
     Args:
@@ -88,7 +85,7 @@ class SequenceDataModule(pl.LightningDataModule):
         self._train_position: Any = None  # the training loader's BucketBatchSampler or StreamWindows
 
     def __getattr__(self, name: str) -> Any:
-        if name in LINKED_ATTRIBUTES:
+        if name in LINKED_ATTRIBUTES or name in NAME_ATTRIBUTES:
             raise AttributeError(f"{type(self).__name__} does not provide {name!r} for its data")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 

@@ -49,3 +49,9 @@ def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> Trans
         targets[row, : len(item[1])] = item[1]
     indices = torch.tensor([item[2] for item in items], dtype=torch.long)  # (B,)
     return TranscriptionBatch(inputs, lengths, targets, target_lengths, indices)
+
+
+def collate_with_references(items: Sequence[tuple[Tensor, Tensor, int, list[str]]]) -> TranscriptionBatch:
+    """As ``collate_transcriptions``, for samples that also carry their reference tokens (``WithReferences``)."""
+    batch = collate_transcriptions([item[:3] for item in items])
+    return batch._replace(references=[list(item[3]) for item in items])

@@ -14,8 +14,8 @@ from torch import Tensor
 from lightning_seq.data.audio import audio_info, resampled_length
 from lightning_seq.data.audio_datasets import AudioClipDataset
 from lightning_seq.data.base import SequenceDataModule
-from lightning_seq.data.collate import collate_transcriptions
-from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.collate import collate_with_references
+from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan, load_image
 from lightning_seq.data.labels import sort_label_names
@@ -52,7 +52,7 @@ class ConditionalSequenceDataModule(SequenceDataModule):
 
     Files are CSV, TSV or JSONL with a condition and a target column. The condition is, by ``condition``:
 
-    * ``label``: a class name (``num_classes`` and ``label_names`` are linked into the model);
+    * ``label``: a class name (``num_classes`` is linked into the model, which takes ``label_names`` in ``setup``);
     * ``vector``: numbers separated by spaces or commas (a JSON list in JSONL); ``feature_size`` is linked;
     * ``image``: an image path relative to the file's folder, scanned by ``scan`` (``feature_size`` linked);
     * ``audio``: an audio path relative to the file's folder, framed by ``features`` (``feature_size`` linked).
@@ -115,7 +115,7 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
         self.scan = scan if scan is not None else RowScan("columns", height=32)
         self.features = features if features is not None else AudioFeatures("logmel", 16000)
-        self.collate_fn = collate_transcriptions
+        self.collate_fn = collate_with_references
         self.rows: dict[str, list[Row]] = {}
         if train_path is None:
             if condition == "audio":
@@ -134,6 +134,7 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         targets = [self.target_tokenizer(t or "") for _, t, _ in self.rows["train"]]
         self.target_vocab = Vocabulary.build(targets, min_freq, max_vocab_size)
         self.target_vocabulary = list(self.target_vocab.tokens)
+        self.target_vocab_size = len(self.target_vocab)
         if condition == "label":
             self.label_names = sort_label_names({str(c) for c, _, _ in self.rows["train"]})
             self.num_classes = len(self.label_names)
@@ -215,16 +216,18 @@ class ConditionalSequenceDataModule(SequenceDataModule):
             vectors.append(vector.view(1, -1))  # (1, F)
         return vectors
 
-    def _dataset(self, split: str, rows: list[Row]) -> Any:
+    def _dataset(self, split: str, rows: list[Row]) -> WithReferences:
         targets = self._target_ids(split, rows)
+        references = [self.target_tokenizer(text) if text else [] for _, text, _ in rows]
         sources = [c for c, _, _ in rows]
         if self.condition == "image":
-            return ImageSequenceDataset(sources, targets, self.scan)
+            return WithReferences(ImageSequenceDataset(sources, targets, self.scan), references)
         if self.condition == "audio":
             rate = self.features.sample_rate
             samples = [resampled_length(*audio_info(path), rate) for path in sources]
-            return AudioClipDataset(sources, targets, samples, self.features, None, None, rate)
-        return SequenceDataset(self._conditions(split, rows), targets)
+            clips = AudioClipDataset(sources, targets, samples, self.features, None, None, rate)
+            return WithReferences(clips, references)
+        return WithReferences(SequenceDataset(self._conditions(split, rows), targets), references)
 
     def setup(self, stage: str | None = None) -> None:
         """Encode the splits the stage needs (reading val/test/predict files now)."""

@@ -150,6 +150,7 @@ class FramedAudioDataModule(SequenceDataModule):
                 raise ValueError("transcription needs a non-empty charset")
             self.vocab = Vocabulary(list(SPECIALS) + chars)
             self.vocabulary = list(self.vocab.tokens)
+            self.vocab_size = len(self.vocab)
             self.collate_fn = collate_transcriptions
         if self.features_module.normalization == "global":
             self._fit_statistics()

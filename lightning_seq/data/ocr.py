@@ -127,6 +127,7 @@ class OCRDataModule(SequenceDataModule):
             raise ValueError(f"charset must be non-empty and not contain the specials {list(SPECIALS)}")
         self.vocab = Vocabulary(list(SPECIALS) + chars)
         self.vocabulary = list(self.vocab.tokens)
+        self.vocab_size = len(self.vocab)
         self.feature_size = self.transform.feature_size()
 
     @property

@@ -7,8 +7,8 @@ import logging
 import torch
 
 from lightning_seq.data.base import SequenceDataModule
-from lightning_seq.data.collate import collate_transcriptions
-from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.collate import collate_with_references
+from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.sources import TextRecord, read_text_records
 from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_parallel import generate_parallel_corpus
@@ -74,7 +74,7 @@ class ParallelTextDataModule(SequenceDataModule):
         self.columns = (source_column, target_column)
         self.source_tokenizer = source_tokenizer if source_tokenizer is not None else WordTokenizer(lowercase=False)
         self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
-        self.collate_fn = collate_transcriptions
+        self.collate_fn = collate_with_references
         self.records: dict[str, list[TextRecord]] = {}
         if train_path is None:
             for split, size, split_seed in generated_splits(generated_size, seed):
@@ -96,6 +96,7 @@ class ParallelTextDataModule(SequenceDataModule):
         self.vocabulary = list(self.source_vocab.tokens)
         self.vocab_size = len(self.source_vocab)
         self.target_vocabulary = list(self.target_vocab.tokens)
+        self.target_vocab_size = len(self.target_vocab)
 
     def _read(self, split: str) -> list[TextRecord]:
         labelled = split != "predict"
@@ -117,19 +118,29 @@ class ParallelTextDataModule(SequenceDataModule):
             self.records[split] = self._read(split)
         return self.records[split]
 
-    def _encode(self, split: str, records: list[TextRecord]) -> SequenceDataset:
-        sources, targets, unknown = [], [], 0
+    def _encode(self, split: str, records: list[TextRecord]) -> WithReferences:
+        sources, targets, references, unknown, unknown_targets = [], [], [], 0, 0
         for record in records:
             ids = self.source_vocab.encode(self.source_tokenizer(record.text))
             if not ids:
                 raise ValueError(f"{record.where}: source has no tokens after tokenization")
             unknown += ids.count(UNK_ID)
             sources.append(torch.tensor(ids, dtype=torch.long))
-            target = self.target_vocab.encode(self.target_tokenizer(record.label)) if record.label else []
+            reference = self.target_tokenizer(record.label) if record.label else []
+            target = self.target_vocab.encode(reference)
+            unknown_targets += target.count(UNK_ID)
             targets.append(torch.tensor(target, dtype=torch.long))
+            references.append(reference)
         if unknown and split != "train":
             log.warning("%s: %d source tokens not in the vocabulary were mapped to <unk>", split, unknown)
-        return SequenceDataset(sources, targets)
+        if unknown_targets and split != "train":
+            log.warning(
+                "%s: %d target tokens not in the target vocabulary were mapped to <unk> (scored as written: a "
+                "model cannot produce them)",
+                split,
+                unknown_targets,
+            )
+        return WithReferences(SequenceDataset(sources, targets), references)
 
     def setup(self, stage: str | None = None) -> None:
         """Encode the splits the stage needs (reading val/test/predict files now)."""

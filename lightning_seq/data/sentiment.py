@@ -24,7 +24,8 @@ class SentimentDataModule(SequenceDataModule):
 
     With no ``train_path`` it generates the embedded default corpus (``synthetic_sentiment``): train, val and test
     splits of a task in which word order decides the label. The vocabulary and label names are known right after
-    ``__init__`` (they are linked into the model) and are saved next to the logs as ``vocab.txt``/``labels.txt``.
+    ``__init__`` (their sizes are linked into the model, which takes the names in ``setup``) and are saved next to
+    the logs as ``vocab.txt``/``labels.txt``.
 
     Args:
         train_path: training data (``.csv``, ``.tsv``, ``.jsonl`` or an aclImdb split folder); None for the

@@ -110,15 +110,29 @@ class SequenceCondition(ConditionEncoder):
         encoder: factory ``input_size -> SequenceEncoder`` (stacked, bidirectional: any).
         tokens: the condition is token ids ``(B, T)`` to embed, rather than features ``(B, T, F)``.
         embedding_dim: token embedding size (``tokens`` only).
+        pretrained_embeddings: GloVe / word2vec text file for the token embedding (``tokens`` only; the task loads
+            it before fitting, by the data's vocabulary).
+        freeze_embeddings: keep the token embedding fixed.
     """
 
     def __init__(
-        self, input_size: int, encoder: EncoderFactory = LSTMEncoder, tokens: bool = False, embedding_dim: int = 64
+        self,
+        input_size: int,
+        encoder: EncoderFactory = LSTMEncoder,
+        tokens: bool = False,
+        embedding_dim: int = 64,
+        pretrained_embeddings: str | None = None,
+        freeze_embeddings: bool = False,
     ) -> None:
         super().__init__()
         _check_size("input_size", input_size)
         _check_size("embedding_dim", embedding_dim)
+        if pretrained_embeddings is not None and not tokens:
+            raise ValueError("pretrained_embeddings apply to token conditions (tokens: true)")
+        self.pretrained_embeddings = pretrained_embeddings
         self.embedding = nn.Embedding(input_size, embedding_dim, padding_idx=0) if tokens else None
+        if self.embedding is not None:
+            self.embedding.weight.requires_grad_(not freeze_embeddings)
         self.encoder: SequenceEncoder = encoder(embedding_dim if tokens else input_size)
         if not isinstance(self.encoder, SequenceEncoder):
             raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")

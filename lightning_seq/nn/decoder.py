@@ -16,6 +16,15 @@ Conditioning (how the context enters):
 * ``input_and_prev``: as ``input``, plus the previous output token (BOS first) — the usual teacher-forced decoder.
 
 ``input_feeding`` adds the previous step's attentional vector to the next input.
+
+Two classic refinements are switches too:
+
+* ``deep_output``: the output layer reads the context and the previous token as well as the state,
+  ``y_t = softmax(V tanh(W [h_t; c_t; E y_{t-1}]))``, as in Cho et al. (2014), whose RNN encoder-decoder conditions
+  every output on ``h_t``, ``y_{t-1}`` and the summary ``c`` (with ``attention``, ``c_t`` replaces ``c``);
+* ``attention_query``: attention scores computed from the previous state (``state``) or from the previous state and
+  the current input, the previous token's embedding (``state_and_input``), as in the classic GRU attention decoder
+  that scores ``[E y_{t-1}; h_{t-1}]``.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from lightning_seq.types import EncoderState
 
 ContextMode = Literal["last", "bridge", "attention"]
 Conditioning = Literal["init", "input", "input_and_prev"]
+AttentionQuery = Literal["state", "state_and_input"]
 
 
 class DecoderState(NamedTuple):
@@ -39,7 +49,8 @@ class DecoderState(NamedTuple):
         hidden: ``(B, L, H)`` per-layer hidden states.
         cell: ``(B, L, H)`` LSTM cell states (zeros for other cells).
         feed: ``(B, H)`` previous attentional vector (input feeding).
-        context: ``(B, C)`` fixed context for ``last`` / ``bridge`` input conditioning (empty otherwise).
+        context: ``(B, C)`` fixed context for ``last`` / ``bridge`` with input conditioning or a deep output
+            (empty otherwise).
         memory: encoder outputs prepared for attention (empty tensors without attention).
     """
 
@@ -65,6 +76,10 @@ class RecurrentDecoder(nn.Module):
         conditioning: ``init``, ``input`` or ``input_and_prev``.
         input_feeding: feed the previous attentional vector into the next input.
         dropout: dropout between layers and before the output layer.
+        deep_output: the output layer reads ``[h_t; c_t; E y_{t-1}]`` instead of ``h_t`` (or ``[h_t; c_t]``).
+        attention_query: score attention from the previous ``state`` or from the ``state_and_input`` (the
+            previous token's embedding too).
+        freeze_embedding: keep the target token embedding fixed (e.g. pretrained vectors).
     """
 
     def __init__(
@@ -80,6 +95,9 @@ class RecurrentDecoder(nn.Module):
         conditioning: Conditioning = "input_and_prev",
         input_feeding: bool = False,
         dropout: float = 0.0,
+        deep_output: bool = False,
+        attention_query: AttentionQuery = "state",
+        freeze_embedding: bool = False,
     ) -> None:
         super().__init__()
         for name, value in (
@@ -104,15 +122,21 @@ class RecurrentDecoder(nn.Module):
             )
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+        if attention_query not in ("state", "state_and_input"):
+            raise ValueError(f"attention_query must be 'state' or 'state_and_input', got {attention_query!r}")
+        if attention_query != "state" and context != "attention":
+            raise ValueError(f"attention_query={attention_query!r} needs context 'attention', got {context!r}")
         self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
         self.cell_kind, self.context_mode, self.conditioning = cell, context, conditioning
-        self.input_feeding = input_feeding
-        self.embedding = (
-            nn.Embedding(vocab_size, embedding_dim, padding_idx=0) if conditioning == "input_and_prev" else None
-        )
+        self.input_feeding, self.deep_output, self.attention_query = input_feeding, deep_output, attention_query
+        needs_embedding = conditioning == "input_and_prev" or deep_output or attention_query == "state_and_input"
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0) if needs_embedding else None
+        if self.embedding is not None:
+            self.embedding.weight.requires_grad_(not freeze_embedding)
         context_size = {"last": encoder_size, "bridge": hidden_size, "attention": encoder_size}[context]
         uses_context_input = conditioning != "init"
-        input_size = (embedding_dim if self.embedding is not None else 0) + (context_size if uses_context_input else 0)
+        prev_input = conditioning == "input_and_prev"
+        input_size = (embedding_dim if prev_input else 0) + (context_size if uses_context_input else 0)
         input_size += hidden_size if input_feeding else 0
         self.input_size = max(input_size, 1)  # "init" without feeding: a constant zero input
         cell_cls = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}[cell]
@@ -125,8 +149,12 @@ class RecurrentDecoder(nn.Module):
             if context == "bridge" or init_bridge
             else None
         )
-        self.attention = Attention(hidden_size, encoder_size, attention) if context == "attention" else None
-        self.combine = nn.Linear(hidden_size + encoder_size, hidden_size) if context == "attention" else None
+        query_size = hidden_size + (embedding_dim if attention_query == "state_and_input" else 0)
+        self.attention = Attention(query_size, encoder_size, attention) if context == "attention" else None
+        # the attentional / deep-output vector: tanh(W [h_t; c_t]) or tanh(W [h_t; c_t; E y_{t-1}])
+        combined = hidden_size + (context_size if context == "attention" or deep_output else 0)
+        combined += embedding_dim if deep_output else 0
+        self.combine = nn.Linear(combined, hidden_size) if combined > hidden_size else None
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
 
@@ -143,10 +171,13 @@ class RecurrentDecoder(nn.Module):
                     cell = state.cell[-1].unsqueeze(1).expand(-1, layers, -1).contiguous()
             else:
                 hidden = torch.tanh(self.bridge(top)).view(batch, layers, size)
-        elif self.context_mode == "last":
-            context = top
-        elif self.context_mode == "bridge":
-            context = torch.tanh(self.bridge(top))  # (B, H)
+        if self.context_mode != "attention" and (self.conditioning != "init" or self.deep_output):
+            if self.context_mode == "last":
+                context = top  # (B, D*H_enc)
+            elif self.conditioning != "init":
+                context = torch.tanh(self.bridge(top))  # (B, H)
+            else:  # bridge + init: the bridge maps onto every layer; the top layer's share is the context
+                context = hidden[:, -1]  # (B, H)
         memory = (
             self.attention.memory(outputs, mask)
             if self.attention is not None
@@ -172,13 +203,18 @@ class RecurrentDecoder(nn.Module):
         """One step: previous tokens ``(B,)`` -> log-probabilities ``(B, V)``, new state, attention ``(B, S)``."""
         weights = None
         attended = None
+        previous = self.embedding(tokens) if self.embedding is not None else None  # (B, E)
         if self.attention is not None:
-            attended, weights = self.attention(state.hidden[:, -1], state.memory)  # (B, D*H_enc), (B, S)
+            query = state.hidden[:, -1]  # (B, H)
+            if self.attention_query == "state_and_input":
+                query = torch.cat([query, previous], dim=-1)  # (B, H+E)
+            attended, weights = self.attention(query, state.memory)  # (B, D*H_enc), (B, S)
+        context = attended if attended is not None else state.context  # (B, C), empty without one
         parts = []
-        if self.embedding is not None:
-            parts.append(self.embedding(tokens))
+        if self.conditioning == "input_and_prev":
+            parts.append(previous)
         if self.conditioning != "init":
-            parts.append(attended if attended is not None else state.context)
+            parts.append(context)
         if self.input_feeding:
             parts.append(state.feed)
         x = torch.cat(parts, dim=-1) if parts else state.feed.new_zeros(tokens.size(0), 1)  # (B, I)
@@ -194,7 +230,10 @@ class RecurrentDecoder(nn.Module):
             cells.append(c)
             x = h
         top = x  # (B, H)
-        vector = torch.tanh(self.combine(torch.cat([top, attended], -1))) if attended is not None else top
+        vector = top
+        if self.combine is not None:
+            pieces = [top, context] + ([previous] if self.deep_output else [])
+            vector = torch.tanh(self.combine(torch.cat(pieces, -1)))  # (B, H)
         log_probs = torch.log_softmax(self.output(self.dropout(vector)).float(), dim=-1)  # (B, V)
         new_state = DecoderState(torch.stack(hiddens, 1), torch.stack(cells, 1), vector, state.context, state.memory)
         return log_probs, new_state, weights

@@ -57,13 +57,58 @@ def read_text_vectors(path: str | Path, wanted: Sequence[str]) -> tuple[dict[str
     return found, dim
 
 
+def load_pretrained_vectors(table: nn.Embedding, vocabulary: Sequence[str], path: str | Path) -> int:
+    """Initialise an embedding table from a GloVe / word2vec text file, row by row of ``vocabulary``.
+
+    Words are looked up as written, then lower-cased; rows of words not in the file are drawn at random with the
+    spread of the found vectors (and counted in the log); the PAD row (id 0) is zero. ``requires_grad`` is kept, so a
+    frozen table stays frozen.
+
+    Args:
+        table: the ``(V, F)`` embedding to fill in place.
+        vocabulary: the ``V`` tokens by id.
+        path: the vectors file; its vector size must be ``F``.
+
+    Returns:
+        How many tokens (PAD excluded) were not in the file.
+    """
+    vocab_size, embedding_dim = table.weight.shape
+    if len(vocabulary) != vocab_size:
+        raise ValueError(f"pretrained embeddings need the vocabulary of {vocab_size} tokens, got {len(vocabulary)}")
+    found, dim = read_text_vectors(path, list(vocabulary) + [t.lower() for t in vocabulary])
+    if dim != embedding_dim:
+        raise ValueError(f"the embedding is {embedding_dim}-dimensional but {path} holds {dim}-dimensional vectors")
+    weight = torch.randn(vocab_size, embedding_dim)
+    if found:
+        weight *= torch.stack(list(found.values())).std()
+    missing = []
+    for index, token in enumerate(vocabulary):
+        vector = found.get(token, found.get(token.lower()))
+        if vector is not None:
+            weight[index] = vector
+        elif index != 0:
+            missing.append(token)
+    weight[0] = 0.0
+    with torch.no_grad():
+        table.weight.copy_(weight)
+    log.warning(
+        "pretrained vectors %s: %d of %d vocabulary tokens not found, initialised randomly (e.g. %s)",
+        path,
+        len(missing),
+        vocab_size - 1,
+        missing[:5],
+    )
+    return len(missing)
+
+
 class TokenEmbedding(nn.Module):
     """``nn.Embedding`` with PAD id 0 kept at zero, optionally loaded from pretrained text vectors.
 
     Args:
         vocab_size: number of token ids ``V`` (linked from the data).
         embedding_dim: vector size ``F``; must equal the file's vector size when ``pretrained`` is given.
-        vocabulary: the tokens by id (needed with ``pretrained`` to look words up).
+        vocabulary: the tokens by id; with ``pretrained`` the vectors are loaded at once, else later by
+            ``load_pretrained`` (the tasks do it in ``setup`` when the data's vocabulary is known).
         pretrained: GloVe / word2vec text file; words not in it are initialised randomly and counted in the log.
         freeze: keep the embedding fixed during training.
     """
@@ -81,37 +126,17 @@ class TokenEmbedding(nn.Module):
             raise ValueError(f"vocab_size must be >= 2 (PAD and at least one token), got {vocab_size!r}")
         if embedding_dim < 1:
             raise ValueError(f"embedding_dim must be >= 1, got {embedding_dim!r}")
+        self.pretrained = None if pretrained is None else str(pretrained)
         self.num_missing = 0
-        if pretrained is None:
-            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-            self.embedding.weight.requires_grad_(not freeze)
-            return
-        if vocabulary is None or len(vocabulary) != vocab_size:
-            size = None if vocabulary is None else len(vocabulary)
-            raise ValueError(f"pretrained embeddings need the vocabulary ({vocab_size} tokens), got {size}")
-        found, dim = read_text_vectors(pretrained, list(vocabulary) + [t.lower() for t in vocabulary])
-        if dim != embedding_dim:
-            raise ValueError(f"embedding_dim={embedding_dim} but {pretrained} holds {dim}-dimensional vectors")
-        weight = torch.randn(vocab_size, embedding_dim)
-        if found:
-            weight *= torch.stack(list(found.values())).std()
-        missing = []
-        for index, token in enumerate(vocabulary):
-            vector = found.get(token, found.get(token.lower()))
-            if vector is not None:
-                weight[index] = vector
-            elif index != 0:
-                missing.append(token)
-        weight[0] = 0.0
-        self.num_missing = len(missing)
-        log.warning(
-            "pretrained vectors %s: %d of %d vocabulary tokens not found, initialised randomly (e.g. %s)",
-            pretrained,
-            self.num_missing,
-            vocab_size - 1,
-            missing[:5],
-        )
-        self.embedding = nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=0)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        self.embedding.weight.requires_grad_(not freeze)
+        if pretrained is not None and vocabulary is not None:
+            self.load_pretrained(vocabulary)
+
+    def load_pretrained(self, vocabulary: Sequence[str]) -> None:
+        """Fill the table from the ``pretrained`` file for ``vocabulary`` (tokens by id); nothing without a file."""
+        if self.pretrained is not None:
+            self.num_missing = load_pretrained_vectors(self.embedding, vocabulary, self.pretrained)
 
     def forward(self, tokens: Tensor) -> Tensor:
         """Embed ``tokens (B, T)`` int64 into ``(B, T, F)``."""

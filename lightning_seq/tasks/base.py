@@ -9,11 +9,13 @@ from typing import Any, Literal
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
-from torch import Tensor
+from torch import Tensor, nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MeanMetric
 
 from lightning_seq.nn.audio_features import AudioFeatures
+from lightning_seq.nn.embedding import load_pretrained_vectors
+from lightning_seq.tasks.names import TaskNames
 
 log = logging.getLogger(__name__)
 RUN_STATE_KEY = "lightning_seq_run_state"
@@ -42,10 +44,12 @@ def plain_hyperparameter(value: Any) -> Any:
     return value
 
 
-class SequenceTask(pl.LightningModule):
+class SequenceTask(TaskNames, pl.LightningModule):
     """Base LightningModule: injected optimizer and scheduler, and optional in-model input features.
 
     Audio framing can run inside the model (on its accelerator) when a data module links ``input_features``.
+    Vocabularies and label names are not constructor arguments: they come from the data module in ``setup`` or
+    from a checkpoint, and travel in checkpoints as plain state (see ``lightning_seq.tasks.names``).
 
     Args:
         optimizer: ``params -> Optimizer``; in YAML a ``class_path`` with ``init_args`` (default AdamW, lr 1e-3).
@@ -76,6 +80,52 @@ class SequenceTask(pl.LightningModule):
         self.eval_losses = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
         self._train_loss_sum: Tensor | None = None  # sample-weighted sum over the epoch, on the device
         self._train_loss_weight = 0
+        self._state_epoch: int | None = None  # the training epoch the epoch state (loss sum, ...) belongs to
+
+    @property
+    def vocabulary(self) -> list[str] | None:
+        """(Source) tokens by id, from the data or the checkpoint; None until known."""
+        return self.names("vocabulary")
+
+    @property
+    def label_names(self) -> list[str] | None:
+        """Class names by id, from the data or the checkpoint; None until known."""
+        return self.names("label_names")
+
+    @property
+    def target_vocabulary(self) -> list[str] | None:
+        """Target tokens by id (specials first), from the data or the checkpoint; None until known."""
+        return self.names("target_vocabulary")
+
+    def setup(self, stage: str) -> None:
+        """Take the names of the data module the Trainer runs with; before fitting, load pretrained embeddings.
+
+        Pretrained vectors are read once, for a model whose weights did not come from a checkpoint (when ``fit``
+        resumes from one, the restored weights replace them right after).
+        """
+        datamodule = getattr(self._trainer, "datamodule", None) if self._trainer is not None else None
+        if datamodule is not None:
+            self.names_from(datamodule, "data")
+        if stage == "fit":
+            self.load_pretrained_embeddings()
+
+    def pretrained_tables(self) -> list[tuple[nn.Embedding, str, str]]:
+        """Embedding tables to fill from pretrained vector files: ``(table, names key, file)``; none by default."""
+        return []
+
+    def load_pretrained_embeddings(self) -> None:
+        """Fill every table of ``pretrained_tables`` from its file by the names it is indexed with (once)."""
+        if self.__dict__.get("_pretrained_loaded", False):
+            return
+        for table, key, path in self.pretrained_tables():
+            names = self.names(key)
+            if names is None:
+                raise ValueError(
+                    f"pretrained embeddings {path} need the {key} to look words up: train with a data module that "
+                    f"has one, or call set_names({key}=...) first"
+                )
+            load_pretrained_vectors(table, names, path)
+        self.__dict__["_pretrained_loaded"] = True
 
     def featurize(self, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Waveforms ``(B, N)`` to features ``(B, T, F)`` and frame lengths when ``input_features`` is set."""
@@ -148,7 +198,18 @@ class SequenceTask(pl.LightningModule):
         return (trainer.fit_loop.epoch_loop._batches_that_stepped + 1) % trainer.log_every_n_steps == 0
 
     def on_train_epoch_start(self) -> None:
-        """Start the epoch's training-loss sum from zero."""
+        """Start the epoch's state from zero, unless it was restored for this very epoch (a mid-epoch resume).
+
+        Whether Lightning runs this hook when it resumes in the middle of an epoch differs between versions (2.6
+        skips it), so the decision does not depend on it: the state remembers the epoch it belongs to, and only a
+        state of another epoch is reset.
+        """
+        if self._state_epoch != self.current_epoch:
+            self.reset_epoch_state()
+            self._state_epoch = self.current_epoch
+
+    def reset_epoch_state(self) -> None:
+        """Zero the state kept over one training epoch: the training-loss sum (subclasses add theirs)."""
         self._train_loss_sum, self._train_loss_weight = None, 0
 
     def on_train_epoch_end(self) -> None:
@@ -170,6 +231,8 @@ class SequenceTask(pl.LightningModule):
         total = self._train_loss_sum if self._train_loss_sum is not None else torch.zeros((), device=self.device)
         weight = torch.tensor(float(self._train_loss_weight), device=self.device)
         state = {"train_loss_sum": self._per_rank(total), "train_loss_weight": self._per_rank(weight)}
+        epoch = -1 if self._state_epoch is None else self._state_epoch
+        state["state_epoch"] = self._per_rank(torch.tensor(epoch, device=self.device))
         state["torch_rng"] = self._per_rank(torch.get_rng_state().to(self.device))
         if self.device.type == "cuda":
             state["cuda_rng"] = self._per_rank(torch.cuda.get_rng_state(self.device).to(self.device))
@@ -179,6 +242,8 @@ class SequenceTask(pl.LightningModule):
         """Take this rank's part of ``run_state`` (see there); random-number state only when resuming ``fit``."""
         self._train_loss_sum = state["train_loss_sum"].to(self.device)
         self._train_loss_weight = int(state["train_loss_weight"])
+        if "state_epoch" in state:
+            self._state_epoch = None if int(state["state_epoch"]) < 0 else int(state["state_epoch"])
         fitting = self._trainer is not None and self._trainer.state.fn == "fit"
         if fitting and "torch_rng" in state:
             torch.set_rng_state(state["torch_rng"].cpu())
@@ -193,9 +258,10 @@ class SequenceTask(pl.LightningModule):
         return self.all_gather(value.detach()).cpu()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Store the task's import path and ``run_state`` (plain strings and tensors: loadable weights-only)."""
+        """Store the task's import path, its names and ``run_state`` (plain strings and tensors: weights-only)."""
         checkpoint[TASK_KEY] = import_path(type(self))
         checkpoint[RUN_STATE_KEY] = self.run_state()
+        self.save_names(checkpoint)
         hparams = checkpoint.get("hyper_parameters")
         if hparams is not None and "_instantiator" not in hparams:  # built in Python, not by the CLI
             plain = {key: plain_hyperparameter(value) for key, value in hparams.items()}
@@ -207,13 +273,15 @@ class SequenceTask(pl.LightningModule):
                 }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuse a checkpoint of another task; restore this rank's ``run_state`` (written by as many ranks)."""
+        """Refuse a checkpoint of another task; take its names; restore this rank's ``run_state``."""
         written_by = checkpoint.get(TASK_KEY)
         if written_by is not None and written_by != import_path(type(self)):
             raise ValueError(
                 f"the checkpoint was written by {written_by}, not by {import_path(type(self))}: use the config "
                 f"(recipe) it was trained with"
             )
+        self.load_names(checkpoint)
+        self.__dict__["_pretrained_loaded"] = True  # trained weights: never overwrite them with pretrained vectors
         state = checkpoint.get(RUN_STATE_KEY)
         if not state:
             return

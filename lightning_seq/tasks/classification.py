@@ -70,7 +70,8 @@ class SequenceClassifier(SequenceTask):
         frontend: optional factory ``input_size -> SequenceFrontEnd`` applied to float features before the
             encoder (e.g. ``lightning_seq.nn.ConvFrontEnd`` for image rows or spectrogram frames).
         embedding_dim: token embedding size (token inputs only).
-        pretrained_embeddings: GloVe / word2vec text file to initialise the embedding from.
+        pretrained_embeddings: GloVe / word2vec text file to initialise the embedding from (read before fitting,
+            once the data's vocabulary is known).
         freeze_embeddings: keep the embedding fixed.
         embedding_dropout: dropout on the embedded (or feature) inputs.
         pooling: how outputs become one vector: ``last`` valid step (backward half at step 0), ``mean`` or ``max``
@@ -80,8 +81,6 @@ class SequenceClassifier(SequenceTask):
         head_dropout: dropout in the head.
         class_weights: cross-entropy weight per class (length ``num_classes``).
         label_smoothing: cross-entropy label smoothing in ``[0, 1)``.
-        vocabulary: tokens by id (linked from the data; stored in the checkpoint).
-        label_names: class names by id (linked from the data; stored in the checkpoint).
         optimizer: ``params -> Optimizer`` (default AdamW).
         lr_scheduler: ``optimizer -> scheduler`` or None.
         scheduler_interval: step the scheduler every ``epoch`` or ``step``.
@@ -106,8 +105,6 @@ class SequenceClassifier(SequenceTask):
         head_dropout: float = 0.0,
         class_weights: list[float] | None = None,
         label_smoothing: float = 0.0,
-        vocabulary: list[str] | None = None,
-        label_names: list[str] | None = None,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
         scheduler_interval: Literal["epoch", "step"] = "epoch",
@@ -129,19 +126,14 @@ class SequenceClassifier(SequenceTask):
             raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
         if class_weights is not None and (len(class_weights) != num_classes or min(class_weights) < 0):
             raise ValueError(f"class_weights needs {num_classes} non-negative values, got {class_weights!r}")
-        if label_names is not None and len(label_names) != num_classes:
-            raise ValueError(f"label_names has {len(label_names)} names for num_classes={num_classes}")
-        if vocabulary is not None and vocab_size is not None and len(vocabulary) != vocab_size:
-            raise ValueError(f"vocabulary has {len(vocabulary)} tokens but vocab_size={vocab_size}")
         if feature_size is not None and feature_size < 1:
             raise ValueError(f"feature_size must be >= 1, got {feature_size!r}")
-        self.num_classes = num_classes
-        self.vocabulary = vocabulary
-        self.label_names = label_names if label_names is not None else [str(i) for i in range(num_classes)]
+        self.num_classes, self.vocab_size = num_classes, vocab_size
+        self.pretrained_embeddings = pretrained_embeddings
+        if pretrained_embeddings is not None and vocab_size is None:
+            raise ValueError("pretrained_embeddings apply to token inputs (vocab_size), not to float features")
         self.embedding = (
-            TokenEmbedding(vocab_size, embedding_dim, vocabulary, pretrained_embeddings, freeze_embeddings)
-            if vocab_size is not None
-            else None
+            TokenEmbedding(vocab_size, embedding_dim, freeze=freeze_embeddings) if vocab_size is not None else None
         )
         if frontend is not None and vocab_size is not None:
             raise ValueError("frontend applies to float features (feature_size), not to token ids (vocab_size)")
@@ -220,28 +212,29 @@ class SequenceClassifier(SequenceTask):
         self.test_confusion.reset()
         log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
         if log_dir and self.trainer.is_global_zero:
-            render_confusion_matrix(matrix, self.label_names).save(f"{log_dir}/confusion_matrix.png")
+            render_confusion_matrix(matrix, self.class_names()).save(f"{log_dir}/confusion_matrix.png")
 
     def predict_step(self, batch: SequenceBatch, batch_idx: int, dataloader_idx: int = 0) -> ClassificationPrediction:
         """Predicted label ids, names and class probabilities for one batch."""
         probabilities = torch.softmax(self(batch.inputs, batch.lengths).float(), dim=-1)  # (B, C)
         label_ids = probabilities.argmax(dim=-1)  # (B,)
-        names = [self.label_names[i] for i in label_ids.tolist()]
-        return ClassificationPrediction(batch.indices, label_ids, probabilities, names, list(self.label_names))
+        classes = self.class_names()
+        names = [classes[i] for i in label_ids.tolist()]
+        return ClassificationPrediction(batch.indices, label_ids, probabilities, names, classes)
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuse a checkpoint whose vocabulary or label names differ from this model's (i.e. the data's)."""
-        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
-        saved = checkpoint.get("hyper_parameters", {})
-        for key, mine in (("vocabulary", self.vocabulary), ("label_names", self.hparams.get("label_names"))):
-            theirs = saved.get(key)
-            if theirs is None or mine is None or list(theirs) == list(mine):
-                continue
-            pairs = enumerate(zip(theirs, mine, strict=False))
-            diff = next((i for i, (a, b) in pairs if a != b), min(len(theirs), len(mine)))
-            shown = (theirs[diff] if diff < len(theirs) else "<end>", mine[diff] if diff < len(mine) else "<end>")
-            raise ValueError(
-                f"the checkpoint's {key} ({len(theirs)} entries) does not match the data's ({len(mine)} entries): "
-                f"first difference at index {diff}: {shown[0]!r} in the checkpoint vs {shown[1]!r} in the data. "
-                f"Build the data with the training run's vocabulary (--data.vocab_path=<run dir>/vocab.txt)."
-            )
+    def class_names(self) -> list[str]:
+        """The class names by id, from the data or the checkpoint; the ids as text when none are known."""
+        return self.label_names or [str(i) for i in range(self.num_classes)]
+
+    def name_sizes(self) -> dict[str, int]:
+        """Class names (``num_classes``) and, for token inputs, the vocabulary (``vocab_size``)."""
+        sizes = {"label_names": self.num_classes}
+        if self.vocab_size is not None:
+            sizes["vocabulary"] = self.vocab_size
+        return sizes
+
+    def pretrained_tables(self) -> list[tuple[torch.nn.Embedding, str, str]]:
+        """The token embedding, when ``pretrained_embeddings`` is given."""
+        if self.embedding is None or self.pretrained_embeddings is None:
+            return []
+        return [(self.embedding.embedding, "vocabulary", self.pretrained_embeddings)]

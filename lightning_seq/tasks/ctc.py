@@ -43,7 +43,8 @@ class CTCTranscriber(SequenceTask):
 
     Args:
         feature_size: features per input step (linked from the data).
-        vocabulary: ``<pad>``/blank, the other specials, then the charset (linked from the data; in the checkpoint).
+        vocab_size: number of output labels: ``<pad>``/blank, the other specials, then the charset (linked from
+            the data). The labels themselves come from the data or the checkpoint.
         frontend: optional factory ``input_size -> SequenceFrontEnd`` (e.g. ``lightning_seq.nn.ConvFrontEnd``).
         encoder: factory ``input_size -> SequenceEncoder`` (default ``LSTMEncoder``).
         input_dropout: dropout on the encoder's input features.
@@ -60,7 +61,7 @@ class CTCTranscriber(SequenceTask):
     def __init__(
         self,
         feature_size: int | None = None,
-        vocabulary: list[str] | None = None,
+        vocab_size: int | None = None,
         frontend: FrontEndFactory | None = None,
         encoder: EncoderFactory = LSTMEncoder,
         input_dropout: float = 0.0,
@@ -77,8 +78,11 @@ class CTCTranscriber(SequenceTask):
         self.save_hyperparameters()
         if feature_size is None or feature_size < 1:
             raise ValueError(f"feature_size must be >= 1 (link it from the data), got {feature_size!r}")
-        if vocabulary is None or tuple(vocabulary[: len(SPECIALS)]) != SPECIALS or len(vocabulary) <= len(SPECIALS):
-            raise ValueError(f"vocabulary must be the specials {list(SPECIALS)} followed by the charset (link it)")
+        if vocab_size is None or vocab_size <= len(SPECIALS):
+            raise ValueError(
+                f"vocab_size must be > {len(SPECIALS)} (the specials and a charset; link it from the data), "
+                f"got {vocab_size!r}"
+            )
         if decoder not in ("greedy", "beam"):
             raise ValueError(f"decoder must be 'greedy' or 'beam', got {decoder!r}")
         if beam_width < 1:
@@ -87,14 +91,14 @@ class CTCTranscriber(SequenceTask):
             raise ValueError(f"contact_sheet_size must be >= 0, got {contact_sheet_size!r}")
         if not 0.0 <= input_dropout < 1.0:
             raise ValueError(f"input_dropout must lie in [0, 1), got {input_dropout!r}")
-        self.vocabulary = list(vocabulary)
+        self.vocab_size = vocab_size
         self.frontend = frontend(feature_size) if frontend is not None else None
         encoder_input = self.frontend.output_size if self.frontend is not None else feature_size
         self.input_dropout = nn.Dropout(input_dropout)
         self.encoder: SequenceEncoder = encoder(encoder_input)
         if not isinstance(self.encoder, SequenceEncoder):
             raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
-        self.classifier = nn.Linear(self.encoder.output_size, len(vocabulary))
+        self.classifier = nn.Linear(self.encoder.output_size, vocab_size)
         self.decoder = decoder
         self.beam_width = beam_width
         self.contact_sheet_size = contact_sheet_size
@@ -143,7 +147,8 @@ class CTCTranscriber(SequenceTask):
                               blank=BLANK, reduction="mean", zero_infinity=True)
 
     def setup(self, stage: str) -> None:
-        """Check, before training, that every target fits its input under this model's time reduction."""
+        """Take the data's charset; check that every target fits its input under this model's time reduction."""
+        super().setup(stage)
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
         check = getattr(datamodule, "check_ctc_lengths", None)
         if callable(check):
@@ -161,7 +166,10 @@ class CTCTranscriber(SequenceTask):
 
     def ids_to_text(self, ids: list[int]) -> str:
         """Label ids to text, specials dropped."""
-        return "".join(self.vocabulary[i] for i in ids if i >= len(SPECIALS))
+        labels = self.vocabulary
+        if labels is None:
+            raise RuntimeError("the charset is unknown: fit or test with a data module, or load a checkpoint")
+        return "".join(labels[i] for i in ids if i >= len(SPECIALS))
 
     def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
         """CTC loss on one batch (``train/loss_step``, ``train/loss_epoch``)."""
@@ -216,12 +224,11 @@ class CTCTranscriber(SequenceTask):
         texts, scores = self.decode(self(batch.inputs, batch.lengths), self.output_lengths(batch.lengths))
         return TranscriptionPrediction(batch.indices, texts, scores.float().cpu())
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuse a checkpoint whose charset differs from the data's."""
-        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
-        theirs = checkpoint.get("hyper_parameters", {}).get("vocabulary")
-        if theirs is not None and list(theirs) != self.vocabulary:
-            raise ValueError(
-                f"the checkpoint's charset {''.join(theirs[len(SPECIALS):])!r} does not match the data's "
-                f"{''.join(self.vocabulary[len(SPECIALS):])!r}; give the data the training charset (--data.charset)"
-            )
+    def name_sizes(self) -> dict[str, int]:
+        """The output labels (``vocab_size``): specials, then the charset."""
+        return {"vocabulary": self.vocab_size}
+
+    def check_names(self, key: str, values: list[str]) -> None:
+        """The labels must start with the specials (``<pad>`` is the CTC blank)."""
+        if tuple(values[: len(SPECIALS)]) != SPECIALS:
+            raise ValueError(f"the {key} must be the specials {list(SPECIALS)} followed by the charset")

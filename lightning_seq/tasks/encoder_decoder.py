@@ -13,13 +13,13 @@ from typing import Any, Literal, NamedTuple
 import torch
 import torch.nn.functional as F
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
-from torch import Tensor
+from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
-from torchmetrics.text import BLEUScore, CharErrorRate
+from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
 from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 from lightning_seq.nn.attention import AttentionKind
-from lightning_seq.nn.decoder import Conditioning, ContextMode, DecoderState, RecurrentDecoder
+from lightning_seq.nn.decoder import AttentionQuery, Conditioning, ContextMode, DecoderState, RecurrentDecoder
 from lightning_seq.plots import render_attention
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, decode
@@ -101,7 +101,8 @@ class EncoderDecoderTask(SequenceTask):
     """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
 
     Args:
-        target_vocabulary: target tokens by id, specials first (linked from the data; stored in the checkpoint).
+        target_vocab_size: number of target tokens, specials first (linked from the data; the tokens themselves
+            come from the data or the checkpoint).
         decoder_cell: ``lstm``, ``gru`` or ``rnn``.
         decoder_hidden_size: decoder hidden size.
         decoder_layers: stacked decoder layers.
@@ -111,6 +112,10 @@ class EncoderDecoderTask(SequenceTask):
         conditioning: ``init``, ``input`` or ``input_and_prev``.
         input_feeding: feed the previous attentional vector into the next input.
         dropout: dropout in the decoder.
+        deep_output: the output layer reads the context and the previous token as well as the state.
+        attention_query: attention scored from the previous ``state`` or ``state_and_input``.
+        pretrained_target_embeddings: GloVe / word2vec text file for the target token embedding.
+        freeze_target_embeddings: keep the target token embedding fixed.
         teacher_forcing: teacher-forcing probability schedule by training step (default: always 1).
         decoding: ``greedy``, ``beam`` or ``sample`` for validation, test and predict.
         beam_size: hypotheses kept by beam search.
@@ -131,7 +136,7 @@ class EncoderDecoderTask(SequenceTask):
 
     def __init__(
         self,
-        target_vocabulary: list[str] | None,
+        target_vocab_size: int | None,
         decoder_cell: Literal["lstm", "gru", "rnn"],
         decoder_hidden_size: int,
         decoder_layers: int,
@@ -141,6 +146,10 @@ class EncoderDecoderTask(SequenceTask):
         conditioning: Conditioning,
         input_feeding: bool,
         dropout: float,
+        deep_output: bool,
+        attention_query: AttentionQuery,
+        pretrained_target_embeddings: str | None,
+        freeze_target_embeddings: bool,
         teacher_forcing: TeacherForcingSchedule | None,
         decoding: Strategy,
         beam_size: int,
@@ -159,10 +168,13 @@ class EncoderDecoderTask(SequenceTask):
         input_features: dict[str, Any] | None,
     ) -> None:
         super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
-        if target_vocabulary is None or tuple(target_vocabulary[: len(SPECIALS)]) != SPECIALS:
-            raise ValueError(f"target_vocabulary must start with the specials {list(SPECIALS)} (link it from the data)")
+        if target_vocab_size is None or target_vocab_size <= len(SPECIALS):
+            raise ValueError(
+                f"target_vocab_size must be > {len(SPECIALS)} (link it from the data), got {target_vocab_size!r}"
+            )
         check_decoding_settings(decoding, beam_size, n_best, max_length, temperature, top_k, top_p)
-        self.target_vocabulary = list(target_vocabulary)
+        self.target_vocab_size = target_vocab_size
+        self.pretrained_target_embeddings = pretrained_target_embeddings
         self._decoder_settings = (
             decoder_cell,
             decoder_hidden_size,
@@ -173,13 +185,22 @@ class EncoderDecoderTask(SequenceTask):
             conditioning,
             input_feeding,
             dropout,
+            deep_output,
+            attention_query,
+            freeze_target_embeddings,
         )
         self.schedule = teacher_forcing if teacher_forcing is not None else TeacherForcingSchedule("constant", 1.0)
         self.decoding, self.beam_size, self.length_penalty, self.n_best = decoding, beam_size, length_penalty, n_best
         self.temperature, self.top_k, self.top_p, self.max_length = temperature, top_k, top_p, max_length
         self.heat_maps, self.target_joiner = heat_maps, target_joiner
         metrics = MetricCollection(
-            {"exact": MeanMetric(), "token_acc": MeanMetric(), "cer": CharErrorRate(), "bleu": BLEUScore()}
+            {
+                "exact": MeanMetric(),
+                "token_acc": MeanMetric(),
+                "cer": CharErrorRate(),
+                "wer": WordErrorRate(),
+                "bleu": BLEUScore(),
+            }
         )
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
@@ -187,7 +208,12 @@ class EncoderDecoderTask(SequenceTask):
 
     def build_decoder(self, encoder_size: int) -> None:
         """Create ``self.decoder`` for an encoder whose outputs and states are ``encoder_size`` wide."""
-        self.decoder = RecurrentDecoder(len(self.target_vocabulary), encoder_size, *self._decoder_settings)
+        self.decoder = RecurrentDecoder(self.target_vocab_size, encoder_size, *self._decoder_settings)
+        if self.pretrained_target_embeddings is not None and self.decoder.embedding is None:
+            raise ValueError(
+                "pretrained_target_embeddings need a decoder that embeds the previous token: conditioning "
+                "'input_and_prev', deep_output or attention_query 'state_and_input'"
+            )
 
     # ------------------------------------------------------------------------------------------------ model
     @abstractmethod
@@ -264,8 +290,11 @@ class EncoderDecoderTask(SequenceTask):
         )
 
     def tokens(self, ids: list[int]) -> list[str]:
-        """Target ids to tokens (specials dropped)."""
-        return [self.target_vocabulary[i] for i in ids if i >= len(SPECIALS)]
+        """Target ids to tokens; PAD, BOS and EOS dropped, ``<unk>`` kept (it never equals a real word)."""
+        vocabulary = self.target_vocabulary
+        if vocabulary is None:
+            raise RuntimeError("the target vocabulary is unknown: fit or test with a data module, or load a checkpoint")
+        return [vocabulary[i] for i in ids if i not in (PAD_ID, BOS_ID, EOS_ID)]
 
     # ------------------------------------------------------------------------------------------------ steps
     def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
@@ -283,24 +312,33 @@ class EncoderDecoderTask(SequenceTask):
         self.log_eval_loss(stage, loss, size, prog_bar=stage == "val")
         hyps = self.generate(batch.inputs, batch.lengths)
         predicted = [self.tokens(row[0, :n].tolist()) for row, n in zip(hyps.tokens, hyps.lengths[:, 0], strict=True)]
-        truth = [
-            self.tokens(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
-        ]
-        exact = torch.tensor([p == t for p, t in zip(predicted, truth, strict=True)], dtype=torch.float)
-        matches = torch.tensor(
-            [
-                sum(a == b for a, b in zip(p, t, strict=False)) / max(len(t), 1)
-                for p, t in zip(predicted, truth, strict=True)
-            ]
-        )
-        weights = torch.tensor([float(max(len(t), 1)) for t in truth])
-        join = self.target_joiner.join
-        metrics[f"{stage}/exact"].update(exact)
-        metrics[f"{stage}/token_acc"].update(matches, weights)
-        metrics[f"{stage}/cer"].update([join(p) for p in predicted], [join(t) for t in truth])
-        metrics[f"{stage}/bleu"].update([" ".join(p) for p in predicted], [[" ".join(t)] for t in truth])
+        truth = batch.references  # as written: words missing from the target vocabulary stay what they are
+        if truth is None:
+            targets, counts = batch.targets.tolist(), batch.target_lengths.tolist()
+            truth = [self.tokens(row[:n]) for row, n in zip(targets, counts, strict=True)]
+        self.update_generation_metrics(metrics, stage, predicted, truth)
         self.log_dict(metrics, on_epoch=True, batch_size=size, prog_bar=stage == "val")
         return hyps
+
+    def update_generation_metrics(
+        self, metrics: MetricCollection, stage: str, predicted: list[list[str]], truth: list[list[str]]
+    ) -> None:
+        """Exact match, token accuracy, CER, WER and BLEU of hypotheses against references (token lists).
+
+        Token accuracy counts position-wise matches over the longer of hypothesis and reference, so extra tokens
+        cost as much as missing ones ("abc xyz" against "abc" scores 0.5); corpus-level, it is the matches over the
+        summed longer lengths.
+        """
+        join = self.target_joiner.join
+        exact = torch.tensor([p == t for p, t in zip(predicted, truth, strict=True)], dtype=torch.float)
+        longer = [max(len(p), len(t), 1) for p, t in zip(predicted, truth, strict=True)]
+        pairs = zip(predicted, truth, longer, strict=True)
+        matches = torch.tensor([sum(a == b for a, b in zip(p, t, strict=False)) / n for p, t, n in pairs])
+        metrics[f"{stage}/exact"].update(exact)
+        metrics[f"{stage}/token_acc"].update(matches, torch.tensor(longer, dtype=torch.float))
+        metrics[f"{stage}/cer"].update([join(p) for p in predicted], [join(t) for t in truth])
+        metrics[f"{stage}/wer"].update([" ".join(p) for p in predicted], [" ".join(t) for t in truth])
+        metrics[f"{stage}/bleu"].update([" ".join(p) for p in predicted], [[" ".join(t)] for t in truth])
 
     def validation_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
         """Teacher-forced loss and free-running exact match, token accuracy, CER and BLEU."""
@@ -347,13 +385,17 @@ class EncoderDecoderTask(SequenceTask):
         ]
         return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.target_joiner)
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuse a checkpoint whose vocabularies differ from the data's."""
-        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
-        saved = checkpoint.get("hyper_parameters", {})
-        for key in ("vocabulary", "target_vocabulary", "label_names"):
-            theirs, mine = saved.get(key), getattr(self, key, None)
-            if theirs is not None and mine is not None and list(theirs) != list(mine):
-                raise ValueError(
-                    f"the checkpoint's {key} ({len(theirs)} entries) does not match the data's ({len(mine)} entries)"
-                )
+    def name_sizes(self) -> dict[str, int]:
+        """The target vocabulary (``target_vocab_size``); subclasses add their input's names."""
+        return {"target_vocabulary": self.target_vocab_size}
+
+    def check_names(self, key: str, values: list[str]) -> None:
+        """The target vocabulary must start with the specials (PAD, UNK, BOS, EOS)."""
+        if key == "target_vocabulary" and tuple(values[: len(SPECIALS)]) != SPECIALS:
+            raise ValueError(f"the target_vocabulary must start with the specials {list(SPECIALS)}")
+
+    def pretrained_tables(self) -> list[tuple[nn.Embedding, str, str]]:
+        """The decoder's target embedding, when ``pretrained_target_embeddings`` is given."""
+        if self.pretrained_target_embeddings is None or self.decoder.embedding is None:
+            return []
+        return [(self.decoder.embedding, "target_vocabulary", self.pretrained_target_embeddings)]

@@ -6,11 +6,11 @@ from typing import Any, Literal
 
 import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
-from torch import Tensor
+from torch import Tensor, nn
 
 from lightning_seq.nn.attention import AttentionKind
 from lightning_seq.nn.conditions import ConditionEncoder, ConditionFactory, LabelCondition
-from lightning_seq.nn.decoder import Conditioning, ContextMode, DecoderState
+from lightning_seq.nn.decoder import AttentionQuery, Conditioning, ContextMode, DecoderState
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, Strategy
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 
@@ -28,9 +28,8 @@ class SequenceGenerator(EncoderDecoderTask):
         num_classes: number of condition classes (linked from label data).
         feature_size: size of condition vectors or of each condition step (linked from vector/image/audio data).
         vocab_size: condition vocabulary size (linked from token data).
-        label_names: condition class names (linked; stored in the checkpoint).
-        vocabulary: condition tokens by id (linked; stored in the checkpoint).
-        target_vocabulary: generated tokens by id, specials first (linked; stored in the checkpoint).
+        target_vocab_size: generated vocabulary size, specials included (linked from the data). Class names,
+            condition tokens and generated tokens come from the data or the checkpoint.
         condition: factory ``input_size -> ConditionEncoder``; ``input_size`` is whichever of ``num_classes``,
             ``feature_size`` and ``vocab_size`` the data gives.
         decoder_cell: ``lstm``, ``gru`` or ``rnn``.
@@ -43,6 +42,12 @@ class SequenceGenerator(EncoderDecoderTask):
         conditioning: ``init``, ``input`` or ``input_and_prev`` (see above).
         input_feeding: feed the previous attentional vector into the next input.
         dropout: dropout in the decoder.
+        deep_output: the output layer reads ``[h_t; c_t; E y_{t-1}]`` (Cho et al., 2014) instead of ``h_t`` (or
+            ``tanh(W [h_t; c_t])`` with attention).
+        attention_query: score attention from the previous ``state`` or from the ``state_and_input`` (the previous
+            token's embedding too).
+        pretrained_target_embeddings: GloVe / word2vec text file for the generated tokens' embedding.
+        freeze_target_embeddings: keep that embedding fixed.
         teacher_forcing: teacher-forcing probability schedule by training step (default: always 1).
         decoding: ``greedy``, ``beam`` or ``sample`` for validation, test and predict.
         beam_size: hypotheses kept by beam search.
@@ -66,9 +71,7 @@ class SequenceGenerator(EncoderDecoderTask):
         num_classes: int | None = None,
         feature_size: int | None = None,
         vocab_size: int | None = None,
-        label_names: list[str] | None = None,
-        vocabulary: list[str] | None = None,
-        target_vocabulary: list[str] | None = None,
+        target_vocab_size: int | None = None,
         condition: ConditionFactory = LabelCondition,
         decoder_cell: Literal["lstm", "gru", "rnn"] = "lstm",
         decoder_hidden_size: int = 128,
@@ -79,6 +82,10 @@ class SequenceGenerator(EncoderDecoderTask):
         conditioning: Conditioning = "input_and_prev",
         input_feeding: bool = False,
         dropout: float = 0.0,
+        deep_output: bool = False,
+        attention_query: AttentionQuery = "state",
+        pretrained_target_embeddings: str | None = None,
+        freeze_target_embeddings: bool = False,
         teacher_forcing: TeacherForcingSchedule | None = None,
         decoding: Strategy = "greedy",
         beam_size: int = 5,
@@ -97,7 +104,7 @@ class SequenceGenerator(EncoderDecoderTask):
         input_features: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
-            target_vocabulary,
+            target_vocab_size,
             decoder_cell,
             decoder_hidden_size,
             decoder_layers,
@@ -107,6 +114,10 @@ class SequenceGenerator(EncoderDecoderTask):
             conditioning,
             input_feeding,
             dropout,
+            deep_output,
+            attention_query,
+            pretrained_target_embeddings,
+            freeze_target_embeddings,
             teacher_forcing,
             decoding,
             beam_size,
@@ -132,7 +143,7 @@ class SequenceGenerator(EncoderDecoderTask):
                 "the condition's size comes from the data: exactly one of num_classes, feature_size and vocab_size "
                 f"must be given (link them from a conditional data module), got {given or 'none'}"
             )
-        self.label_names, self.vocabulary = label_names, vocabulary
+        self.condition_sizes = given
         self.condition: ConditionEncoder = condition(next(iter(given.values())))
         if not isinstance(self.condition, ConditionEncoder):
             raise TypeError(f"condition must build a ConditionEncoder, got {type(self.condition).__name__}")
@@ -149,3 +160,20 @@ class SequenceGenerator(EncoderDecoderTask):
         if inputs.dtype == torch.long and self.vocabulary:
             return [self.vocabulary[i] for i in inputs[:length].tolist()]
         return [str(t) for t in range(length)]
+
+    def name_sizes(self) -> dict[str, int]:
+        """The target vocabulary, and the condition's class names (``num_classes``) or tokens (``vocab_size``)."""
+        sizes = super().name_sizes()
+        if "num_classes" in self.condition_sizes:
+            sizes["label_names"] = self.condition_sizes["num_classes"]
+        if "vocab_size" in self.condition_sizes:
+            sizes["vocabulary"] = self.condition_sizes["vocab_size"]
+        return sizes
+
+    def pretrained_tables(self) -> list[tuple[nn.Embedding, str, str]]:
+        """The target embedding's file, and a token condition's (``SequenceCondition.pretrained_embeddings``)."""
+        tables = super().pretrained_tables()
+        path = getattr(self.condition, "pretrained_embeddings", None)
+        if path is not None and getattr(self.condition, "embedding", None) is not None:
+            tables.append((self.condition.embedding, "vocabulary", path))
+        return tables

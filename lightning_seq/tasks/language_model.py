@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -34,11 +34,13 @@ class LanguageModel(SequenceTask):
     every validation / test run (which carry it across their batches too, without gradients).
 
     Args:
-        vocab_size: vocabulary size ``V`` (linked from the data).
-        vocabulary: tokens by id (linked; stored in the checkpoint and used to write generated text).
+        vocab_size: vocabulary size ``V`` (linked from the data; the tokens come from the data or the checkpoint and
+            write the generated text).
         encoder: factory ``input_size -> SequenceEncoder``; must be unidirectional and accept ``initial_state``
             (the built-in RNN, LSTM and GRU encoders do).
         embedding_dim: token embedding size ``E``.
+        pretrained_embeddings: GloVe / word2vec text file to initialise the embedding from (read before fitting).
+        freeze_embeddings: keep the embedding fixed (with ``tie_embeddings``, the output layer too).
         tie_embeddings: share the input embedding matrix with the output layer (needs ``E`` equal to the encoder's
             output size).
         dropout: dropout on embeddings and on the encoder's outputs.
@@ -61,9 +63,10 @@ class LanguageModel(SequenceTask):
     def __init__(
         self,
         vocab_size: int | None = None,
-        vocabulary: list[str] | None = None,
         encoder: EncoderFactory = LSTMEncoder,
         embedding_dim: int = 128,
+        pretrained_embeddings: str | None = None,
+        freeze_embeddings: bool = False,
         tie_embeddings: bool = False,
         dropout: float = 0.0,
         tbptt_steps: int = 50,
@@ -92,8 +95,9 @@ class LanguageModel(SequenceTask):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
         check_decoding_settings(decoding, beam_size, 1, max_length, temperature, top_k, top_p)
-        self.vocabulary = vocabulary
+        self.vocab_size, self.pretrained_embeddings = vocab_size, pretrained_embeddings
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.embedding.weight.requires_grad_(not freeze_embeddings)
         self.encoder: SequenceEncoder = encoder(embedding_dim)
         if not isinstance(self.encoder, SequenceEncoder):
             raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
@@ -232,9 +236,9 @@ class LanguageModel(SequenceTask):
                     "tbptt_steps"
                 )
 
-    def on_train_epoch_start(self) -> None:
-        """Start every epoch's streams from a zero state."""
-        super().on_train_epoch_start()
+    def reset_epoch_state(self) -> None:
+        """Start every epoch's streams from a zero state (not when resuming within the epoch: see the base)."""
+        super().reset_epoch_state()
         self.carried["train"] = None
 
     def training_step(self, batch: LanguageModelBatch, batch_idx: int) -> Tensor:
@@ -336,12 +340,12 @@ class LanguageModel(SequenceTask):
                 state["carried_hidden"].to(self.device), None if cell is None else cell.to(self.device)
             )
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuse a checkpoint whose vocabulary differs from the data's."""
-        super().on_load_checkpoint(checkpoint)  # the per-rank run state (resume)
-        theirs = checkpoint.get("hyper_parameters", {}).get("vocabulary")
-        if theirs is not None and self.vocabulary is not None and list(theirs) != list(self.vocabulary):
-            raise ValueError(
-                f"the checkpoint's vocabulary ({len(theirs)} tokens) does not match the data's "
-                f"({len(self.vocabulary)} tokens)"
-            )
+    def name_sizes(self) -> dict[str, int]:
+        """The vocabulary (``vocab_size``)."""
+        return {"vocabulary": self.vocab_size}
+
+    def pretrained_tables(self) -> list[tuple[nn.Embedding, str, str]]:
+        """The token embedding, when ``pretrained_embeddings`` is given."""
+        if self.pretrained_embeddings is None:
+            return []
+        return [(self.embedding, "vocabulary", self.pretrained_embeddings)]

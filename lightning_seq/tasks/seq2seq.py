@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from lightning_seq.data.vocab import PAD_ID, SPECIALS
 from lightning_seq.nn.attention import AttentionKind
-from lightning_seq.nn.decoder import Conditioning, ContextMode, DecoderState
+from lightning_seq.nn.decoder import AttentionQuery, Conditioning, ContextMode, DecoderState
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.nn.recurrent import LSTMEncoder
@@ -26,10 +26,12 @@ class Seq2SeqTask(EncoderDecoderTask):
 
     Args:
         vocab_size: source vocabulary size (linked from the data).
-        vocabulary: source tokens by id (linked; stored in the checkpoint).
-        target_vocabulary: target tokens by id (linked; stored in the checkpoint).
+        target_vocab_size: target vocabulary size, specials included (linked from the data). The tokens behind
+            both sizes come from the data or the checkpoint.
         encoder: factory ``input_size -> SequenceEncoder`` (any encoder, stacked and bidirectional).
         embedding_dim: source embedding size.
+        pretrained_embeddings: GloVe / word2vec text file for the source embedding (read before fitting).
+        freeze_embeddings: keep the source embedding fixed.
         decoder_cell: ``lstm``, ``gru`` or ``rnn``.
         decoder_hidden_size: decoder hidden size.
         decoder_layers: stacked decoder layers.
@@ -40,6 +42,12 @@ class Seq2SeqTask(EncoderDecoderTask):
             ``input_and_prev`` (context and the previous token).
         input_feeding: feed the previous attentional vector into the next input.
         dropout: dropout in the decoder.
+        deep_output: the output layer reads ``[h_t; c_t; E y_{t-1}]`` (Cho et al., 2014) instead of ``h_t`` (or
+            ``tanh(W [h_t; c_t])`` with attention).
+        attention_query: score attention from the previous ``state`` or from the ``state_and_input`` (the previous
+            target token's embedding too).
+        pretrained_target_embeddings: GloVe / word2vec text file for the target embedding.
+        freeze_target_embeddings: keep the target embedding fixed.
         teacher_forcing: schedule of the teacher-forcing probability by training step (default: always 1);
             ``TeacherForcingSchedule(start=0, end=0)`` trains free running.
         decoding: ``greedy``, ``beam`` or ``sample`` for validation, test and predict.
@@ -62,10 +70,11 @@ class Seq2SeqTask(EncoderDecoderTask):
     def __init__(
         self,
         vocab_size: int | None = None,
-        vocabulary: list[str] | None = None,
-        target_vocabulary: list[str] | None = None,
+        target_vocab_size: int | None = None,
         encoder: EncoderFactory = LSTMEncoder,
         embedding_dim: int = 64,
+        pretrained_embeddings: str | None = None,
+        freeze_embeddings: bool = False,
         decoder_cell: Literal["lstm", "gru", "rnn"] = "lstm",
         decoder_hidden_size: int = 128,
         decoder_layers: int = 1,
@@ -75,6 +84,10 @@ class Seq2SeqTask(EncoderDecoderTask):
         conditioning: Conditioning = "input_and_prev",
         input_feeding: bool = False,
         dropout: float = 0.0,
+        deep_output: bool = False,
+        attention_query: AttentionQuery = "state",
+        pretrained_target_embeddings: str | None = None,
+        freeze_target_embeddings: bool = False,
         teacher_forcing: TeacherForcingSchedule | None = None,
         decoding: Strategy = "greedy",
         beam_size: int = 5,
@@ -93,7 +106,7 @@ class Seq2SeqTask(EncoderDecoderTask):
         input_features: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
-            target_vocabulary,
+            target_vocab_size,
             decoder_cell,
             decoder_hidden_size,
             decoder_layers,
@@ -103,6 +116,10 @@ class Seq2SeqTask(EncoderDecoderTask):
             conditioning,
             input_feeding,
             dropout,
+            deep_output,
+            attention_query,
+            pretrained_target_embeddings,
+            freeze_target_embeddings,
             teacher_forcing,
             decoding,
             beam_size,
@@ -123,8 +140,9 @@ class Seq2SeqTask(EncoderDecoderTask):
         self.save_hyperparameters()
         if vocab_size is None or vocab_size < len(SPECIALS) + 1:
             raise ValueError(f"vocab_size must be > {len(SPECIALS)} (link it from the data), got {vocab_size!r}")
-        self.vocabulary = vocabulary
+        self.vocab_size, self.pretrained_embeddings = vocab_size, pretrained_embeddings
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.embedding.weight.requires_grad_(not freeze_embeddings)
         self.encoder: SequenceEncoder = encoder(embedding_dim)
         if not isinstance(self.encoder, SequenceEncoder):
             raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
@@ -138,3 +156,14 @@ class Seq2SeqTask(EncoderDecoderTask):
     def source_tokens(self, inputs: Tensor, length: int) -> list[str]:
         """Source tokens of one row (ids when there is no vocabulary)."""
         return [self.vocabulary[i] if self.vocabulary else str(i) for i in inputs[:length].tolist()]
+
+    def name_sizes(self) -> dict[str, int]:
+        """The source vocabulary (``vocab_size``) and the target vocabulary (``target_vocab_size``)."""
+        return {**super().name_sizes(), "vocabulary": self.vocab_size}
+
+    def pretrained_tables(self) -> list[tuple[nn.Embedding, str, str]]:
+        """The source embedding with ``pretrained_embeddings``, the target one with its own file."""
+        tables = super().pretrained_tables()
+        if self.pretrained_embeddings is not None:
+            tables.append((self.embedding, "vocabulary", self.pretrained_embeddings))
+        return tables

@@ -88,7 +88,8 @@ def test_audio_conditions_are_framed_in_the_loader(tmp_path):
     data = ConditionalSequenceDataModule("audio", train, train, features=features)
     assert data.feature_size == 20
     data.setup("fit")
-    frames, target, _ = data.datasets["train"][0]
+    frames, target, _, reference = data.datasets["train"][0]
+    assert reference == ["hello"]
     assert frames.shape == (data.datasets["train"].lengths[0], 20)
     assert [data.target_vocabulary[i] for i in target] == ["hello"]
     with pytest.raises(ValueError, match="there is no embedded audio task"):

@@ -35,7 +35,21 @@ def test_char_tokenizers_per_side_and_unknown_tokens_counted(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         dm.setup("test")
     assert "test: 1 source tokens not in the vocabulary were mapped to <unk>" in caplog.text
-    assert dm.dataset("test").sequences[0].tolist() == [4, 5, 1]
+    assert dm.dataset("test").dataset.sequences[0].tolist() == [4, 5, 1]
+
+
+def test_unknown_target_words_are_counted_and_kept_as_written_for_scoring(tmp_path, caplog):
+    train = write_csv(tmp_path / "train.csv", PAIRS, columns=("source", "target"))
+    test = write_csv(tmp_path / "test.csv", [("a b", "x y NEWWORD"), ("c", "z")], columns=("source", "target"))
+    dm = ParallelTextDataModule(train_path=str(train), val_path=str(train), test_path=str(test), bucketing=False)
+    with caplog.at_level("WARNING"):
+        dm.setup("test")
+    assert "test: 1 target tokens not in the target vocabulary were mapped to <unk>" in caplog.text
+    batch = next(iter(dm.test_dataloader()))
+    rows = dict(zip(batch.indices.tolist(), batch.references, strict=True))
+    assert rows == {0: ["x", "y", "NEWWORD"], 1: ["z"]}
+    first = batch.indices.tolist().index(0)
+    assert batch.targets[first, :3].tolist() == [dm.target_vocabulary.index(w) for w in ("x", "y", "<unk>")]
 
 
 def test_empty_lines_and_wrong_column_counts_name_the_line(tmp_path):

@@ -122,3 +122,107 @@ def test_reorder_beams_equals_reorder_within_groups_and_keeps_the_shared_memory(
     for a, b in zip(full.memory, beams.memory, strict=True):
         assert torch.equal(a, b)
     assert beams.memory is expanded.memory
+
+
+def test_scheduled_sampling_draws_the_coin_per_time_step_not_per_sequence(monkeypatch):
+    """With teacher_forcing=0.5 every sequence mixes gold tokens and the model's own predictions: the coin is drawn
+    at each step (a per-sequence coin would feed a row only gold or only its own tokens)."""
+    _, outputs, state, mask = encode(seed=4, batch=6)
+    decoder = decoder_for("attention", "input_and_prev").eval()
+    steps = 40
+    fed, predicted = [], []
+    original = decoder.step_with_attention
+
+    def spy(tokens, step_state):
+        fed.append(tokens.clone())
+        log_probs, new_state, weights = original(tokens, step_state)
+        predicted.append(log_probs.argmax(-1))
+        return log_probs, new_state, weights
+
+    monkeypatch.setattr(decoder, "step_with_attention", spy)
+    inputs = torch.randint(3, 9, (6, steps))
+    decoder(inputs, decoder.initial_state(outputs, state, mask), 0.5, torch.Generator().manual_seed(0))
+    teacher, model = torch.zeros(6), torch.zeros(6)
+    for t in range(1, steps):
+        gold, own = inputs[:, t], predicted[t - 1]
+        clear = gold != own  # steps where gold and prediction differ tell which one was fed
+        assert torch.all((fed[t] == gold) | (fed[t] == own))
+        teacher += (clear & (fed[t] == gold)).float()
+        model += (clear & (fed[t] == own)).float()
+    assert torch.all(teacher >= 5) and torch.all(model >= 5)  # both kinds of token within every sequence
+    share = float(teacher.sum() / (teacher + model).sum())
+    assert 0.35 < share < 0.65  # about half of the coins say "teacher"
+
+
+NEW_VARIANTS = [
+    ("attention", "input_and_prev", {"deep_output": True}),
+    ("last", "init", {"deep_output": True}),
+    ("bridge", "input", {"deep_output": True}),
+    ("attention", "input_and_prev", {"attention_query": "state_and_input"}),
+    ("attention", "init", {"attention_query": "state_and_input", "deep_output": True}),
+]
+
+
+@pytest.mark.parametrize(("context", "conditioning", "options"), NEW_VARIANTS)
+def test_deep_output_and_input_aware_attention_step_like_forward_and_learn(context, conditioning, options):
+    _, outputs, state, mask = encode()
+    decoder = decoder_for(context, conditioning, num_layers=2, **options).eval()
+    inputs = torch.randint(2, 9, (3, 5))
+    whole, _ = decoder(inputs, decoder.initial_state(outputs, state, mask))
+    step_state = decoder.initial_state(outputs, state, mask)
+    for t in range(5):
+        log_probs, step_state = decoder.step(inputs[:, t], step_state)
+        torch.testing.assert_close(log_probs, whole[:, t])
+    encoder, _, _, _ = encode(seed=1, batch=6)
+    decoder = decoder_for(context, conditioning, **options)
+    target = torch.randint(3, 9, (6, 4))
+    teacher = torch.cat([torch.full((6, 1), 2), target[:, :-1]], 1)
+    optimizer = torch.optim.Adam([*decoder.parameters(), *encoder.parameters()], lr=0.01)
+    x, lengths = torch.randn(6, 7, 5), torch.tensor([7, 4, 2, 5, 1, 6])
+    losses = []
+    for _ in range(40):
+        optimizer.zero_grad()
+        enc_out, enc_state = encoder(x, lengths)
+        log_probs, _ = decoder(teacher, decoder.initial_state(enc_out, enc_state, lengths_to_mask(lengths, 7)))
+        loss = torch.nn.functional.nll_loss(log_probs.reshape(-1, 9), target.reshape(-1))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_deep_output_reads_context_and_previous_token():
+    """y_t = g(h_t, c_t, y_{t-1}): the output layer reads [h; c; E y_prev]. With conditioning 'input' the recurrent
+    state never sees the previous token, so only a deep output makes the scores depend on it."""
+    _, outputs, state, mask = encode(seed=5)
+    plain = decoder_for("bridge", "input").eval()
+    deep = decoder_for("bridge", "input", deep_output=True, embedding_dim=7).eval()
+    assert plain.combine is None and deep.combine.in_features == 12 + 12 + 7  # h, the bridged context, E y
+    a, b = torch.full((3,), 4), torch.full((3,), 5)
+    for decoder, depends in ((plain, False), (deep, True)):
+        first, _ = decoder.step(a, decoder.initial_state(outputs, state, mask))
+        second, _ = decoder.step(b, decoder.initial_state(outputs, state, mask))
+        assert torch.allclose(first, second) != depends
+    # and on the context: another encoder state changes the deep output at the same decoder state and token
+    _, other_outputs, other_state, _ = encode(seed=6)
+    base = deep.initial_state(outputs, state, mask)
+    moved = deep.initial_state(other_outputs, other_state, mask)
+    moved = moved._replace(hidden=base.hidden, cell=base.cell)  # same h, other c
+    assert not torch.allclose(deep.step(a, base)[0], deep.step(a, moved)[0])
+
+
+def test_attention_query_can_read_the_current_input():
+    """'state_and_input' scores attention from [h_{t-1}; E y_{t-1}]: at the same state, another input token moves the
+    weights; with 'state' they stay put."""
+    _, outputs, state, mask = encode(seed=7)
+    for query, moves in (("state", False), ("state_and_input", True)):
+        decoder = decoder_for("attention", "input_and_prev", attention_query=query).eval()
+        init = decoder.initial_state(outputs, state, mask)
+        _, _, first = decoder.step_with_attention(torch.full((3,), 4), init)
+        _, _, second = decoder.step_with_attention(torch.full((3,), 6), init)
+        assert torch.allclose(first, second) != moves
+        assert torch.all(first[2, 2:] == 0) and torch.all(second[2, 2:] == 0)  # padding still masked
+    with pytest.raises(ValueError, match="attention_query='state_and_input' needs context 'attention', got 'last'"):
+        decoder_for("last", "input", attention_query="state_and_input")
+    with pytest.raises(ValueError, match="attention_query must be 'state' or 'state_and_input', got 'input'"):
+        decoder_for("attention", "input", attention_query="input")

@@ -38,7 +38,7 @@ def test_pretrained_errors_name_file_and_line(tmp_path):
     with pytest.raises(ValueError, match=r"bad.txt:2: expected 3 values, found 2"):
         TokenEmbedding(len(VOCAB), 3, VOCAB, pretrained=path)
     path.write_text("good 1 2 3\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"embedding_dim=4 but .*bad.txt holds 3-dimensional vectors"):
+    with pytest.raises(ValueError, match=r"the embedding is 4-dimensional but .*bad.txt holds 3-dimensional vectors"):
         TokenEmbedding(len(VOCAB), 4, VOCAB, pretrained=path)
     with pytest.raises(FileNotFoundError, match="pretrained vectors file not found: .*missing.txt"):
         TokenEmbedding(len(VOCAB), 3, VOCAB, pretrained=tmp_path / "missing.txt")

@@ -62,8 +62,6 @@ def test_loss_options_change_the_loss():
         ({"vocab_size": None}, "give exactly one of vocab_size"),
         ({"class_weights": [1.0]}, "class_weights needs 3 non-negative values"),
         ({"label_smoothing": 1.0}, r"label_smoothing must lie in \[0, 1\)"),
-        ({"label_names": ["a"]}, "label_names has 1 names for num_classes=3"),
-        ({"vocabulary": ["<pad>"]}, "vocabulary has 1 tokens but vocab_size=20"),
         ({"encoder": functools.partial(LSTMEncoder, hidden_size=-3)}, "hidden_size must be an integer >= 1, got -3"),
     ],
 )
@@ -72,8 +70,23 @@ def test_invalid_arguments_name_the_argument(overrides, message):
         small_model(**overrides)
 
 
+def test_names_must_fit_the_sizes_the_model_was_built_for():
+    model = small_model()
+    with pytest.raises(ValueError, match="the data's label_names has 1 entries, but the model was built for 3"):
+        model.set_names(label_names=["a"])
+    with pytest.raises(ValueError, match="the data's vocabulary has 1 entries, but the model was built for 20"):
+        model.set_names(vocabulary=["<pad>"])
+    model.set_names(label_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"the data's label_names \(3 entries\) does not match the model's \(3 "
+                       r"entries\): first difference at index 1: 'x' in the data vs 'b' in the model"):
+        model.set_names(label_names=["a", "x", "c"])
+    assert model.label_names == ["a", "b", "c"] and "label_names" not in model.hparams
+
+
 def test_predict_step_returns_ids_names_probabilities():
-    model = small_model(label_names=["a", "b", "c"]).eval()
+    model = small_model().eval()
+    assert model.class_names() == ["0", "1", "2"]  # no names known yet: the ids
+    model.set_names(label_names=["a", "b", "c"])
     from lightning_seq.types import SequenceBatch
 
     batch = SequenceBatch(
@@ -91,8 +104,6 @@ def fit_tiny(tmp_path, dm, **overrides):
     model = SequenceClassifier(
         num_classes=dm.num_classes,
         vocab_size=dm.vocab_size,
-        vocabulary=dm.vocabulary,
-        label_names=dm.label_names,
         embedding_dim=8,
         encoder=functools.partial(GRUEncoder, hidden_size=8),
         **overrides,
@@ -131,8 +142,6 @@ def test_checkpoint_with_other_vocabulary_is_refused(tmp_path):
     model = SequenceClassifier(
         num_classes=2,
         vocab_size=other.vocab_size,
-        vocabulary=other.vocabulary,
-        label_names=other.label_names,
         embedding_dim=8,
         encoder=functools.partial(GRUEncoder, hidden_size=8),
     )

@@ -12,10 +12,12 @@ VOCAB = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
 
 def model(**overrides):
     kwargs = dict(
-        feature_size=16, vocabulary=VOCAB, encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True)
+        feature_size=16, vocab_size=len(VOCAB), encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True)
     )
     kwargs.update(overrides)
-    return CTCTranscriber(**kwargs)
+    task = CTCTranscriber(**kwargs)
+    task.set_names(vocabulary=VOCAB)
+    return task
 
 
 def batch():
@@ -81,7 +83,7 @@ def test_metrics_on_known_strings():
     ("overrides", "message"),
     [
         ({"feature_size": None}, "feature_size must be >= 1"),
-        ({"vocabulary": ["a", "b"]}, "vocabulary must be the specials"),
+        ({"vocab_size": 4}, "vocab_size must be > 4"),
         ({"decoder": "viterbi"}, "decoder must be 'greedy' or 'beam', got 'viterbi'"),
         ({"beam_width": 0}, "beam_width must be >= 1, got 0"),
     ],
@@ -94,5 +96,8 @@ def test_invalid_arguments(overrides, message):
 def test_checkpoint_with_other_charset_is_refused():
     task = model()
     other = VOCAB[:4] + ["x", "y", "z"]
-    with pytest.raises(ValueError, match="the checkpoint's charset 'xyz' does not match the data's 'abc'"):
-        task.on_load_checkpoint({"hyper_parameters": {"vocabulary": other}})
+    with pytest.raises(ValueError, match=r"the checkpoint's vocabulary \(7 entries\) does not match the data's \(7 "
+                       r"entries\): first difference at index 4: 'x' in the checkpoint vs 'a' in the data"):
+        task.on_load_checkpoint({"lightning_seq_names": {"vocabulary": other}})
+    with pytest.raises(ValueError, match=r"the vocabulary must be the specials \['<pad>', '<unk>', '<bos>', '<eos>'\]"):
+        CTCTranscriber(feature_size=16, vocab_size=7).set_names(vocabulary=["a", "b", "c", "d", "e", "f", "g"])

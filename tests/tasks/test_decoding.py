@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 import torch
 
@@ -58,10 +60,41 @@ def test_beam_size_one_equals_greedy():
     torch.testing.assert_close(beam.scores, greedy.scores)
 
 
-def test_wider_beam_never_scores_below_its_own_n_best_order():
+def test_n_best_lists_come_in_score_order():
     decoder = MarkovDecoder(7)
     out = beam_search(decoder, row_bias(3, seed=8), 3, BOS, EOS, max_length=8, beam_size=5, n_best=3)
     assert torch.all(out.scores[:, :-1] >= out.scores[:, 1:])
+
+
+def best_by_enumeration(decoder, bias, max_length):
+    """The best score over every sequence of ``max_length`` steps (after EOS only EOS, at no cost)."""
+    best = float("-inf")
+    for sequence in itertools.product(range(VOCAB), repeat=max_length):
+        if EOS in sequence and any(t != EOS for t in sequence[sequence.index(EOS):]):
+            continue
+        score, previous = 0.0, BOS
+        for token in sequence:
+            score += float(decoder.step(torch.tensor([previous]), bias)[0][0, token])
+            if token == EOS:
+                break
+            previous = token
+        best = max(best, score)
+    return best
+
+
+def test_a_wider_beam_never_scores_below_a_narrower_one_up_to_the_exhaustive_best():
+    """Width 1 (greedy) up to a beam wide enough to keep every prefix (7**3 = 343 for 4 steps): scores never fall
+    as the beam widens, and the exhaustive beam finds the best sequence found by enumerating them all."""
+    decoder = MarkovDecoder(11)
+    bias = row_bias(3, seed=12)
+    widths = [1, 2, 3, 5, 8, 20, 343]
+    best = torch.stack([beam_search(decoder, bias, 3, BOS, EOS, max_length=4, beam_size=k).scores[:, 0]
+                        for k in widths])  # (widths, B)
+    assert torch.all(best[1:] >= best[:-1] - 1e-6)
+    assert torch.any(best[-1] > best[0] + 1e-3)  # the search matters here: greedy is not already the best
+    for row in range(3):
+        expected = best_by_enumeration(decoder, bias[row : row + 1], 4)
+        assert float(best[-1, row]) == pytest.approx(expected, abs=1e-5)
 
 
 def test_sampling_is_seeded_and_filters():

@@ -14,9 +14,9 @@ SEQUENCES = {0: [4, 5], 1: [5, 4, 6], 2: [6, 6, 6, 4], 3: [4]}
 
 def make(conditioning, context="bridge", **kwargs):
     torch.manual_seed(0)
-    return SequenceGenerator(
+    model = SequenceGenerator(
         num_classes=4,
-        target_vocabulary=TARGETS,
+        target_vocab_size=len(TARGETS),
         condition=lambda n: LabelCondition(n, 8),
         context=context,
         conditioning=conditioning,
@@ -25,6 +25,8 @@ def make(conditioning, context="bridge", **kwargs):
         max_length=6,
         **kwargs,
     )
+    model.set_names(target_vocabulary=TARGETS)
+    return model
 
 
 def batch():
@@ -80,7 +82,7 @@ def test_seeded_sampling_is_reproducible():
 def test_vector_condition_with_last_context_needs_matching_sizes():
     model = SequenceGenerator(
         feature_size=3,
-        target_vocabulary=TARGETS,
+        target_vocab_size=len(TARGETS),
         condition=lambda n: VectorCondition(n, 16),
         context="last",
         conditioning="init",
@@ -93,7 +95,7 @@ def test_vector_condition_with_last_context_needs_matching_sizes():
     with pytest.raises(ValueError, match="hidden_size must equal the encoder's output size 16"):
         SequenceGenerator(
             feature_size=3,
-            target_vocabulary=TARGETS,
+            target_vocab_size=len(TARGETS),
             condition=lambda n: VectorCondition(n, 16),
             context="last",
             conditioning="init",
@@ -103,8 +105,11 @@ def test_vector_condition_with_last_context_needs_matching_sizes():
 
 def test_the_condition_size_must_come_from_the_data():
     with pytest.raises(ValueError, match="exactly one of num_classes, feature_size and vocab_size must be given"):
-        SequenceGenerator(target_vocabulary=TARGETS)
+        SequenceGenerator(target_vocab_size=len(TARGETS))
     with pytest.raises(ValueError, match="exactly one of num_classes, feature_size and vocab_size"):
-        SequenceGenerator(num_classes=3, feature_size=2, target_vocabulary=TARGETS)
-    with pytest.raises(ValueError, match="target_vocabulary must start with the specials"):
-        SequenceGenerator(num_classes=3, target_vocabulary=["a", "b"])
+        SequenceGenerator(num_classes=3, feature_size=2, target_vocab_size=len(TARGETS))
+    with pytest.raises(ValueError, match="target_vocab_size must be > 4"):
+        SequenceGenerator(num_classes=3, target_vocab_size=2)
+    model = SequenceGenerator(num_classes=3, target_vocab_size=6)
+    with pytest.raises(ValueError, match="the target_vocabulary must start with the specials"):
+        model.set_names(target_vocabulary=["a", "b", "c", "d", "e", "f"])

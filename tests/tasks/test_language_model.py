@@ -14,7 +14,9 @@ VOCAB = [f"t{i}" for i in range(12)]
 def make_model(encoder=LSTMEncoder, **kwargs):
     torch.manual_seed(0)
     factory = lambda size: encoder(size, 16)  # noqa: E731
-    return LanguageModel(vocab_size=12, vocabulary=VOCAB, encoder=factory, embedding_dim=8, **kwargs)
+    model = LanguageModel(vocab_size=12, encoder=factory, embedding_dim=8, **kwargs)
+    model.set_names(vocabulary=VOCAB)
+    return model
 
 
 def quiet_trainer(**kwargs):
@@ -72,7 +74,6 @@ def test_training_takes_one_step_per_chunk_and_carries_a_detached_state(tmp_path
     data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt"), sequence_length=10, batch_size=4)
     model = LanguageModel(
         vocab_size=data.vocab_size,
-        vocabulary=data.vocabulary,
         encoder=lambda s: LSTMEncoder(s, 16),
         embedding_dim=8,
         tbptt_steps=4,
@@ -89,7 +90,7 @@ def test_training_takes_one_step_per_chunk_and_carries_a_detached_state(tmp_path
 
 def test_a_corpus_shorter_than_one_chunk_per_stream_is_refused(tmp_path):
     data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt", 12), batch_size=4)
-    model = LanguageModel(vocab_size=data.vocab_size, vocabulary=data.vocabulary, tbptt_steps=50)
+    model = LanguageModel(vocab_size=data.vocab_size, tbptt_steps=50)
     per_stream = data.tokens_per_stream("train")
     with pytest.raises(ValueError, match=f"each training stream holds {per_stream} tokens, fewer than one TBPTT chunk"):
         quiet_trainer(max_epochs=1).fit(model, data)
@@ -146,7 +147,6 @@ def test_plateau_scheduler_steps_on_the_monitored_metric(tmp_path):
     data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt"), sequence_length=10, batch_size=4)
     model = LanguageModel(
         vocab_size=data.vocab_size,
-        vocabulary=data.vocabulary,
         encoder=lambda s: LSTMEncoder(s, 8),
         embedding_dim=8,
         tbptt_steps=5,

@@ -14,8 +14,7 @@ SPECIALS = ["<pad>", "<unk>", "<bos>", "<eos>"]
 def task(**overrides):
     kwargs = dict(
         vocab_size=9,
-        vocabulary=SPECIALS + list("abcde"),
-        target_vocabulary=SPECIALS + list("xyz"),
+        target_vocab_size=7,
         encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True),
         embedding_dim=8,
         decoder_hidden_size=16,
@@ -23,7 +22,9 @@ def task(**overrides):
         max_length=6,
     )
     kwargs.update(overrides)
-    return Seq2SeqTask(**kwargs)
+    model = Seq2SeqTask(**kwargs)
+    model.set_names(vocabulary=SPECIALS + list("abcde"), target_vocabulary=SPECIALS + list("xyz"))
+    return model
 
 
 def batch():
@@ -49,7 +50,7 @@ def test_generation_shapes_and_predict_rows(decoding):
     out = model.predict_step(b, 0)
     rows = out.to_rows()
     assert [r["index"] for r in rows] == [0, 1]
-    assert all(set(r["hypothesis"].split()) <= set("xyz") for r in rows)
+    assert all(set(r["hypothesis"].split()) <= {*"xyz", "<unk>"} for r in rows)  # <unk> shown, never dropped
     assert ("n_best" in rows[0]) == (decoding == "beam")
 
 
@@ -84,3 +85,48 @@ def test_scheduled_probability_is_logged_and_used(monkeypatch):
 def test_invalid_arguments_name_them(overrides, message):
     with pytest.raises(ValueError, match=message):
         task(**overrides)
+
+
+def scores(model, predicted, truth):
+    metrics = model.test_metrics
+    metrics.reset()
+    model.update_generation_metrics(metrics, "test", predicted, truth)
+    return {name.removeprefix("test/"): float(value) for name, value in metrics.compute().items()}
+
+
+def test_token_accuracy_counts_extra_tokens_over_the_longer_sequence():
+    model = task()
+    assert scores(model, [["abc", "xyz"]], [["abc"]])["token_acc"] == pytest.approx(0.5)  # not 1.0
+    assert scores(model, [["abc"]], [["abc", "xyz"]])["token_acc"] == pytest.approx(0.5)
+    both = scores(model, [["a", "b", "c"], ["a"]], [["a", "b", "c"], ["a", "z"]])
+    assert both["token_acc"] == pytest.approx(4 / 5) and both["exact"] == pytest.approx(0.5)
+    assert both["wer"] == pytest.approx(1 / 5)
+
+
+def test_references_are_scored_as_written_not_as_vocabulary_ids(monkeypatch):
+    """A reference word missing from the target vocabulary is encoded as <unk>; the metrics must still see it,
+    so "x y" is not an exact match for the reference "x y NEWWORD"."""
+    from lightning_seq.tasks.decoding import Hypotheses
+
+    model = task()
+    x, y, unk = 4, 5, 1
+    hypothesis = Hypotheses(torch.tensor([[[x, y, 3]]]), torch.tensor([[2]]), torch.zeros(1, 1))
+    monkeypatch.setattr(model, "generate", lambda inputs, lengths: hypothesis)
+    monkeypatch.setattr(model, "log_dict", lambda *args, **kwargs: None)
+    monkeypatch.setattr(model, "log_eval_loss", lambda *args, **kwargs: None)
+    encoded = TranscriptionBatch(
+        torch.tensor([[4, 5]]), torch.tensor([2]), torch.tensor([[x, y, unk]]), torch.tensor([3]), torch.tensor([0]),
+        references=[["x", "y", "NEWWORD"]],
+    )
+    model.test_metrics.reset()
+    model._evaluate(encoded, "test", model.test_metrics)
+    result = {name: float(value) for name, value in model.test_metrics.compute().items()}
+    assert result["test/exact"] == 0.0
+    assert result["test/token_acc"] == pytest.approx(2 / 3)
+    assert result["test/wer"] == pytest.approx(1 / 3)
+    assert result["test/cer"] == pytest.approx(len(" NEWWORD") / len("x y NEWWORD"))
+    # a hypothesis that produces <unk> does not match the unknown word either
+    hypothesis = Hypotheses(torch.tensor([[[x, y, unk, 3]]]), torch.tensor([[3]]), torch.zeros(1, 1))
+    model.test_metrics.reset()
+    model._evaluate(encoded, "test", model.test_metrics)
+    assert float(model.test_metrics["test/exact"].compute()) == 0.0
