@@ -22,13 +22,16 @@ def test_fit_test_predict_from_checkpoint(tmp_path, monkeypatch):
     cli = run(["fit", "--config", RECIPE, "--trainer.max_epochs=2", *SMALL_DATA, *QUIET])
     ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/best.ckpt"
     assert ckpt.is_file() and (tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt").is_file()
-    assert 0.0 <= float(cli.trainer.callback_metrics["val/acc"]) <= 1.0
+    model, data = cli.model.eval(), cli.datamodule
+    with torch.no_grad():  # the logged val/acc is the final model's accuracy on the validation split
+        hits = [(model(b.inputs, b.lengths).argmax(-1) == b.targets).sum().item() for b in data.val_dataloader()]
+    assert float(cli.trainer.callback_metrics["val/acc"]) == pytest.approx(sum(hits) / 30, abs=1e-6)
     log_dir = Path(cli.trainer.log_dir)
     assert (log_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"]
     assert (log_dir / "labels.txt").read_text(encoding="utf-8") == "negative\npositive\n"
 
     tested = run(["test", "--config", RECIPE, "--ckpt_path", str(ckpt), *SMALL_DATA, *QUIET])
-    assert set(tested.trainer.callback_metrics) >= {"test/acc", "test/f1", "test/loss"}
+    assert set(tested.trainer.callback_metrics) >= {"test/acc", "test/f1", "test/loss"}  # the log keys
 
     # CLI checkpoints hold plain config data: a weights-only load rebuilds the model
     restored = SequenceClassifier.load_from_checkpoint(ckpt, weights_only=True)
@@ -57,6 +60,10 @@ def test_fit_test_predict_from_checkpoint(tmp_path, monkeypatch):
     for r in rows:
         p = float(r["probabilities.negative"]), float(r["probabilities.positive"])
         assert abs(sum(p) - 1) < 1e-5 and r["label"] == ("positive" if p[1] > p[0] else "negative")
+    # test/acc is the accuracy of exactly these predictions on the test split
+    names, truth = tested.datamodule.label_names, tested.datamodule.dataset("test").targets
+    hits = sum(r["label"] == names[t] for r, t in zip(rows, truth, strict=True))
+    assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(hits / 30, abs=1e-6)
 
     # the recorded predictions equal the restored model's own outputs
     dm = tested.datamodule
@@ -260,12 +267,22 @@ def test_audio_recipes_fit_test_predict(tmp_path, monkeypatch, name):
     run(["fit", "--config", recipe, "--trainer.max_epochs=1", *small])
     ckpt = f"runs/{name}/checkpoints/last.ckpt"
     tested = run(["test", "--config", recipe, "--ckpt_path", ckpt, *small])
-    key = "test/acc" if name == "audio_keywords_gru" else "test/cer"
-    assert key in tested.trainer.callback_metrics
     run(["predict", "--config", recipe, "--ckpt_path", ckpt, *small])
     with open(f"runs/{name}/predictions.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["index"]) for r in rows] == list(range(6)) and rows[0]["input"] == "<generated test>:1"
+    # test scores what predict writes: the same checkpoint and test clips
+    data, metrics = tested.datamodule, tested.trainer.callback_metrics
+    truth = data.dataset("test").targets
+    if name == "audio_keywords_gru":
+        hits = sum(r["label"] == data.label_names[t] for r, t in zip(rows, truth, strict=True))
+        assert float(metrics["test/acc"]) == pytest.approx(hits / 6, abs=1e-6)
+    else:
+        from torchmetrics.text import CharErrorRate
+
+        texts = ["".join(data.vocabulary[i] for i in t.tolist()) for t in truth]
+        expected = CharErrorRate()([r["text"] for r in rows], texts)
+        assert float(metrics["test/cer"]) == pytest.approx(float(expected), abs=1e-6)
 
 
 def test_seq2seq_fit_test_predict_n_best_and_heat_maps(tmp_path, monkeypatch):
@@ -313,10 +330,13 @@ def test_every_seq2seq_variant_fits_tests_and_predicts(tmp_path, monkeypatch, va
     run(["fit", *configs, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", *small])
     ckpt = "runs/seq2seq_attention/checkpoints/last.ckpt"
     tested = run(["test", *configs, "--ckpt_path", ckpt, *small])
-    assert "test/exact" in tested.trainer.callback_metrics
     run(["predict", *configs, "--ckpt_path", ckpt, *small])
-    rows = Path("runs/seq2seq_attention/predictions.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(r)["index"] for r in rows] == list(range(6))
+    rows = [json.loads(r) for r in Path("runs/seq2seq_attention/predictions.jsonl").read_text("utf-8").splitlines()]
+    assert [r["index"] for r in rows] == list(range(6))
+    # test scores what predict writes (the best hypothesis, beam search included)
+    references = tested.datamodule.dataset("test").references
+    exact = sum(r["hypothesis"].split() == ref for r, ref in zip(rows, references, strict=True)) / 6
+    assert float(tested.trainer.callback_metrics["test/exact"]) == pytest.approx(exact, abs=1e-6)
 
 
 def test_charlm_fit_test_predict_with_tbptt_and_prompts(tmp_path, monkeypatch):
@@ -422,8 +442,11 @@ def test_a_100k_word_vocabulary_costs_nothing_to_load_from_a_checkpoint(tmp_path
     assert not any(isinstance(v, list | tuple) and len(v) > 10 for v in saved["hyper_parameters"].values())
     tested = run(["test", "--config", RECIPE, *data, *small, "--ckpt_path", str(ckpt), *QUIET])
     assert tested.model.vocabulary == vocabulary and tested.model.label_names == ["neg", "pos"]
-    assert set(tested.trainer.callback_metrics) >= {"test/acc", "test/loss"}
-    restored = SequenceClassifier.load_from_checkpoint(ckpt, weights_only=True)
+    restored = SequenceClassifier.load_from_checkpoint(ckpt, weights_only=True).eval()
     assert restored.vocabulary == vocabulary and restored.label_names == ["neg", "pos"]
     for name, value in fitted.model.state_dict().items():
         torch.testing.assert_close(restored.state_dict()[name], value, rtol=0, atol=0)
+    with torch.no_grad():  # test --ckpt_path scored the checkpoint's weights on the test split
+        hits = [(restored(b.inputs, b.lengths).argmax(-1) == b.targets).sum().item()
+                for b in tested.datamodule.test_dataloader()]
+    assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(sum(hits) / 40, abs=1e-6)
