@@ -152,10 +152,6 @@ class RecurrentEncoder(SequenceEncoder):
         keep = None if valid is None else valid.to(x.dtype)  # (B, T, 1), 1.0 at valid steps
         last = lengths - 1  # (B,)
         reverse = reversal_index(lengths, steps) if self.bidirectional and not full else None  # (B, T)
-        if valid is not None:
-            # Padding content must never matter (large values, inf and NaN break gate saturation): a masked fill,
-            # not a multiplication, so NaN padding becomes 0 too, and padded inputs get exactly zero gradient.
-            x = x.masked_fill(~valid, 0.0)  # (B, T, F)
         hiddens: list[Tensor] = []
         cells: list[Tensor] = []
         layer_input = x  # (B, T, F)
@@ -163,6 +159,8 @@ class RecurrentEncoder(SequenceEncoder):
             if depth > 0 and self.dropout > 0.0:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)
             fused = self._fused_layer(directions, layer_input, padded, last, initial_state, depth)
+            if fused is None and depth == 0 and valid is not None:
+                layer_input = layer_input.masked_fill(~valid, 0.0)  # padding content never matters (see _fused_layer)
             if fused is not None:
                 layer_input, layer_h, layer_c = fused
                 if valid is not None:
@@ -262,6 +260,11 @@ class GatedRecurrentEncoder(RecurrentEncoder):
         count = len(directions)
         if padded is not None:
             x = torch.cat([x, padded], dim=-1)  # (B, T, F+1)
+            if depth == 0:
+                # Padding content must never matter (large values, inf and NaN break gate saturation): a masked
+                # fill, not a multiplication, so NaN becomes 0 too and padded inputs get exactly zero gradient; in
+                # place on the fresh concatenation, so it costs no extra copy. Deeper layers read zeroed outputs.
+                x[..., :-1].masked_fill_(padded.bool(), 0.0)
         params: list[Tensor] = []
         for cell in directions:
             weight_ih = cell.weight_ih_l0
