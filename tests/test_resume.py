@@ -23,8 +23,9 @@ class SeenBatches(pl.Callback):
     def on_train_batch_start(self, trainer, module, batch, batch_idx):
         key = batch.inputs[:, 0].tolist() if isinstance(module, LanguageModel) else batch.indices.tolist()
         self.seen.append((trainer.current_epoch, key))
-        if batch_idx == 0 and trainer.current_epoch > 0:
-            self.epoch_losses[trainer.current_epoch - 1] = trainer.callback_metrics["train/loss_epoch"].clone()
+        previous = trainer.callback_metrics.get("train/loss_epoch")  # absent right after resuming at an epoch end
+        if batch_idx == 0 and trainer.current_epoch > 0 and previous is not None:
+            self.epoch_losses[trainer.current_epoch - 1] = previous.clone()
 
 
 class EpochStartOnRestart(pl.Callback):
