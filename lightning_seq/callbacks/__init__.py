@@ -1,5 +1,6 @@
 """Lightning callbacks."""
 
+from lightning_seq.callbacks.learning_curves import LearningCurves, judge
 from lightning_seq.callbacks.prediction_writer import PredictionWriter
 
-__all__ = ["PredictionWriter"]
+__all__ = ["LearningCurves", "PredictionWriter", "judge"]
