@@ -23,10 +23,14 @@ def fit_and_test(name):
     return {key: float(value) for key, value in tested.trainer.callback_metrics.items()}
 
 
-def test_sentiment_bilstm_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
+def test_sentiment_bilstm_recipe_reaches_readme_accuracy(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("sentiment_bilstm")
     assert metrics["test/acc"] >= 0.99 and metrics["test/f1"] >= 0.99
+    # the verdict line README quotes for the main job, and its picture
+    line = "best epoch 2 of 6: val/acc 1; last 1"
+    assert line in capsys.readouterr().out and f"`{line}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (tmp_path / "runs/sentiment_bilstm/version_0/learning_curves.png").is_file()
 
 
 def test_rowscan_digits_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
