@@ -11,6 +11,7 @@ from lightning_seq.data.parallel_text import ParallelTextDataModule
 from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
+from lightning_seq.data.sklearn_digits import SklearnDigits
 from lightning_seq.data.text_corpus import TextCorpusDataModule
 from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
@@ -27,6 +28,7 @@ __all__ = [
     "SentimentDataModule",
     "SequenceDataModule",
     "SequenceDataset",
+    "SklearnDigits",
     "TextCorpusDataModule",
     "Tokenizer",
     "Vocabulary",
