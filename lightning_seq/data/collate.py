@@ -54,4 +54,4 @@ def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> Trans
 def collate_with_references(items: Sequence[tuple[Tensor, Tensor, int, list[str]]]) -> TranscriptionBatch:
     """As ``collate_transcriptions``, for samples that also carry their reference tokens (``WithReferences``)."""
     batch = collate_transcriptions([item[:3] for item in items])
-    return batch._replace(references=[list(item[3]) for item in items])
+    return batch._replace(references=[item[3] for item in items])  # read only: no copy per sample

@@ -81,6 +81,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
         self._train_loss_sum: Tensor | None = None  # sample-weighted sum over the epoch, on the device
         self._train_loss_weight = 0
         self._state_epoch: int | None = None  # the training epoch the epoch state (loss sum, ...) belongs to
+        self._pretrained_loaded = False  # pretrained vectors read, or weights restored from a checkpoint
 
     @property
     def vocabulary(self) -> list[str] | None:
@@ -115,7 +116,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
 
     def load_pretrained_embeddings(self) -> None:
         """Fill every table of ``pretrained_tables`` from its file by the names it is indexed with (once)."""
-        if self.__dict__.get("_pretrained_loaded", False):
+        if self._pretrained_loaded:
             return
         for table, key, path in self.pretrained_tables():
             names = self.names(key)
@@ -125,7 +126,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
                     f"has one, or call set_names({key}=...) first"
                 )
             load_pretrained_vectors(table, names, path)
-        self.__dict__["_pretrained_loaded"] = True
+        self._pretrained_loaded = True
 
     def featurize(self, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Waveforms ``(B, N)`` to features ``(B, T, F)`` and frame lengths when ``input_features`` is set."""
@@ -281,7 +282,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
                 f"(recipe) it was trained with"
             )
         self.load_names(checkpoint)
-        self.__dict__["_pretrained_loaded"] = True  # trained weights: never overwrite them with pretrained vectors
+        self._pretrained_loaded = True  # trained weights: never overwrite them with pretrained vectors
         state = checkpoint.get(RUN_STATE_KEY)
         if not state:
             return

@@ -3,9 +3,9 @@
 A model is built from sizes only (``vocab_size``, ``num_classes``, ``target_vocab_size``: small integers that the CLI
 links from the data and stores as hyper-parameters). The names behind those sizes (tokens by id, class names by id)
 reach the task from its data module in ``setup`` or from a checkpoint, and are saved in the checkpoint under their
-own key as plain lists of strings. So loading a checkpoint costs the same for a 100-word and a 200,000-word
-vocabulary: the lists never go through argument parsing (jsonargparse deep-copies and type-checks every element of
-a hyper-parameter; a 42,780-word vocabulary took over ten minutes there).
+own key, one JSON string per list (see ``save_names``). So loading a checkpoint costs the same for a 100-word and
+a 200,000-word vocabulary: the lists never go through argument parsing (jsonargparse deep-copies and type-checks
+every element of a hyper-parameter; a 42,780-word vocabulary took over ten minutes there).
 """
 
 from __future__ import annotations
