@@ -15,6 +15,7 @@ from torchmetrics import MeanMetric
 
 from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.embedding import load_pretrained_vectors
+from lightning_seq.optim import WarmupCosineLR
 from lightning_seq.tasks.names import TaskNames
 
 log = logging.getLogger(__name__)
@@ -299,12 +300,21 @@ class SequenceTask(TaskNames, pl.LightningModule):
             return
         self.load_run_state({name: value[rank] for name, value in state.items()})
 
+    def estimated_optimizer_steps(self) -> int:
+        """Optimizer steps the trainer will take at most (``max_epochs`` or ``max_steps``), to size LR decays."""
+        return int(self.trainer.estimated_stepping_batches)
+
     def configure_optimizers(self) -> Any:
         """Build the injected optimizer (and scheduler) over the trainable parameters."""
         optimizer = self.optimizer_factory(p for p in self.parameters() if p.requires_grad)
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
+        if isinstance(scheduler, WarmupCosineLR):
+            if self.scheduler_interval != "step":
+                raise ValueError("WarmupCosineLR counts optimizer steps: set scheduler_interval to 'step'")
+            if scheduler.total_steps is None:
+                scheduler.set_total_steps(self.estimated_optimizer_steps())
         config = {"scheduler": scheduler, "interval": self.scheduler_interval}
         if isinstance(scheduler, ReduceLROnPlateau):
             config["monitor"] = self.scheduler_monitor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
@@ -223,6 +224,12 @@ class LanguageModel(SequenceTask):
         return [self.vocabulary[i] if self.vocabulary else str(i) for i in ids if i >= len(SPECIALS)]
 
     # ------------------------------------------------------------------------------------------------ training
+    def estimated_optimizer_steps(self) -> int:
+        """One optimizer step per TBPTT chunk: the trainer's batches times the chunks in a batch's window."""
+        batches = super().estimated_optimizer_steps()
+        window = getattr(getattr(self.trainer, "datamodule", None), "sequence_length", None)
+        return batches * (math.ceil(window / self.tbptt_steps) if isinstance(window, int) else 1)
+
     def on_fit_start(self) -> None:
         """Refuse a corpus whose streams are shorter than one TBPTT chunk (when the data module says)."""
         data = getattr(self.trainer, "datamodule", None)

@@ -1,0 +1,85 @@
+import functools
+import math
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from lightning_seq.data import SentimentDataModule
+from lightning_seq.nn import GRUEncoder
+from lightning_seq.optim import WarmupCosineLR
+from lightning_seq.tasks import SequenceClassifier
+
+
+def rates(scheduler: WarmupCosineLR, steps: int) -> list[float]:
+    out = []
+    for _ in range(steps):
+        out.append(scheduler.optimizer.param_groups[0]["lr"])
+        scheduler.optimizer.step()
+        scheduler.step()
+    return out
+
+
+def sgd(lr: float = 0.5) -> torch.optim.Optimizer:
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+
+
+@pytest.mark.parametrize("warmup, total", [(0, 1), (1, 2), (4, 10), (10, 10), (3, 50), (25, 40)])
+def test_rates_rise_linearly_then_follow_a_half_cosine_to_the_floor(warmup, total):
+    scheduler = WarmupCosineLR(sgd(0.5), warmup_steps=warmup, total_steps=total, min_factor=0.1)
+    got = rates(scheduler, total + 5)
+    span = max(1, total - warmup)
+    for step, lr in enumerate(got):
+        if step < warmup:
+            expected = 0.5 * (step + 1) / warmup
+        else:
+            progress = min(1.0, (step - warmup) / span)
+            expected = 0.5 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+        assert lr == pytest.approx(expected), step
+    assert got[-1] == pytest.approx(0.05)  # the floor, held after total_steps
+    assert max(got) == pytest.approx(0.5)
+
+
+def test_bad_arguments_and_a_missing_total_are_named():
+    with pytest.raises(ValueError, match="warmup_steps must be >= 0, got -1"):
+        WarmupCosineLR(sgd(), warmup_steps=-1)
+    with pytest.raises(ValueError, match="total_steps must be >= 1, got 0"):
+        WarmupCosineLR(sgd(), total_steps=0)
+    with pytest.raises(ValueError, match=r"min_factor must lie in \[0, 1\], got 1.5"):
+        WarmupCosineLR(sgd(), min_factor=1.5)
+    scheduler = WarmupCosineLR(sgd(), warmup_steps=2)
+    rates(scheduler, 1)
+    with pytest.raises(RuntimeError, match="past its warmup without total_steps"):
+        rates(scheduler, 2)
+
+
+def small_task(interval: str) -> tuple[SequenceClassifier, SentimentDataModule]:
+    data = SentimentDataModule(generated_size=96, batch_size=16)
+    model = SequenceClassifier(
+        num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
+        encoder=functools.partial(GRUEncoder, hidden_size=8),
+        lr_scheduler=functools.partial(WarmupCosineLR, warmup_steps=3, min_factor=0.0),
+        scheduler_interval=interval,
+    )
+    return model, data
+
+
+def test_a_task_sizes_the_decay_from_the_trainer_and_steps_it_every_optimizer_step(tmp_path):
+    pl.seed_everything(0)
+    model, data = small_task("step")
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=3, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path)
+    trainer.fit(model, data)
+    scheduler = trainer.lr_scheduler_configs[0].scheduler
+    steps_per_epoch = math.ceil(96 / 16)
+    assert scheduler.total_steps == 3 * steps_per_epoch == trainer.global_step
+    assert scheduler.last_epoch == trainer.global_step
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # decayed to the floor
+
+
+def test_a_task_refuses_it_per_epoch(tmp_path):
+    model, data = small_task("epoch")
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=1, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path)
+    with pytest.raises(ValueError, match="WarmupCosineLR counts optimizer steps: set scheduler_interval to 'step'"):
+        trainer.fit(model, data)
