@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytorch_lightning as pl
+from pytorch_lightning.callbacks import EarlyStopping
 
 from lightning_seq.plots.learning_curves import render_learning_curves
 
@@ -130,11 +131,12 @@ class LearningCurves(pl.Callback):
         self.verdict = judge(values, self.monitor, self.mode, self.tolerance)
         if not trainer.is_global_zero:
             return
-        if self.verdict.warning is not None:
-            log.warning(self.verdict.line)
-        else:
-            log.info(self.verdict.line)
-        print(self.verdict.line)
+        stopped = [c.stopped_epoch for c in trainer.callbacks if isinstance(c, EarlyStopping) and c.stopped_epoch > 0]
+        line = self.verdict.line
+        if stopped:
+            line += f" (early stopping ended the run at epoch {stopped[0] + 1}; the best checkpoint holds the best)"
+        log.info(line)  # printed once: a warning record would reach the console a second time
+        print(line)
         if log_dir:
             losses = {name: self.history.get(name, []) for name in ("train/loss_epoch", "val/loss")}
             image = render_learning_curves(losses, self.monitor, self.history[self.monitor], self.verdict.best_epoch)

@@ -62,3 +62,21 @@ def test_after_fit_the_curves_are_drawn_and_the_verdict_matches_the_logged_histo
     assert curves.verdict.line in capsys.readouterr().out
     image = Image.open(tmp_path / "version_0" / "learning_curves.png")
     assert image.size == (760, 330)
+
+
+def test_a_run_ended_by_early_stopping_says_so_once(tmp_path, capsys):
+    pl.seed_everything(0)
+    data = SentimentDataModule(generated_size=120, batch_size=16)
+    model = SequenceClassifier(num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
+                               encoder=functools.partial(GRUEncoder, hidden_size=8))
+    curves = LearningCurves(monitor="val/loss", mode="min")
+    # an improvement must exceed 100 to count, so the run stops after patience=1 epoch without one
+    stop = pl.callbacks.EarlyStopping(monitor="val/loss", mode="min", patience=1, min_delta=100.0)
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=5, default_root_dir=tmp_path, enable_progress_bar=False,
+                         enable_model_summary=False, enable_checkpointing=False, callbacks=[stop, curves],
+                         logger=False)
+    trainer.fit(model, data)
+    assert trainer.current_epoch == 2 and len(curves.history["val/loss"]) == 2
+    out = capsys.readouterr()
+    line = curves.verdict.line + " (early stopping ended the run at epoch 2; the best checkpoint holds the best)"
+    assert out.out.count(line) == 1 and line not in out.err
