@@ -5,6 +5,7 @@ from lightning_seq.data.collate import collate_sequences, pad_sequences
 from lightning_seq.data.conditional import ConditionalSequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.framed_audio import FramedAudioDataModule
+from lightning_seq.data.image_augment import ImageAugment
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.ocr import OCRDataModule
 from lightning_seq.data.parallel_text import ParallelTextDataModule
@@ -18,6 +19,7 @@ from lightning_seq.data.vocab import Vocabulary
 
 __all__ = [
     "BucketBatchSampler",
+    "ImageAugment",
     "RowScan",
     "RowScanImageDataModule",
     "CharTokenizer",

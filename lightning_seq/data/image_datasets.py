@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,23 @@ class ImageSequenceDataset(Dataset):
         sources: PIL images or image file paths.
         targets: one target per image (a class id, or a tensor of label ids for transcription).
         transform: the ``RowScan`` that turns an image into ``(T, F)`` features.
+        augment: a random warp applied to the image before scanning (training only), or None. It must keep the
+            image size, so that ``lengths`` stay true.
     """
 
-    def __init__(self, sources: Sequence[ImageSource], targets: Sequence[Any], transform: RowScan) -> None:
+    def __init__(
+        self,
+        sources: Sequence[ImageSource],
+        targets: Sequence[Any],
+        transform: RowScan,
+        augment: Callable[[Image.Image], Image.Image] | None = None,
+    ) -> None:
         if len(sources) != len(targets):
             raise ValueError(f"{len(sources)} images but {len(targets)} targets")
         self.sources = list(sources)
         self.targets = list(targets)
         self.transform = transform
+        self.augment = augment
         self.lengths = [transform.steps_for(*image_size(source)) for source in self.sources]
 
     def image(self, index: int) -> Image.Image:
@@ -54,4 +63,7 @@ class ImageSequenceDataset(Dataset):
         return len(self.sources)
 
     def __getitem__(self, index: int) -> tuple[Tensor, Any, int]:
-        return self.transform(self.image(index)), self.targets[index], index
+        image = self.image(index)
+        if self.augment is not None:
+            image = self.augment(image)
+        return self.transform(image), self.targets[index], index

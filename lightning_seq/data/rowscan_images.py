@@ -7,10 +7,11 @@ from pathlib import Path
 from torchvision.datasets import VisionDataset
 
 from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.image_augment import ImageAugment
 from lightning_seq.data.image_datasets import ImageSequenceDataset, image_size
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.splits import carve_validation, generated_splits
-from lightning_seq.data.synthetic_images import generate_digit_images
+from lightning_seq.data.synthetic_digits import digit_split_fonts, generate_handwritten_digits
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -38,7 +39,8 @@ class RowScanImageDataModule(SequenceDataModule):
     * ``dataset_class``: a torchvision data set with the MNIST signature (``MNIST``, ``FashionMNIST``, ``KMNIST``,
       or ``EMNIST`` with ``emnist_split``), built with ``root``, ``train`` and ``download``;
     * ``root``: an ImageFolder layout ``<root>/train/<class>/*.png`` with optional ``val/`` and ``test/`` splits;
-    * neither: the embedded generated digits (rendered with the machine's fonts; no download).
+    * neither: the embedded digits, drawn with handwriting-like variation in the machine's fonts, the font
+      families dealt to the splits so that test digits come in glyph shapes training never saw (no download).
 
     Args:
         root: data folder (ImageFolder layout, or where the torchvision data set lives / is downloaded to).
@@ -46,6 +48,8 @@ class RowScanImageDataModule(SequenceDataModule):
         download: let the torchvision data set download its files.
         emnist_split: the ``split`` argument of ``torchvision.datasets.EMNIST`` (e.g. ``digits``, ``letters``).
         transform: how images become sequences (default: rows of a 28×28 gray image, normalised).
+        augment: random warps of the training images (``ImageAugment``), or None. Validation and test images are
+            never augmented.
         val_fraction: share of training images held out for validation when there is no ``val`` split.
         generated_size: training images of the embedded digits (val and test get a tenth each).
         batch_size: samples per batch (per rank under DDP).
@@ -62,6 +66,7 @@ class RowScanImageDataModule(SequenceDataModule):
         download: bool = False,
         emnist_split: str | None = None,
         transform: RowScan | None = None,
+        augment: ImageAugment | None = None,
         val_fraction: float = 0.1,
         generated_size: int = 6000,
         batch_size: int = 64,
@@ -80,6 +85,7 @@ class RowScanImageDataModule(SequenceDataModule):
         self.download = download
         self.emnist_split = emnist_split
         self.transform = transform if transform is not None else RowScan("rows", size=(28, 28))
+        self.augment = augment
         self.val_fraction = val_fraction
         self.generated_size = generated_size
         splits, self.label_names = self._read_splits()
@@ -96,8 +102,9 @@ class RowScanImageDataModule(SequenceDataModule):
             return self._read_folders(Path(self.root))
         names = [str(d) for d in range(10)]
         splits = {}
+        fonts = digit_split_fonts()
         for stage, size, seed in generated_splits(self.generated_size, self.seed, minimum=10):
-            pairs = generate_digit_images(size, seed)
+            pairs = generate_handwritten_digits(size, seed, fonts[stage])
             splits[stage] = ([image for image, _ in pairs], [digit for _, digit in pairs])
         return splits, names
 
@@ -159,7 +166,8 @@ class RowScanImageDataModule(SequenceDataModule):
                 raise ValueError(f"no {split} split: add a {split}/ folder under {self.root}")
             if split not in self.datasets:
                 sources, targets = self.splits[split]
-                self.datasets[split] = ImageSequenceDataset(sources, targets, self.transform)
+                augment = self.augment if split == "train" else None
+                self.datasets[split] = ImageSequenceDataset(sources, targets, self.transform, augment)
         if stage == "predict":
             self.datasets["predict"] = self.datasets["test"]
 

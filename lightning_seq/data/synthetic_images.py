@@ -1,4 +1,4 @@
-"""Embedded image data rendered by the project: digits for classification, text lines for OCR.
+"""Embedded image data rendered by the project: fonts, and text lines for OCR (digits: ``synthetic_digits``).
 
 Fonts are the TrueType files found under the usual system font folders plus Pillow's built-in font, so the data
 is reproducible from the seed on one machine; machines with other fonts draw other (equally hard) glyphs.
@@ -29,50 +29,20 @@ def system_fonts() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def load_font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The TrueType font at ``path`` in ``size`` pixels (None: Pillow's built-in font), cached."""
     return ImageFont.truetype(path, size) if path else ImageFont.load_default(size=size)
 
 
 def _pick_font(rng: random.Random, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     choices = [None, *system_fonts()]
-    return _font(rng.choice(choices), size)
+    return load_font(rng.choice(choices), size)
 
 
-def _noisy(image: Image.Image, rng: random.Random, amount: float) -> Image.Image:
+def add_pixel_noise(image: Image.Image, rng: random.Random, amount: float) -> Image.Image:
     """Blend uniform pixel noise drawn from ``rng`` (so the data set is reproducible from its seed)."""
     noise = Image.frombytes("L", image.size, rng.randbytes(image.width * image.height))
     return Image.blend(image, noise, alpha=0.35 * amount)
-
-
-def render_digit(rng: random.Random, digit: int, size: int = 28) -> Image.Image:
-    """One digit, white on black, varied font, scale, position, stroke, rotation and noise."""
-    canvas = Image.new("L", (size * 2, size * 2), 0)
-    font = _pick_font(rng, rng.randint(int(size * 0.7), int(size * 0.95)))
-    draw = ImageDraw.Draw(canvas)
-    draw.text(
-        (size, size),
-        str(digit),
-        fill=255,
-        font=font,
-        anchor="mm",
-        stroke_width=rng.choice((0, 0, 1, 2)),
-        stroke_fill=255,
-    )
-    canvas = canvas.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)
-    shift = size // 5
-    left, top = size // 2 + rng.randint(-shift, shift), size // 2 + rng.randint(-shift, shift)
-    image = canvas.crop((left, top, left + size, top + size))
-    return _noisy(image, rng, rng.uniform(0.0, 0.6))
-
-
-def generate_digit_images(num_samples: int, seed: int, size: int = 28) -> list[tuple[Image.Image, int]]:
-    """``num_samples`` balanced ``(image, digit)`` pairs, reproducible from ``seed`` on one machine."""
-    if num_samples < 10:
-        raise ValueError(f"num_samples must be >= 10, got {num_samples!r}")
-    rng = random.Random(seed)
-    digits = [i % 10 for i in range(num_samples)]
-    rng.shuffle(digits)
-    return [(render_digit(rng, d, size), d) for d in digits]
 
 
 def render_text_line(rng: random.Random, text: str, height: int = 32) -> Image.Image:
@@ -91,7 +61,7 @@ def render_text_line(rng: random.Random, text: str, height: int = 32) -> Image.I
     image = image.rotate(rng.uniform(-2.0, 2.0), resample=Image.Resampling.BILINEAR, fillcolor=image.getpixel((0, 0)))
     if rng.random() < 0.5:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 0.8)))
-    return _noisy(image, rng, rng.uniform(0.0, 0.5))
+    return add_pixel_noise(image, rng, rng.uniform(0.0, 0.5))
 
 
 def generate_text_lines(
