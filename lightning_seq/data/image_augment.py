@@ -60,6 +60,12 @@ class ImageAugment:
 
     def __call__(self, image: Image.Image) -> Image.Image:
         """Warp one image; size and mode are kept. Draws from torch's global random state."""
+        sigma = self.settings["elastic_sigma"]
+        if self.elastic is not None and min(image.size) <= 4 * sigma:
+            raise ValueError(
+                f"a {image.width}x{image.height} image is too small for elastic_sigma={sigma}: the smoothing kernel "
+                f"needs more than {4 * sigma:g} pixels a side (resize the images or lower elastic_sigma)"
+            )
         image = self.affine(image)
         return self.elastic(image) if self.elastic is not None else image
 

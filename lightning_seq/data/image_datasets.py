@@ -35,8 +35,8 @@ class ImageSequenceDataset(Dataset):
         sources: PIL images or image file paths.
         targets: one target per image (a class id, or a tensor of label ids for transcription).
         transform: the ``RowScan`` that turns an image into ``(T, F)`` features.
-        augment: a random warp applied to the image before scanning (training only), or None. It must keep the
-            image size, so that ``lengths`` stay true.
+        augment: a random warp applied to the resized image before scanning (training only), or None. It must
+            keep the image size, so that ``lengths`` stay true.
     """
 
     def __init__(
@@ -64,6 +64,6 @@ class ImageSequenceDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[Tensor, Any, int]:
         image = self.image(index)
-        if self.augment is not None:
-            image = self.augment(image)
+        if self.augment is not None:  # warped at the scanned size (an 8x8 source is too small to warp well)
+            image = self.augment(self.transform.resize(image))
         return self.transform(image), self.targets[index], index

@@ -42,6 +42,8 @@ def test_bad_settings_are_named():
         ImageAugment(elastic_fraction=2)
     with pytest.raises(ValueError, match=r"fill must lie in \[0, 255\], got 300"):
         ImageAugment(fill=300)
+    with pytest.raises(ValueError, match="a 8x8 image is too small for elastic_sigma=4.0"):
+        ImageAugment()(bar(8))
 
 
 def test_only_training_images_are_augmented(tmp_path):
