@@ -1,36 +1,50 @@
-import torch
+import collections
+import random
+
+import pytest
 
 from lightning_seq.data import SentimentDataModule
-from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
+from lightning_seq.data.synthetic_sentiment import LABELS, POSITIVE, generate_sentiment_corpus, typo
 
 
-def bag_of_words(dm, split):
-    data = dm.dataset(split)
-    counts = torch.zeros(len(data), dm.vocab_size)
-    for row, seq in enumerate(data.sequences):
-        counts[row].index_add_(0, seq, torch.ones(len(seq)))
-    return counts, torch.tensor(data.targets)
+def test_corpus_is_balanced_without_label_noise_and_reproducible():
+    corpus = generate_sentiment_corpus(300, seed=4, label_noise=0.0)
+    assert corpus == generate_sentiment_corpus(300, seed=4, label_noise=0.0)
+    assert corpus != generate_sentiment_corpus(300, seed=5, label_noise=0.0)
+    assert collections.Counter(label for _, label in corpus) == {name: 100 for name in LABELS}
 
 
-def test_corpus_is_balanced_and_reproducible():
-    corpus = generate_sentiment_corpus(100, seed=4)
-    assert corpus == generate_sentiment_corpus(100, seed=4)
-    assert corpus != generate_sentiment_corpus(100, seed=5)
-    assert sum(label == "positive" for _, label in corpus) == 50
+@pytest.mark.parametrize("noise", [0.05, 0.08, 0.2])
+def test_label_noise_flips_the_given_share_and_leaves_the_texts_alone(noise):
+    clean = generate_sentiment_corpus(3000, seed=1, label_noise=0.0)
+    noisy = generate_sentiment_corpus(3000, seed=1, label_noise=noise)
+    assert [t for t, _ in clean] == [t for t, _ in noisy]
+    flipped = sum(a != b for (_, a), (_, b) in zip(clean, noisy, strict=True))
+    assert abs(flipped / 3000 - noise) < 4 * (noise * (1 - noise) / 3000) ** 0.5
 
 
-def test_bag_of_words_stays_near_chance():
-    torch.manual_seed(0)
-    dm = SentimentDataModule(generated_size=3000, seed=0)
+def test_typos_change_one_letter_or_elongate():
+    rng = random.Random(0)
+    changed = [(word, typo(rng, word)) for word in POSITIVE for _ in range(5)]
+    assert all(abs(len(new) - len(old)) <= 4 and set(new) <= set(old) for old, new in changed)  # its own letters
+    assert sum(new != old for old, new in changed) >= 0.9 * len(changed)  # a swap of equal letters changes nothing
+
+
+def test_the_vocabulary_is_open_and_noisy():
+    dm = SentimentDataModule(generated_size=2000)
     dm.setup("fit")
     dm.setup("test")
-    x, y = bag_of_words(dm, "train")
-    x_test, y_test = bag_of_words(dm, "test")
-    model = torch.nn.Linear(dm.vocab_size, 2)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-    for _ in range(200):
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-    test_acc = (model(x_test).argmax(1) == y_test).float().mean().item()
-    assert test_acc < 0.62, test_acc
+    train_words = {w for t, _ in generate_sentiment_corpus(2000, 0) for w in t.split()}
+    test_words = {w for t, _ in generate_sentiment_corpus(200, 2) for w in t.split()}
+    unseen = test_words - train_words
+    assert len(unseen) > 20  # brand names, typos and mentions training never saw
+    assert any(w.startswith("@") for w in train_words) and any(w in (":)", ":(", "<3") for w in train_words)
+    assert dm.label_names == list(LABELS)
+    assert dm.num_classes == 3
+
+
+def test_bad_settings_are_named():
+    with pytest.raises(ValueError, match="num_samples must be >= 3, got 2"):
+        generate_sentiment_corpus(2, 0)
+    with pytest.raises(ValueError, match=r"label_noise must lie in \[0, 1\)"):
+        generate_sentiment_corpus(10, 0, label_noise=1.0)
