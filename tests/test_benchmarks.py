@@ -68,11 +68,18 @@ def test_unknown_benchmark_names_are_refused():
     assert done.returncode == 2 and "unknown benchmarks ['nope']" in done.stderr
 
 
-def test_bag_of_words_baselines_stay_near_chance_on_the_embedded_corpus():
-    """README: on the embedded corpus word order decides the label, so word counts alone stay near chance (0.5)."""
-    result = json.loads(run_script("bow_baseline.py", "--size", "2000").strip().splitlines()[-1])
-    assert result["test_size"] == 200 and set(result["test_accuracy"]) == {"bow_logistic_regression", "bow_mlp"}
-    assert all(0.35 < acc < 0.65 for acc in result["test_accuracy"].values()), result
+def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
+    """At a twentieth of the recipes' sizes the script fits every baseline and reports a test accuracy for each."""
+    result = json.loads(run_script("baselines.py", "--scale", "0.05").strip().splitlines()[-1])
+    assert result["sizes"] == {"sentiment": 400, "digits": 500, "audio": 120}
+    scores = result["test_accuracy"]
+    assert {name: set(models) for name, models in scores.items()} == {
+        "sentiment": {"tfidf_unigram_logreg", "tfidf_bigram_logreg"},
+        "digits": {"pixel_logreg"},
+        "audio": {"frame_stats_logreg"},
+    }
+    assert all(0.0 <= acc <= 1.0 for models in scores.values() for acc in models.values())
+    assert scores["sentiment"]["tfidf_bigram_logreg"] > 1 / 3  # above chance on three classes
 
 
 def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_latest_default_run():
@@ -94,8 +101,13 @@ def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_la
     assert seq2seq_variants.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_bag_of_words_figures_are_the_committed_baseline_run():
-    committed = json.loads((ROOT / "benchmarks/results/bow_baseline.json").read_text(encoding="utf-8"))
-    accuracy = committed["test_accuracy"]
-    line = (f"| test accuracy {accuracy['bow_logistic_regression']:.3f} / {accuracy['bow_mlp']:.3f} |")
-    assert committed["corpus_size"] == 8000 and line in (ROOT / "README.md").read_text(encoding="utf-8")
+def test_readme_baseline_figures_are_the_committed_full_size_run():
+    committed = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
+    assert committed["sizes"] == {"sentiment": 8000, "digits": 10000, "audio": 2400}
+    scores = committed["test_accuracy"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sentiment = scores["sentiment"]
+    assert (f"test accuracy {sentiment['tfidf_unigram_logreg']:.3f} / {sentiment['tfidf_bigram_logreg']:.3f} |"
+            in readme)
+    assert f"test accuracy {scores['digits']['pixel_logreg']:.3f} |" in readme
+    assert f"test accuracy {scores['audio']['frame_stats_logreg']:.3f} |" in readme
