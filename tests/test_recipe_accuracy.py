@@ -7,6 +7,7 @@ text (~140 s), the embedded digits (~80 s) and seq2seq (~65 s; its figure is als
 ``benchmarks/seq2seq_variants.py``, whose tiny run is tested).
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,26 +28,31 @@ def fit_and_test(name, *extra):
 def test_sentiment_bilstm_recipe_reaches_readme_accuracy(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("sentiment_bilstm")
-    assert metrics["test/acc"] >= 0.99 and metrics["test/f1"] >= 0.99
+    # README: 0.9025 on noisy three-class posts whose labels are 8% flipped; the committed bag-of-words baselines
+    # (benchmarks/baselines.py) stay well below
+    baseline = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
+    strongest = max(baseline["test_accuracy"]["sentiment"].values())
+    assert metrics["test/acc"] >= 0.88 and metrics["test/acc"] >= strongest + 0.08, (metrics, strongest)
     # the verdict line README quotes for the main job, and its picture
-    line = "best epoch 2 of 6: val/acc 1; last 1"
-    assert line in capsys.readouterr().out and f"`{line}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    line = ("best epoch 12 of 15: val/acc 0.9075; last 0.9075 (early stopping ended the run at epoch 15; the best "
+            "checkpoint holds the best)")
+    assert line in capsys.readouterr().out and f"\n{line}\n" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert (tmp_path / "runs/sentiment_bilstm/version_0/learning_curves.png").is_file()
 
 
 def test_rowscan_digits_recipe_on_real_scikit_learn_digits_reaches_readme_accuracy(tmp_path, monkeypatch):
-    """1,797 real handwritten 8x8 digits, only the data source changed (README: test accuracy 0.961)."""
+    """1,797 real handwritten 8x8 digits, only the data source changed (README: test accuracy 0.975)."""
     monkeypatch.chdir(tmp_path)
     data = ["--data.init_args.dataset_class=lightning_seq.data.SklearnDigits", "--data.init_args.root=."]
     metrics = fit_and_test("rowscan_digits_lstm", *data)
-    assert metrics["test/acc"] >= 0.95
+    assert metrics["test/acc"] >= 0.96
 
 
 @pytest.mark.slow
 def test_rowscan_digits_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("rowscan_digits_lstm")
-    assert metrics["test/acc"] >= 0.97
+    assert metrics["test/acc"] >= 0.95  # README: 0.965 on fonts training never saw
 
 
 @pytest.mark.slow
@@ -58,7 +64,7 @@ def test_ocr_recipe_reaches_readme_cer(tmp_path, monkeypatch):
 
 def test_audio_keywords_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert fit_and_test("audio_keywords_gru")["test/acc"] >= 0.95
+    assert fit_and_test("audio_keywords_gru")["test/acc"] >= 0.92  # README: 0.942 on 8 voices training never heard
 
 
 def test_audio_ctc_recipe_reaches_readme_cer(tmp_path, monkeypatch):
