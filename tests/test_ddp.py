@@ -73,6 +73,7 @@ def test_ddp_at_the_same_global_batch_matches_one_process(tmp_path, size):
     summation order."""
     recipe = str(ROOT / "recipes" / "sentiment_bilstm.yaml")
     common = [f"--data.init_args.generated_size={size}", "--trainer.max_epochs=2", "--model.init_args.head_dropout=0",
+              "--model.init_args.embedding_dropout=0",
               "--model.init_args.encoder.init_args.dropout=0", "--trainer.log_every_n_steps=1"]
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()

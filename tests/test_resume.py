@@ -136,6 +136,6 @@ def test_cli_fit_resumes_from_last_checkpoint_like_an_uninterrupted_run(tmp_path
     last = tmp_path / "resumed/runs/sentiment_bilstm/checkpoints/last.ckpt"
     assert torch.load(last, weights_only=True)["global_step"] == 5
     resumed = run(["fit", *common, "--trainer.max_epochs=2", "--ckpt_path", str(last)])
-    assert resumed.trainer.global_step == straight.trainer.global_step == 26
+    assert resumed.trainer.global_step == straight.trainer.global_step
     for name, value in straight.model.state_dict().items():
         torch.testing.assert_close(resumed.model.state_dict()[name], value, rtol=0, atol=1e-6, msg=name)

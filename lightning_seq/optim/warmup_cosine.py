@@ -14,9 +14,10 @@ class WarmupCosineLR(LRScheduler):
     ``f`` rises linearly from ``1 / warmup_steps`` to 1 over ``warmup_steps`` steps, then follows a half cosine down
     to ``min_factor`` at ``total_steps`` and stays there.
 
-    Step it every optimizer step (``scheduler_interval: step``). The tasks fill in ``total_steps`` from the
-    trainer (``max_epochs`` × steps per epoch) when it is None, so the decay is sized by the ``max_epochs`` ceiling:
-    early stopping may end a run before the rate reaches its floor.
+    Step it every optimizer step (``scheduler_interval: step``). When ``total_steps`` is None the tasks fill it in
+    from the trainer (``max_epochs`` × steps per epoch) as training starts, so the decay is sized by the
+    ``max_epochs`` ceiling (early stopping may end a run before the rate reaches its floor), and a resumed run
+    sizes it by its own trainer.
 
     Args:
         optimizer: the optimizer whose learning rates are scheduled.
@@ -41,23 +42,33 @@ class WarmupCosineLR(LRScheduler):
         if not 0.0 <= min_factor <= 1.0:
             raise ValueError(f"min_factor must lie in [0, 1], got {min_factor!r}")
         self.warmup_steps, self.total_steps, self.min_factor = warmup_steps, total_steps, min_factor
+        self.total_given = total_steps is not None
         super().__init__(optimizer, last_epoch)
 
     def set_total_steps(self, total_steps: int) -> None:
-        """Size the decay (called by the tasks with the trainer's estimated steps when ``total_steps`` is None)."""
+        """Size the decay and apply the rate of the current step (the tasks call it when training starts).
+
+        Called again on a resumed run, it replaces the length stored in the checkpoint with the current run's.
+        """
         if total_steps < 1:
             raise ValueError(f"total_steps must be >= 1, got {total_steps!r}")
         self.total_steps = total_steps
+        rates = self.get_lr()
+        for group, rate in zip(self.optimizer.param_groups, rates, strict=True):
+            group["lr"] = rate
+        self._last_lr = rates
 
     def factor(self, step: int) -> float:
         """``f(step)``, the multiple of the base learning rate at optimizer step ``step`` (0-based)."""
         if step < self.warmup_steps:
             return (step + 1) / self.warmup_steps
-        if self.total_steps is None:
+        if self.total_steps is None and step > self.warmup_steps:
             raise RuntimeError(
                 "WarmupCosineLR past its warmup without total_steps: give total_steps, or let a lightning_seq task "
                 "set it from the trainer"
             )
+        if self.total_steps is None:  # the first step after warmup: the top of the cosine, whatever its length
+            return 1.0
         span = max(1, self.total_steps - self.warmup_steps)
         progress = min(1.0, (step - self.warmup_steps) / span)
         return self.min_factor + (1.0 - self.min_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))

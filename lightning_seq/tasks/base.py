@@ -300,6 +300,19 @@ class SequenceTask(TaskNames, pl.LightningModule):
             return
         self.load_run_state({name: value[rank] for name, value in state.items()})
 
+    def on_train_start(self) -> None:
+        """Size a ``WarmupCosineLR`` without a length by this run's trainer.
+
+        Here, not in ``configure_optimizers``: the training loader exists by now (estimating earlier builds it
+        before a resumed run has restored its position) and a resumed scheduler has loaded its stored state.
+        """
+        if self.scheduler_factory is None:
+            return
+        schedulers = self.lr_schedulers()
+        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+            if isinstance(scheduler, WarmupCosineLR) and not scheduler.total_given:
+                scheduler.set_total_steps(self.estimated_optimizer_steps())
+
     def estimated_optimizer_steps(self) -> int:
         """Optimizer steps the trainer will take at most (``max_epochs`` or ``max_steps``), to size LR decays."""
         return int(self.trainer.estimated_stepping_batches)
@@ -310,11 +323,8 @@ class SequenceTask(TaskNames, pl.LightningModule):
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
-        if isinstance(scheduler, WarmupCosineLR):
-            if self.scheduler_interval != "step":
-                raise ValueError("WarmupCosineLR counts optimizer steps: set scheduler_interval to 'step'")
-            if scheduler.total_steps is None:
-                scheduler.set_total_steps(self.estimated_optimizer_steps())
+        if isinstance(scheduler, WarmupCosineLR) and self.scheduler_interval != "step":
+            raise ValueError("WarmupCosineLR counts optimizer steps: set scheduler_interval to 'step'")
         config = {"scheduler": scheduler, "interval": self.scheduler_interval}
         if isinstance(scheduler, ReduceLROnPlateau):
             config["monitor"] = self.scheduler_monitor

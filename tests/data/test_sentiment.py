@@ -69,14 +69,14 @@ def test_char_tokenizer_and_max_length_truncation_is_counted(tmp_path, text_rows
 def test_embedded_default_corpus_is_seeded_and_split(tmp_path):
     dm = SentimentDataModule(generated_size=200, seed=3)
     again = SentimentDataModule(generated_size=200, seed=3)
-    assert dm.vocabulary == again.vocabulary and dm.label_names == ["negative", "positive"]
+    assert dm.vocabulary == again.vocabulary and dm.label_names == ["negative", "neutral", "positive"]
     dm.setup("fit")
     dm.setup("test")
     dm.setup("predict")
     assert [len(dm.dataset(s)) for s in ("train", "val", "test", "predict")] == [200, 20, 20, 20]
     dm.save_vocabulary(tmp_path)
     assert (tmp_path / "vocab.txt").read_text(encoding="utf-8").split("\n")[:2] == ["<pad>", "<unk>"]
-    assert (tmp_path / "labels.txt").read_text(encoding="utf-8") == "negative\npositive\n"
+    assert (tmp_path / "labels.txt").read_text(encoding="utf-8") == "negative\nneutral\npositive\n"
 
 
 def test_missing_file_names_the_path(tmp_path):

@@ -48,9 +48,9 @@ def test_bad_arguments_and_a_missing_total_are_named():
     with pytest.raises(ValueError, match=r"min_factor must lie in \[0, 1\], got 1.5"):
         WarmupCosineLR(sgd(), min_factor=1.5)
     scheduler = WarmupCosineLR(sgd(), warmup_steps=2)
-    rates(scheduler, 1)
+    rates(scheduler, 2)  # the warmup and the top of the cosine need no length
     with pytest.raises(RuntimeError, match="past its warmup without total_steps"):
-        rates(scheduler, 2)
+        rates(scheduler, 1)
 
 
 def small_task(interval: str) -> tuple[SequenceClassifier, SentimentDataModule]:
@@ -83,3 +83,15 @@ def test_a_task_refuses_it_per_epoch(tmp_path):
                          enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path)
     with pytest.raises(ValueError, match="WarmupCosineLR counts optimizer steps: set scheduler_interval to 'step'"):
         trainer.fit(model, data)
+
+
+def test_a_resumed_schedule_keeps_its_position_and_takes_the_current_runs_length():
+    first = WarmupCosineLR(sgd(), warmup_steps=2)
+    first.set_total_steps(5)  # the interrupted run stopped early (max_steps)
+    rates(first, 4)
+    resumed = WarmupCosineLR(sgd(), warmup_steps=2)
+    resumed.load_state_dict(first.state_dict())
+    resumed.set_total_steps(20)  # the resumed run's trainer, as training starts: the full length
+    assert (resumed.last_epoch, resumed.total_steps) == (4, 20)
+    straight = WarmupCosineLR(sgd(), warmup_steps=2, total_steps=20)
+    assert rates(resumed, 16) == rates(straight, 20)[4:]

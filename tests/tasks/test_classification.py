@@ -127,7 +127,7 @@ def test_checkpoint_reload_gives_identical_outputs_and_keeps_vocabulary(tmp_path
     # Built in Python, the hparams hold a functools.partial: a trusted-file load. (CLI checkpoints hold plain
     # config data and load with weights_only=True, see tests/test_cli.py.)
     restored = SequenceClassifier.load_from_checkpoint(tmp_path / "model.ckpt", weights_only=False)
-    assert restored.vocabulary == dm.vocabulary and restored.label_names == ["negative", "positive"]
+    assert restored.vocabulary == dm.vocabulary and restored.label_names == ["negative", "neutral", "positive"]
     batch = next(iter(dm.val_dataloader()))
     model.eval()
     restored.eval()
@@ -140,7 +140,7 @@ def test_checkpoint_with_other_vocabulary_is_refused(tmp_path):
     other = SentimentDataModule(generated_size=60, batch_size=16, seed=9)
     assert other.vocabulary != dm.vocabulary
     model = SequenceClassifier(
-        num_classes=2,
+        num_classes=other.num_classes,
         vocab_size=other.vocab_size,
         embedding_dim=8,
         encoder=functools.partial(GRUEncoder, hidden_size=8),
