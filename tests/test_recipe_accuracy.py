@@ -1,10 +1,10 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
-In every test run: sentiment (~25 s, with the verdict line README quotes), the digits recipe on scikit-learn's real
-digits (~50 s), the two audio recipes (~30 s and ~55 s), the char LM (~40 s) and conditional generation (~27 s).
-Marked slow, to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): OCR (several minutes), image ->
-text (~140 s), the embedded digits (~80 s) and seq2seq (~65 s; its figure is also the committed run of
-``benchmarks/seq2seq_variants.py``, whose tiny run is tested).
+In every test run: sentiment (~40 s, with the verdict line README quotes), the digits recipe on scikit-learn's real
+digits (~35 s), the keyword recipe (~85 s), the CTC audio recipe (~40 s), the char LM (~30 s) and conditional
+generation (~12 s). Marked slow, to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): OCR (~4
+minutes), image -> text (~100 s), the embedded digits (~4 minutes) and seq2seq (~60 s; its figure is also the
+committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is tested).
 """
 
 import json
