@@ -363,7 +363,8 @@ class EncoderDecoderTask(SequenceTask):
             steps, n = weights.size(-1), int(out_len[r])
             src_len = min(int(batch.lengths[r]), steps)
             source = self.source_tokens(batch.inputs[r], src_len)
-            target = self.tokens(hyps.tokens[r, 0, :n].tolist()) + ["</s>"]
+            # every generated id named, specials included: an undertrained model may emit <pad> or <s> mid-sequence
+            target = [self.target_vocabulary[i] for i in hyps.tokens[r, 0, :n].tolist()] + ["</s>"]
             self._maps.append((source, target, weights[r, : n + 1, :src_len].detach().cpu()))
 
     def on_test_epoch_end(self) -> None:
