@@ -1,10 +1,11 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
 In every test run: sentiment (~40 s, with the verdict line README quotes), the digits recipe on scikit-learn's real
-digits (~35 s), the keyword recipe (~85 s), the CTC audio recipe (~40 s), the char LM (~30 s) and conditional
-generation (~12 s). Marked slow, to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): OCR (~4
-minutes), image -> text (~100 s), the embedded digits (~4 minutes) and seq2seq (~60 s; its figure is also the
-committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is tested).
+digits (~35 s), the CTC audio recipe (~40 s), the char LM (~30 s) and conditional generation (~12 s). Marked slow,
+to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): the keyword recipe (~90 s; its train/eval
+check runs every time, ``tests/test_train_eval_match.py``), OCR (~4 minutes), image -> text (~100 s), the embedded
+digits (~4 minutes) and seq2seq (~60 s; its figure is also the committed run of ``benchmarks/seq2seq_variants.py``,
+whose tiny run is tested).
 """
 
 import json
@@ -62,6 +63,7 @@ def test_ocr_recipe_reaches_readme_cer(tmp_path, monkeypatch):
     assert metrics["test/cer"] <= 0.05
 
 
+@pytest.mark.slow
 def test_audio_keywords_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert fit_and_test("audio_keywords_gru")["test/acc"] >= 0.92  # README: 0.942 on 8 voices training never heard
