@@ -37,6 +37,7 @@ class WaveformAugment:
         self,
         max_shift: int = 0,
         snr_db: tuple[float, float] | None = None,
+        *,
         noise_fraction: float = 0.5,
         speed: tuple[float, float] | None = None,
         seed: int = 0,

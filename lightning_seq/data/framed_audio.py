@@ -144,7 +144,9 @@ class FramedAudioDataModule(SequenceDataModule):
         self.cache_features = cache_features
         self.duration = round(duration * self.sample_rate) if duration is not None else None
         self.max_seconds = max_seconds
-        self.augment = WaveformAugment(round(time_shift * self.sample_rate), noise_snr_db, noise_fraction, speed, seed)
+        self.augment = WaveformAugment(
+            round(time_shift * self.sample_rate), noise_snr_db, noise_fraction=noise_fraction, speed=speed, seed=seed
+        )
         self.on_bad_file = on_bad_file
         self.val_fraction = val_fraction
         self.generated_size = generated_size
@@ -348,7 +350,8 @@ class FramedAudioDataModule(SequenceDataModule):
 
         ``trainer.validate(model, dataloaders=dm.train_eval_dataloader())`` scores a fitted model on its own training
         data: an accuracy far below what training reached means the training inputs differ from the evaluation
-        inputs (augmentation, normalisation or features), not overfitting.
+        inputs (augmentation, normalisation or features), not overfitting. With loader-side cached features it holds
+        its own cache of the training clips (built on the first call).
         """
         if "train_eval" not in self.datasets:
             self.datasets["train_eval"] = self._split_dataset("train", train=False)

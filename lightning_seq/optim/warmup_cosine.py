@@ -62,13 +62,13 @@ class WarmupCosineLR(LRScheduler):
         """``f(step)``, the multiple of the base learning rate at optimizer step ``step`` (0-based)."""
         if step < self.warmup_steps:
             return (step + 1) / self.warmup_steps
-        if self.total_steps is None and step > self.warmup_steps:
-            raise RuntimeError(
-                "WarmupCosineLR past its warmup without total_steps: give total_steps, or let a lightning_seq task "
-                "set it from the trainer"
-            )
-        if self.total_steps is None:  # the first step after warmup: the top of the cosine, whatever its length
-            return 1.0
+        if self.total_steps is None:
+            if step > self.warmup_steps:
+                raise RuntimeError(
+                    "WarmupCosineLR past its warmup without total_steps: give total_steps, or let a lightning_seq "
+                    "task set it from the trainer"
+                )
+            return 1.0  # the first step after warmup: the top of the cosine, whatever its length
         span = max(1, self.total_steps - self.warmup_steps)
         progress = min(1.0, (step - self.warmup_steps) / span)
         return self.min_factor + (1.0 - self.min_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))

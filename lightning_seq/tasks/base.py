@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from typing import Any, Literal
 
 import pytorch_lightning as pl
@@ -315,7 +316,13 @@ class SequenceTask(TaskNames, pl.LightningModule):
 
     def estimated_optimizer_steps(self) -> int:
         """Optimizer steps the trainer will take at most (``max_epochs`` or ``max_steps``), to size LR decays."""
-        return int(self.trainer.estimated_stepping_batches)
+        steps = self.trainer.estimated_stepping_batches
+        if not math.isfinite(steps):
+            raise ValueError(
+                "the trainer has no step limit (max_epochs=-1 and max_steps=-1), so a decay cannot be sized from it: "
+                "set max_epochs or max_steps, or give the scheduler its total_steps"
+            )
+        return int(steps)
 
     def configure_optimizers(self) -> Any:
         """Build the injected optimizer (and scheduler) over the trainable parameters."""

@@ -43,11 +43,16 @@ def test_invalid_arguments():
         LearningCurves(tolerance=1.5)
 
 
-def test_after_fit_the_curves_are_drawn_and_the_verdict_matches_the_logged_history(tmp_path, capsys):
+def tiny_classifier() -> tuple[SequenceClassifier, SentimentDataModule]:
     pl.seed_everything(0)
     data = SentimentDataModule(generated_size=120, batch_size=16)
     model = SequenceClassifier(num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
                                encoder=functools.partial(GRUEncoder, hidden_size=8))
+    return model, data
+
+
+def test_after_fit_the_curves_are_drawn_and_the_verdict_matches_the_logged_history(tmp_path, capsys):
+    model, data = tiny_classifier()
     curves = LearningCurves(monitor="val/acc", mode="max")
     trainer = pl.Trainer(accelerator="cpu", max_epochs=3, default_root_dir=tmp_path, enable_progress_bar=False,
                          enable_model_summary=False, enable_checkpointing=False, callbacks=[curves],
@@ -65,10 +70,7 @@ def test_after_fit_the_curves_are_drawn_and_the_verdict_matches_the_logged_histo
 
 
 def test_a_run_ended_by_early_stopping_says_so_once(tmp_path, capsys):
-    pl.seed_everything(0)
-    data = SentimentDataModule(generated_size=120, batch_size=16)
-    model = SequenceClassifier(num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
-                               encoder=functools.partial(GRUEncoder, hidden_size=8))
+    model, data = tiny_classifier()
     curves = LearningCurves(monitor="val/loss", mode="min")
     # an improvement must exceed 100 to count, so the run stops after patience=1 epoch without one
     stop = pl.callbacks.EarlyStopping(monitor="val/loss", mode="min", patience=1, min_delta=100.0)

@@ -30,7 +30,7 @@ def test_every_word_uses_the_vowels_it_is_spelled_with_and_every_pair_differs_on
     assert all(len(words) == 2 for words in by_vowels.values())  # same vowels, another order
 
 
-def test_speakers_span_the_documented_ranges_and_splits_draw_their_own():
+def test_speakers_span_the_documented_ranges_and_each_split_has_its_voice_count():
     speakers = [Speaker.draw(random.Random(seed)) for seed in range(300)]
     assert 85 <= min(s.pitch for s in speakers) < 100 and 230 < max(s.pitch for s in speakers) <= 255
     assert 0.85 <= min(s.tract for s in speakers) and max(s.tract for s in speakers) <= 1.2

@@ -77,6 +77,14 @@ def test_a_task_sizes_the_decay_from_the_trainer_and_steps_it_every_optimizer_st
     assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # decayed to the floor
 
 
+def test_a_run_without_a_step_limit_is_refused_with_the_way_out(tmp_path):
+    model, data = small_task("step")
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=-1, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path)
+    with pytest.raises(ValueError, match="the trainer has no step limit .* set max_epochs or max_steps"):
+        trainer.fit(model, data)
+
+
 def test_a_task_refuses_it_per_epoch(tmp_path):
     model, data = small_task("epoch")
     trainer = pl.Trainer(accelerator="cpu", max_epochs=1, logger=False, enable_checkpointing=False,
