@@ -18,7 +18,7 @@ from harness import Settings, interleave, main, row, speedup
 
 from lightning_seq.data.vocab import SPECIALS
 from lightning_seq.nn import LSTMEncoder
-from lightning_seq.tasks import Seq2SeqTask
+from lightning_seq.tasks import BeamSearch, Greedy, Seq2SeqTask
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences
 
 SIZES = {
@@ -48,7 +48,6 @@ def run(settings: Settings) -> dict[str, Any]:
         target_vocab_size=len(vocab),
         max_length=size["max_length"],
         encoder=functools.partial(LSTMEncoder, hidden_size=size["hidden"], bidirectional=True),
-        beam_size=size["beam"],
     )
     model.to(settings.device).eval()
     batch = size["batch"]
@@ -67,8 +66,8 @@ def run(settings: Settings) -> dict[str, Any]:
             model.generate(sources[i : i + 1, : int(lengths[i])], lengths[i : i + 1]) for i in range(batch)
         ]
 
-    for mode in ("greedy", "beam"):
-        model.decoding = mode
+    for mode, strategy in (("greedy", Greedy()), ("beam", BeamSearch(beam_size=size["beam"]))):
+        model.decoding = strategy
         with torch.no_grad(), settings.autocast():
             timings = interleave({"batched": batched, "one_at_a_time": one_at_a_time}, size["repeats"], settings)
         ratio = speedup(timings["one_at_a_time"], timings["batched"])

@@ -11,31 +11,19 @@ from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from lightning_seq.data.base import LINKED_ATTRIBUTES
-from lightning_seq.tasks.base import TASK_KEY, import_path
+from lightning_seq.tasks.base import TASK_KEY, SequenceTask, check_checkpoint_format, import_path
 
 # Settings that only affect inference: with --ckpt_path they come from the command line / config, not the checkpoint.
-INFERENCE_OPTIONS = (
-    "decoding",
-    "beam_size",
-    "length_penalty",
-    "n_best",
-    "temperature",
-    "top_k",
-    "top_p",
-    "max_length",
-    "heat_maps",
-    "decoder",
-    "beam_width",
-    "contact_sheet_size",
-)
+INFERENCE_OPTIONS = ("decoding", "max_length", "heat_maps", "contact_sheet_size")
 
 
 class SeqCLI(LightningCLI):
     """LightningCLI whose model and data are chosen by ``class_path``, with the data's sizes linked into the model.
 
     With ``--ckpt_path``, Lightning rebuilds the model from the checkpoint's hyperparameters; the inference settings
-    in ``INFERENCE_OPTIONS`` (decoding strategy, beam size, n-best, ...) are kept from the command line instead, so
-    a model trained with greedy validation can be tested or used with beam search.
+    in ``INFERENCE_OPTIONS`` (the decoding strategy with its settings, ``max_length``, ...) are kept from the command
+    line instead, so a model trained with greedy validation can be tested or used with beam search:
+    ``--model.init_args.decoding=lightning_seq.tasks.BeamSearch --model.init_args.decoding.beam_size=10``.
     """
 
     def _parse_ckpt_path(self) -> None:
@@ -52,15 +40,18 @@ class SeqCLI(LightningCLI):
                     restored[key] = value
 
     def _check_checkpoint_task(self, subcommand: str | None, model: Any) -> None:
-        """Refuse a checkpoint written by another task than the configured one, naming both and the file."""
+        """Refuse a checkpoint written by another task than the configured one, or in an older format, by name."""
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         class_path = getattr(model, "class_path", None)
         if not ckpt_path or class_path is None or not Path(ckpt_path).is_file():
             return
         # memory-mapped: reads one entry, not the weights (Lightning loads the file itself right after)
-        written_by = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True).get(TASK_KEY)
+        meta = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)
+        written_by = meta.get(TASK_KEY)
         module_name, _, name = class_path.rpartition(".")
         configured = getattr(importlib.import_module(module_name), name, None)
+        if isinstance(configured, type) and issubclass(configured, SequenceTask):
+            check_checkpoint_format(meta, configured, ckpt_path)
         if written_by is not None and isinstance(configured, type) and written_by != import_path(configured):
             raise ValueError(
                 f"{ckpt_path} was written by {written_by}, but the config builds {import_path(configured)}: "

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lightning_seq.cli import run
-from lightning_seq.tasks import SequenceClassifier
+from lightning_seq.tasks import CTCBeamSearch, SequenceClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = str(ROOT / "recipes" / "sentiment_bilstm.yaml")
@@ -223,7 +223,9 @@ def test_ocr_fit_test_predict_writes_contact_sheet_and_texts(tmp_path, monkeypat
     small = ["--data.init_args.generated_size=60", "--data.init_args.batch_size=16", *QUIET]
     run(["fit", "--config", OCR, "--trainer.max_epochs=1", *small])
     ckpt = "runs/ocr_crnn_ctc/checkpoints/last.ckpt"
-    tested = run(["test", "--config", OCR, "--ckpt_path", ckpt, "--model.init_args.decoder=beam", *small])
+    beam = ["--model.init_args.decoding=lightning_seq.tasks.CTCBeamSearch", "--model.init_args.decoding.beam_size=4"]
+    tested = run(["test", "--config", OCR, "--ckpt_path", ckpt, *beam, *small])
+    assert tested.model.decoding == CTCBeamSearch(beam_size=4)  # the command line's, not the checkpoint's
     assert set(tested.trainer.callback_metrics) >= {"test/cer", "test/wer", "test/seq_acc", "test/loss"}
     sheet = Path(tested.trainer.log_dir) / "contact_sheet.png"
     assert sheet.is_file()
@@ -371,9 +373,11 @@ def test_conditional_recipes_fit_test_predict(tmp_path, monkeypatch, name):
     tested = run(["test", "--config", recipe, "--ckpt_path", ckpt, *small])
     assert set(tested.trainer.callback_metrics) >= {"test/exact", "test/cer", "test/token_acc"}
     assert (Path(tested.trainer.log_dir) / "attention_0.png").is_file() == (name == "image_to_text_lstm")
-    run(["predict", "--config", recipe, "--ckpt_path", ckpt, "--model.init_args.decoding=beam", *small])
+    beam = ["--model.init_args.decoding=lightning_seq.tasks.BeamSearch", "--model.init_args.decoding.n_best=2"]
+    run(["predict", "--config", recipe, "--ckpt_path", ckpt, *beam, *small])
     rows = [json.loads(line) for line in Path(f"runs/{name}/predictions.jsonl").read_text().splitlines()]
     assert [r["index"] for r in rows] == list(range(10)) and rows[0]["input"] == "<generated test>:1"
+    assert all(len(r["n_best"]) == 2 for r in rows)
 
 
 def test_ddp_language_model_reads_per_rank_streams(tmp_path):

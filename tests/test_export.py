@@ -11,7 +11,7 @@ import torch
 from lightning_seq.data.vocab import SPECIALS
 from lightning_seq.export import STATE_NAMES, decode_greedy, export, main
 from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
-from lightning_seq.tasks import CTCTranscriber, LanguageModel, Seq2SeqTask, SequenceClassifier
+from lightning_seq.tasks import CTCTranscriber, Greedy, LanguageModel, Seq2SeqTask, SequenceClassifier
 
 VOCAB = [*SPECIALS, *"abcdefgh"]
 
@@ -106,7 +106,7 @@ def test_encoder_decoder_exports_as_encoder_and_step_graphs_that_decode_like_the
         encoder = runner(sessions[0], ["inputs", "lengths"])
         step = runner(sessions[1], ["tokens", *STATE_NAMES])
     sources, lengths = new_batch("classifier_tokens", batch=5, steps=8)
-    task.decoding = "greedy"
+    task.decoding = Greedy()
     with torch.no_grad():
         expected = task.generate(sources, lengths)
     got = decode_greedy(encoder, step, sources, lengths, max_length=9)

@@ -13,8 +13,15 @@ import pytest
 import torch
 
 from lightning_seq.cli import run
-from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder, precision
-from lightning_seq.nn.attention import Attention
+from lightning_seq.nn import (
+    AdditiveAttention,
+    DotAttention,
+    GeneralAttention,
+    GRUEncoder,
+    LSTMEncoder,
+    RNNEncoder,
+    precision,
+)
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.nn.precision import cpu_has_native_bf16
 from lightning_seq.tasks import CTCTranscriber
@@ -46,11 +53,11 @@ def test_ctc_log_probabilities_are_fp32_under_autocast(dtype):
     torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(2, 7))
 
 
-@pytest.mark.parametrize("kind", ["additive", "dot", "general"])
+@pytest.mark.parametrize("kind", [AdditiveAttention, DotAttention, GeneralAttention])
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_attention_gives_exactly_zero_weight_to_padding_in_low_precision(kind, dtype):
     torch.manual_seed(0)
-    attention = Attention(6, 6, kind, attention_size=4)
+    attention = kind(6, 6)
     outputs = (torch.randn(3, 5, 6) * 50).to(dtype)  # large scores: overflow would show as NaN
     mask = lengths_to_mask(torch.tensor([5, 2, 1]), 5)
     with torch.autocast("cpu", dtype=dtype):

@@ -1,5 +1,6 @@
-"""Plain ``nn.Module`` building blocks (no Lightning): encoders, pooling, embeddings, heads, masking."""
+"""Plain ``nn.Module`` building blocks (no Lightning): encoders, decoders, attention, pooling, embeddings, heads."""
 
+from lightning_seq.nn.attention import AdditiveAttention, Attention, AttentionFactory, DotAttention, GeneralAttention
 from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.conditions import (
     ConditionEncoder,
@@ -8,6 +9,7 @@ from lightning_seq.nn.conditions import (
     SequenceCondition,
     VectorCondition,
 )
+from lightning_seq.nn.decoder import DecoderFactory, GRUDecoder, LSTMDecoder, RecurrentDecoder, RNNDecoder
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
@@ -17,6 +19,16 @@ from lightning_seq.nn.pooling import AttentionPooling, LastPooling, MaxPooling, 
 from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder, RNNEncoder
 
 __all__ = [
+    "AdditiveAttention",
+    "Attention",
+    "AttentionFactory",
+    "DecoderFactory",
+    "DotAttention",
+    "GRUDecoder",
+    "GeneralAttention",
+    "LSTMDecoder",
+    "RNNDecoder",
+    "RecurrentDecoder",
     "AttentionPooling",
     "AudioFeatures",
     "ConditionEncoder",

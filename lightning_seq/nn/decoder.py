@@ -29,12 +29,13 @@ Two classic refinements are switches too:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 import torch
 from torch import Tensor, nn
 
-from lightning_seq.nn.attention import Attention, AttentionKind, AttentionMemory
+from lightning_seq.nn.attention import AdditiveAttention, Attention, AttentionFactory, AttentionMemory
 from lightning_seq.types import EncoderState
 
 ContextMode = Literal["last", "bridge", "attention"]
@@ -64,15 +65,18 @@ class DecoderState(NamedTuple):
 class RecurrentDecoder(nn.Module):
     """A stack of recurrent cells stepping one token at a time (see the module docstring for the variants).
 
+    Pick the cell by class, as for encoders: ``LSTMDecoder``, ``GRUDecoder`` or ``RNNDecoder``. A task takes a
+    ``DecoderFactory`` and fills in the two derived sizes; in YAML give ``class_path`` and ``init_args`` without them.
+
     Args:
-        vocab_size: target vocabulary size ``V`` (derived from the data).
-        encoder_size: encoder output / state size ``D*H_enc`` (derived from the encoder).
-        cell: ``lstm``, ``gru`` or ``rnn`` (tanh).
+        vocab_size: target vocabulary size ``V`` (filled in by the task from the data).
+        encoder_size: encoder output / state size ``D*H_enc`` (filled in by the task from its encoder).
         hidden_size: decoder hidden size ``H``.
         num_layers: stacked decoder layers.
-        embedding_dim: target token embedding size (``input_and_prev``).
+        embedding_dim: target token embedding size (``input_and_prev``, ``deep_output``, ``state_and_input``).
         context: ``last``, ``bridge`` or ``attention``.
-        attention: scoring function for ``attention``: ``additive``, ``dot`` or ``general``.
+        attention: factory ``(query_size, key_size) -> Attention`` for ``context: attention`` (None:
+            ``AdditiveAttention``); e.g. ``lightning_seq.nn.DotAttention``. Refused with another context.
         conditioning: ``init``, ``input`` or ``input_and_prev``.
         input_feeding: feed the previous attentional vector into the next input.
         dropout: dropout between layers and before the output layer.
@@ -82,16 +86,19 @@ class RecurrentDecoder(nn.Module):
         freeze_embedding: keep the target token embedding fixed (e.g. pretrained vectors).
     """
 
+    cell_class: type[nn.RNNCellBase]
+    """The cell of every layer (``nn.LSTMCell``, ``nn.GRUCell``, ``nn.RNNCell``), set by each subclass."""
+
     def __init__(
         self,
         vocab_size: int,
         encoder_size: int,
-        cell: Literal["lstm", "gru", "rnn"] = "lstm",
+        *,
         hidden_size: int = 128,
         num_layers: int = 1,
         embedding_dim: int = 64,
         context: ContextMode = "attention",
-        attention: AttentionKind = "additive",
+        attention: AttentionFactory | None = None,
         conditioning: Conditioning = "input_and_prev",
         input_feeding: bool = False,
         dropout: float = 0.0,
@@ -100,6 +107,8 @@ class RecurrentDecoder(nn.Module):
         freeze_embedding: bool = False,
     ) -> None:
         super().__init__()
+        if not hasattr(type(self), "cell_class"):
+            raise TypeError("RecurrentDecoder has no cell: build an LSTMDecoder, GRUDecoder or RNNDecoder")
         for name, value in (
             ("vocab_size", vocab_size),
             ("encoder_size", encoder_size),
@@ -109,10 +118,10 @@ class RecurrentDecoder(nn.Module):
         ):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value!r}")
-        if cell not in ("lstm", "gru", "rnn"):
-            raise ValueError(f"cell must be 'lstm', 'gru' or 'rnn', got {cell!r}")
         if context not in ("last", "bridge", "attention"):
             raise ValueError(f"context must be 'last', 'bridge' or 'attention', got {context!r}")
+        if attention is not None and context != "attention":
+            raise ValueError(f"an attention factory needs context 'attention', got {context!r}")
         if conditioning not in ("init", "input", "input_and_prev"):
             raise ValueError(f"conditioning must be 'init', 'input' or 'input_and_prev', got {conditioning!r}")
         if context == "last" and conditioning == "init" and encoder_size != hidden_size:
@@ -127,7 +136,7 @@ class RecurrentDecoder(nn.Module):
         if attention_query != "state" and context != "attention":
             raise ValueError(f"attention_query={attention_query!r} needs context 'attention', got {context!r}")
         self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
-        self.cell_kind, self.context_mode, self.conditioning = cell, context, conditioning
+        self.context_mode, self.conditioning = context, conditioning
         self.input_feeding, self.deep_output, self.attention_query = input_feeding, deep_output, attention_query
         needs_embedding = conditioning == "input_and_prev" or deep_output or attention_query == "state_and_input"
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0) if needs_embedding else None
@@ -139,9 +148,8 @@ class RecurrentDecoder(nn.Module):
         input_size = (embedding_dim if prev_input else 0) + (context_size if uses_context_input else 0)
         input_size += hidden_size if input_feeding else 0
         self.input_size = max(input_size, 1)  # "init" without feeding: a constant zero input
-        cell_cls = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}[cell]
         self.cells = nn.ModuleList(
-            cell_cls(self.input_size if i == 0 else hidden_size, hidden_size) for i in range(num_layers)
+            self.cell_class(self.input_size if i == 0 else hidden_size, hidden_size) for i in range(num_layers)
         )
         init_bridge = conditioning == "init" and context in ("bridge", "attention")
         self.bridge = (
@@ -150,13 +158,22 @@ class RecurrentDecoder(nn.Module):
             else None
         )
         query_size = hidden_size + (embedding_dim if attention_query == "state_and_input" else 0)
-        self.attention = Attention(query_size, encoder_size, attention) if context == "attention" else None
+        self.attention: Attention | None = None
+        if context == "attention":
+            self.attention = (attention or AdditiveAttention)(query_size, encoder_size)
+            if not isinstance(self.attention, Attention):
+                raise TypeError(f"attention must build an Attention, got {type(self.attention).__name__}")
         # the attentional / deep-output vector: tanh(W [h_t; c_t]) or tanh(W [h_t; c_t; E y_{t-1}])
         combined = hidden_size + (context_size if context == "attention" or deep_output else 0)
         combined += embedding_dim if deep_output else 0
         self.combine = nn.Linear(combined, hidden_size) if combined > hidden_size else None
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
+
+    @property
+    def carries_cell(self) -> bool:
+        """Whether the cell keeps a cell state beside its hidden state (LSTM)."""
+        return self.cell_class is nn.LSTMCell
 
     def initial_state(self, outputs: Tensor, state: EncoderState, mask: Tensor) -> DecoderState:
         """Decoder state from the encoder's ``outputs (B, S, D*H_enc)``, final ``state`` and source ``mask (B, S)``."""
@@ -167,7 +184,7 @@ class RecurrentDecoder(nn.Module):
         if self.conditioning == "init":
             if self.context_mode == "last":
                 hidden = top.unsqueeze(1).expand(-1, layers, -1).contiguous()
-                if state.cell is not None and self.cell_kind == "lstm":
+                if state.cell is not None and self.carries_cell:
                     cell = state.cell[-1].unsqueeze(1).expand(-1, layers, -1).contiguous()
             else:
                 hidden = torch.tanh(self.bridge(top)).view(batch, layers, size)
@@ -222,7 +239,7 @@ class RecurrentDecoder(nn.Module):
         for layer, rnn in enumerate(self.cells):
             if layer > 0:
                 x = self.dropout(x)
-            if self.cell_kind == "lstm":
+            if self.carries_cell:
                 h, c = rnn(x, (state.hidden[:, layer], state.cell[:, layer]))
             else:
                 h, c = rnn(x, state.hidden[:, layer]), state.cell[:, layer]
@@ -275,3 +292,33 @@ class RecurrentDecoder(nn.Module):
             if weights is not None:
                 attentions.append(weights)
         return torch.stack(outputs, 1), torch.stack(attentions, 1) if attentions else None
+
+
+class LSTMDecoder(RecurrentDecoder):
+    """A ``RecurrentDecoder`` of LSTM cells; the arguments are ``RecurrentDecoder``'s.
+
+    It carries a cell state beside the hidden state; with ``context: last`` and ``conditioning: init`` an LSTM
+    encoder's cell state is copied too.
+    """
+
+    cell_class = nn.LSTMCell
+
+
+class GRUDecoder(RecurrentDecoder):
+    """A ``RecurrentDecoder`` of GRU cells. The arguments are ``RecurrentDecoder``'s."""
+
+    cell_class = nn.GRUCell
+
+
+class RNNDecoder(RecurrentDecoder):
+    """A ``RecurrentDecoder`` of plain tanh RNN cells. The arguments are ``RecurrentDecoder``'s."""
+
+    cell_class = nn.RNNCell
+
+
+DecoderFactory = Callable[[int, int], RecurrentDecoder]
+"""Builds a decoder once the sizes are known: ``factory(vocab_size, encoder_size) -> RecurrentDecoder``.
+
+In YAML give ``class_path`` (``lightning_seq.nn.LSTMDecoder``, ...) and ``init_args`` without the two sizes; the
+task fills them in from the data and its encoder.
+"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+from pathlib import Path
 from typing import Any, Literal
 
 import pytorch_lightning as pl
@@ -13,15 +14,48 @@ from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MeanMetric
+from typing_extensions import Self
 
+from lightning_seq import __version__
 from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.embedding import load_pretrained_vectors
+from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.frontend import FrontEndFactory, SequenceFrontEnd
 from lightning_seq.optim import WarmupCosineLR
 from lightning_seq.tasks.names import TaskNames
+from lightning_seq.tasks.plain_settings import PlainSettings
 
 log = logging.getLogger(__name__)
 RUN_STATE_KEY = "lightning_seq_run_state"
 TASK_KEY = "lightning_seq_task"
+FORMAT_KEY = "lightning_seq_format"
+VERSION_KEY = "lightning_seq_version"
+CHECKPOINT_FORMAT = 2
+"""Checkpoint format this version writes. 2 (0.2.0): decoders, attention and decoding strategies are classes
+(``decoder: LSTMDecoder``, ``decoding: BeamSearch``); 1 (0.1, no format key): they were strings."""
+
+
+def check_checkpoint_format(checkpoint: dict[str, Any], task: type[SequenceTask], where: str) -> None:
+    """Refuse a checkpoint older than the format ``task`` reads, naming the versions instead of failing later.
+
+    Args:
+        checkpoint: the loaded checkpoint (its metadata is enough).
+        task: the task class that will read it.
+        where: the file, for the message.
+    """
+    if TASK_KEY not in checkpoint:  # not written by a lightning_seq task (a hand-made state): nothing to compare
+        return
+    saved = checkpoint.get(FORMAT_KEY, 1)  # 0.1 wrote the task's name but no format
+    if saved >= task.oldest_readable_format:
+        return
+    version = checkpoint.get(VERSION_KEY, "0.1")
+    raise ValueError(
+        f"{where} was written by lightning_seq {version} (checkpoint format {saved}), which {task.__name__} of "
+        f"lightning_seq {__version__} cannot read (format {task.oldest_readable_format} and later): its decoder and "
+        f"decoding settings became classes (decoder: lightning_seq.nn.LSTMDecoder, decoding: "
+        f"lightning_seq.tasks.BeamSearch, ...). Retrain with a current recipe, or use lightning_seq {version} for this "
+        f"checkpoint"
+    )
 
 
 def import_path(cls: type) -> str:
@@ -41,6 +75,8 @@ def plain_hyperparameter(value: Any) -> Any:
             return value
         init_args = {k: plain_hyperparameter(v) for k, v in value.keywords.items()}
         return {"class_path": import_path(value.func), "init_args": init_args}
+    if isinstance(value, PlainSettings):
+        return value.hyperparameters()
     if isinstance(value, type) and "<locals>" not in value.__qualname__:
         return {"class_path": import_path(value)}
     return value
@@ -61,6 +97,9 @@ class SequenceTask(TaskNames, pl.LightningModule):
         input_features: settings of ``AudioFeatures`` (linked from a data module with ``features_on_device``);
             inputs are then waveforms ``(B, N)`` and become frame features inside the model.
     """
+
+    oldest_readable_format: int = 1
+    """The oldest checkpoint format this task's constructor accepts (raised by tasks whose arguments changed)."""
 
     def __init__(
         self,
@@ -84,6 +123,24 @@ class SequenceTask(TaskNames, pl.LightningModule):
         self._train_loss_weight = 0
         self._state_epoch: int | None = None  # the training epoch the epoch state (loss sum, ...) belongs to
         self._pretrained_loaded = False  # pretrained vectors read, or weights restored from a checkpoint
+
+    @staticmethod
+    def build_encoder(encoder: EncoderFactory, input_size: int) -> SequenceEncoder:
+        """The encoder ``encoder(input_size)`` builds, refused unless it is a ``SequenceEncoder``."""
+        built = encoder(input_size)
+        if not isinstance(built, SequenceEncoder):
+            raise TypeError(f"encoder must build a SequenceEncoder, got {type(built).__name__}")
+        return built
+
+    @staticmethod
+    def build_frontend(frontend: FrontEndFactory | None, feature_size: int) -> tuple[SequenceFrontEnd | None, int]:
+        """The front-end over ``feature_size`` features (None without a factory) and the size the encoder reads."""
+        if frontend is None:
+            return None, feature_size
+        built = frontend(feature_size)
+        if not isinstance(built, SequenceFrontEnd):
+            raise TypeError(f"frontend must build a SequenceFrontEnd, got {type(built).__name__}")
+        return built, built.output_size
 
     @property
     def vocabulary(self) -> list[str] | None:
@@ -263,6 +320,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the task's import path, its names and ``run_state`` (plain strings and tensors: weights-only)."""
         checkpoint[TASK_KEY] = import_path(type(self))
+        checkpoint[FORMAT_KEY], checkpoint[VERSION_KEY] = CHECKPOINT_FORMAT, __version__
         checkpoint[RUN_STATE_KEY] = self.run_state()
         self.save_names(checkpoint)
         hparams = checkpoint.get("hyper_parameters")
@@ -276,7 +334,8 @@ class SequenceTask(TaskNames, pl.LightningModule):
                 }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuse a checkpoint of another task; take its names; restore this rank's ``run_state``."""
+        """Refuse a checkpoint of another task or an older format; take its names; restore this rank's ``run_state``."""
+        check_checkpoint_format(checkpoint, type(self), "the checkpoint")
         written_by = checkpoint.get(TASK_KEY)
         if written_by is not None and written_by != import_path(type(self)):
             raise ValueError(
@@ -300,6 +359,28 @@ class SequenceTask(TaskNames, pl.LightningModule):
             )
             return
         self.load_run_state({name: value[rank] for name, value in state.items()})
+
+    @classmethod
+    def load_from_checkpoint(  # type: ignore[override]
+        cls,
+        checkpoint_path: str | Path,
+        map_location: Any = None,
+        hparams_file: str | Path | None = None,
+        strict: bool | None = None,
+        weights_only: bool | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Lightning's ``load_from_checkpoint``, after refusing a checkpoint of an older format by name.
+
+        An old checkpoint's hyper-parameters no longer fit the constructor; the check reads the file's metadata
+        (memory-mapped, not the weights) so the error names the versions instead of an argument. ``kwargs`` are
+        Lightning's hyper-parameter overrides.
+        """
+        if isinstance(checkpoint_path, str | Path) and Path(checkpoint_path).is_file():
+            meta = torch.load(checkpoint_path, map_location="cpu", weights_only=True, mmap=True)
+            check_checkpoint_format(meta, cls, str(checkpoint_path))
+        loader = super().load_from_checkpoint
+        return loader(checkpoint_path, map_location, hparams_file, strict, weights_only, **kwargs)
 
     def on_train_start(self) -> None:
         """Size a ``WarmupCosineLR`` without a length by this run's trainer.

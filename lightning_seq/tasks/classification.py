@@ -12,7 +12,7 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
 
 from lightning_seq.nn.embedding import TokenEmbedding
-from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
@@ -138,13 +138,8 @@ class SequenceClassifier(SequenceTask):
         if frontend is not None and vocab_size is not None:
             raise ValueError("frontend applies to float features (feature_size), not to token ids (vocab_size)")
         self.input_dropout = torch.nn.Dropout(embedding_dropout)
-        self.frontend = frontend(feature_size) if frontend is not None else None
-        encoder_input = embedding_dim if vocab_size is not None else feature_size
-        if self.frontend is not None:
-            encoder_input = self.frontend.output_size
-        self.encoder: SequenceEncoder = encoder(encoder_input)
-        if not isinstance(self.encoder, SequenceEncoder):
-            raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
+        self.frontend, encoder_input = self.build_frontend(frontend, feature_size or embedding_dim)
+        self.encoder = self.build_encoder(encoder, encoder_input)
         self.direction_merge = direction_merge
         self.pooling = build_pooling(pooling, self.encoder.output_size, self.encoder.num_directions)
         pooled_size = merged_size(self.encoder.output_size, self.encoder.num_directions, direction_merge)

@@ -12,12 +12,12 @@ from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import CharErrorRate, WordErrorRate
 
 from lightning_seq.data.vocab import PAD_ID, SPECIALS
-from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import render_contact_sheet
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.ctc_decoding import ctc_greedy_decode, ctc_prefix_beam_search
+from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
 from lightning_seq.types import TranscriptionBatch
 
 BLANK = PAD_ID  # the CTC blank shares id 0 with <pad>: it is never a target
@@ -48,8 +48,8 @@ class CTCTranscriber(SequenceTask):
         frontend: optional factory ``input_size -> SequenceFrontEnd`` (e.g. ``lightning_seq.nn.ConvFrontEnd``).
         encoder: factory ``input_size -> SequenceEncoder`` (default ``LSTMEncoder``).
         input_dropout: dropout on the encoder's input features.
-        decoder: ``greedy`` (best path) or ``beam`` (prefix beam search) for validation, test and predict.
-        beam_width: prefixes kept by the beam decoder.
+        decoding: strategy for validation, test and predict: ``lightning_seq.tasks.CTCGreedy`` (best path; None:
+            the default) or ``CTCBeamSearch`` (prefix beam search, ``beam_size``).
         contact_sheet_size: test images shown in ``contact_sheet.png`` (0 for none).
         optimizer: ``params -> Optimizer`` (default AdamW).
         lr_scheduler: ``optimizer -> scheduler`` or None.
@@ -58,6 +58,8 @@ class CTCTranscriber(SequenceTask):
         input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
     """
 
+    oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes
+
     def __init__(
         self,
         feature_size: int | None = None,
@@ -65,8 +67,7 @@ class CTCTranscriber(SequenceTask):
         frontend: FrontEndFactory | None = None,
         encoder: EncoderFactory = LSTMEncoder,
         input_dropout: float = 0.0,
-        decoder: Literal["greedy", "beam"] = "greedy",
-        beam_width: int = 10,
+        decoding: CTCDecoding | None = None,
         contact_sheet_size: int = 16,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
@@ -83,24 +84,20 @@ class CTCTranscriber(SequenceTask):
                 f"vocab_size must be > {len(SPECIALS)} (the specials and a charset; link it from the data), "
                 f"got {vocab_size!r}"
             )
-        if decoder not in ("greedy", "beam"):
-            raise ValueError(f"decoder must be 'greedy' or 'beam', got {decoder!r}")
-        if beam_width < 1:
-            raise ValueError(f"beam_width must be >= 1, got {beam_width!r}")
+        if decoding is not None and not isinstance(decoding, CTCDecoding):
+            raise TypeError(
+                f"decoding must be a CTCDecoding (lightning_seq.tasks.CTCGreedy or CTCBeamSearch), got {decoding!r}"
+            )
         if contact_sheet_size < 0:
             raise ValueError(f"contact_sheet_size must be >= 0, got {contact_sheet_size!r}")
         if not 0.0 <= input_dropout < 1.0:
             raise ValueError(f"input_dropout must lie in [0, 1), got {input_dropout!r}")
         self.vocab_size = vocab_size
-        self.frontend = frontend(feature_size) if frontend is not None else None
-        encoder_input = self.frontend.output_size if self.frontend is not None else feature_size
+        self.frontend, encoder_input = self.build_frontend(frontend, feature_size)
         self.input_dropout = nn.Dropout(input_dropout)
-        self.encoder: SequenceEncoder = encoder(encoder_input)
-        if not isinstance(self.encoder, SequenceEncoder):
-            raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
+        self.encoder = self.build_encoder(encoder, encoder_input)
         self.classifier = nn.Linear(self.encoder.output_size, vocab_size)
-        self.decoder = decoder
-        self.beam_width = beam_width
+        self.decoding = decoding if decoding is not None else CTCGreedy()
         self.contact_sheet_size = contact_sheet_size
         metrics = MetricCollection({"cer": CharErrorRate(), "wer": WordErrorRate(), "seq_acc": MeanMetric()})
         self.val_metrics = metrics.clone(prefix="val/")
@@ -155,13 +152,8 @@ class CTCTranscriber(SequenceTask):
             check(self.time_reduction)
 
     def decode(self, log_probs: Tensor, lengths: Tensor) -> tuple[list[str], Tensor]:
-        """Texts and log-probabilities of the configured decoder for ``log_probs (B, T, V)``."""
-        if self.decoder == "beam":
-            ids, scores = ctc_prefix_beam_search(log_probs, lengths, self.beam_width, BLANK)
-        else:
-            ids = ctc_greedy_decode(log_probs, lengths, BLANK)
-            scores = log_probs.max(dim=-1).values.masked_fill(
-                torch.arange(log_probs.size(1), device=log_probs.device) >= lengths.unsqueeze(1), 0.0).sum(1)
+        """Texts and log-probabilities of the configured ``decoding`` for ``log_probs (B, T, V)``."""
+        ids, scores = self.decoding.decode(log_probs, lengths, BLANK)
         return [self.ids_to_text(row) for row in ids], scores
 
     def ids_to_text(self, ids: list[int]) -> str:

@@ -1,6 +1,6 @@
 """CTC decoders as pure functions over log-probabilities ``(B, T, V)``: greedy and a batched prefix beam search.
 
-The prefix beam search keeps, per utterance, ``beam_width`` distinct label prefixes with the log-probability of
+The prefix beam search keeps, per utterance, ``beam_size`` distinct label prefixes with the log-probability of
 all alignments ending in a blank (``p_b``) and in their last label (``p_nb``). Each step scores every prefix
 staying the same and every prefix extended by each label at once, for the whole batch, with tensor operations.
 Two candidates can only describe the same prefix when an extension ``k + c`` equals a kept prefix ``k'``; those
@@ -36,24 +36,24 @@ def ctc_greedy_decode(log_probs: Tensor, lengths: Tensor, blank: int = 0) -> lis
 
 
 def ctc_prefix_beam_search(
-    log_probs: Tensor, lengths: Tensor, beam_width: int = 10, blank: int = 0
+    log_probs: Tensor, lengths: Tensor, beam_size: int = 10, blank: int = 0
 ) -> tuple[list[list[int]], Tensor]:
     """Most likely label sequences by prefix beam search, batched over utterances and beams.
 
     Args:
         log_probs: ``(B, T, V)`` per-step log-probabilities (log-softmax output).
         lengths: ``(B,)`` valid steps per row.
-        beam_width: prefixes kept per step (``K``).
+        beam_size: prefixes kept per step (``K``).
         blank: id of the CTC blank.
 
     Returns:
         The best label sequence per row, and its log-probability ``(B,)`` (summed over its alignments).
     """
-    if beam_width < 1:
-        raise ValueError(f"beam_width must be >= 1, got {beam_width!r}")
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be >= 1, got {beam_size!r}")
     lp = log_probs.detach().float()
     batch, steps, vocab = lp.shape
-    device, k = lp.device, beam_width
+    device, k = lp.device, beam_size
     neg_inf = torch.tensor(float("-inf"), device=device)
     rows = torch.arange(batch, device=device)
     prefixes = torch.zeros(batch, k, steps + 1, dtype=torch.long, device=device)  # label ids per prefix

@@ -1,4 +1,7 @@
-"""Autoregressive decoding as pure functions over a decoder's ``step``: greedy, sampling, batched beam search.
+"""Autoregressive search as pure functions over a decoder's ``step``: greedy, sampling, batched beam search.
+
+Tasks reach them through the decoding strategies of ``lightning_seq.tasks.strategies`` (``Greedy``, ``Sampling``,
+``BeamSearch``), which hold and check the settings.
 
 A decoder is anything with ``step(tokens (N,), state) -> (log_probs (N, V), state)``,
 ``reorder(state, index (M,)) -> state`` (select / repeat batch rows) and ``reorder_beams(state, index)`` (the same
@@ -62,8 +65,26 @@ def start_tokens(bos: int | Tensor, batch: int, device: torch.device | None) -> 
     return torch.full((batch,), bos, dtype=torch.long, device=device)
 
 
+def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
+    """Refuse sampling settings out of range, naming the argument."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k!r}")
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p must lie in (0, 1], got {top_p!r}")
+
+
+def check_beam(beam_size: int, n_best: int) -> None:
+    """Refuse beam settings out of range, naming the argument."""
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be >= 1, got {beam_size!r}")
+    if not 1 <= n_best <= beam_size:
+        raise ValueError(f"n_best must lie in [1, beam_size={beam_size}], got {n_best!r}")
+
+
 def filter_logits(
-    log_probs: Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
+    log_probs: Tensor, *, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
 ) -> Tensor:
     """Temperature-scaled logits ``(N, V)`` with tokens outside the top ``k`` / the top-``p`` nucleus set to -inf.
 
@@ -85,6 +106,7 @@ def filter_logits(
 def _autoregressive(
     decoder: Steppable,
     state: Any,
+    *,
     batch: int,
     bos: int | Tensor,
     eos: int,
@@ -114,6 +136,7 @@ def _autoregressive(
 def greedy_decode(
     decoder: Steppable,
     state: Any,
+    *,
     batch: int,
     bos: int | Tensor,
     eos: int,
@@ -124,12 +147,16 @@ def greedy_decode(
 
     ``bos`` is the first input: one id for all rows, or ``(B,)`` ids (e.g. the last token of each prompt).
     """
-    return _autoregressive(decoder, state, batch, bos, eos, max_length, lambda lp: lp.argmax(-1), device)
+    return _autoregressive(
+        decoder, state, batch=batch, bos=bos, eos=eos, max_length=max_length, choose=lambda lp: lp.argmax(-1),
+        device=device,
+    )
 
 
 def sample_decode(
     decoder: Steppable,
     state: Any,
+    *,
     batch: int,
     bos: int | Tensor,
     eos: int,
@@ -145,23 +172,21 @@ def sample_decode(
     ``bos`` is the first input: one id for all rows, or ``(B,)`` ids. The same ``generator`` seed gives the same
     samples.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"top_k must be >= 1, got {top_k!r}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ValueError(f"top_p must lie in (0, 1], got {top_p!r}")
+    check_sampling(temperature, top_k, top_p)
 
     def choose(log_probs: Tensor) -> Tensor:
-        probs = torch.softmax(filter_logits(log_probs, temperature, top_k, top_p), dim=-1)
+        probs = torch.softmax(filter_logits(log_probs, temperature=temperature, top_k=top_k, top_p=top_p), dim=-1)
         return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(log_probs.device)
 
-    return _autoregressive(decoder, state, batch, bos, eos, max_length, choose, device)
+    return _autoregressive(
+        decoder, state, batch=batch, bos=bos, eos=eos, max_length=max_length, choose=choose, device=device
+    )
 
 
 def beam_search(
     decoder: Steppable,
     state: Any,
+    *,
     batch: int,
     bos: int | Tensor,
     eos: int,
@@ -189,10 +214,7 @@ def beam_search(
         ``Hypotheses`` with ``N = n_best``, best first.
     """
     _check(max_length)
-    if beam_size < 1:
-        raise ValueError(f"beam_size must be >= 1, got {beam_size!r}")
-    if not 1 <= n_best <= beam_size:
-        raise ValueError(f"n_best must lie in [1, beam_size={beam_size}], got {n_best!r}")
+    check_beam(beam_size, n_best)
     k = beam_size
     rows = torch.arange(batch, device=device).repeat_interleave(k)  # (B*K,)
     state = decoder.reorder(state, rows)
@@ -231,31 +253,3 @@ def beam_search(
     chosen = (order + torch.arange(batch, device=device).unsqueeze(1) * k).view(-1)
     tokens_out = history.index_select(0, chosen).view(batch, n_best, max_length)
     return Hypotheses(tokens_out, lengths.index_select(0, chosen).view(batch, n_best), final.gather(1, order))
-
-
-def decode(
-    decoder: Steppable,
-    state: Any,
-    batch: int,
-    bos: int | Tensor,
-    eos: int,
-    max_length: int,
-    strategy: str,
-    beam_size: int = 5,
-    length_penalty: float = 0.0,
-    n_best: int = 1,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    seed: int | None = None,
-    device: torch.device | None = None,
-) -> Hypotheses:
-    """Run ``greedy_decode``, ``sample_decode`` (seeded by ``seed`` when given) or ``beam_search`` by ``strategy``."""
-    if strategy == "beam":
-        return beam_search(decoder, state, batch, bos, eos, max_length, beam_size, length_penalty, n_best, device)
-    if strategy == "sample":
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        return sample_decode(decoder, state, batch, bos, eos, max_length, temperature, top_k, top_p, generator, device)
-    if strategy == "greedy":
-        return greedy_decode(decoder, state, batch, bos, eos, max_length, device)
-    raise ValueError(f"strategy must be 'greedy', 'beam' or 'sample', got {strategy!r}")

@@ -18,15 +18,13 @@ from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
 from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
-from lightning_seq.nn.attention import AttentionKind
-from lightning_seq.nn.decoder import AttentionQuery, Conditioning, ContextMode, DecoderState, RecurrentDecoder
+from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
 from lightning_seq.plots import render_attention
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.decoding import Hypotheses, decode
+from lightning_seq.tasks.decoding import Hypotheses
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
+from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
 from lightning_seq.types import TranscriptionBatch
-
-Strategy = Literal["greedy", "beam", "sample"]
 
 
 class GeneratedSequences(NamedTuple):
@@ -71,93 +69,71 @@ def shift_targets(targets: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
     return inputs, gold
 
 
-def check_decoding_settings(
-    decoding: str,
-    beam_size: int,
-    n_best: int,
-    max_length: int,
-    temperature: float,
-    top_k: int | None,
-    top_p: float | None,
-) -> None:
-    """Refuse decoding settings out of range, naming the argument."""
-    if decoding not in ("greedy", "beam", "sample"):
-        raise ValueError(f"decoding must be 'greedy', 'beam' or 'sample', got {decoding!r}")
-    if beam_size < 1:
-        raise ValueError(f"beam_size must be >= 1, got {beam_size!r}")
-    if not 1 <= n_best <= beam_size:
-        raise ValueError(f"n_best must lie in [1, beam_size={beam_size}], got {n_best!r}")
-    if max_length < 1:
-        raise ValueError(f"max_length must be >= 1, got {max_length!r}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"top_k must be >= 1, got {top_k!r}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ValueError(f"top_p must lie in (0, 1], got {top_p!r}")
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
-
-
-class EncoderDecoderTask(SequenceTask):
-    """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
-
-    Args:
+DECODER_SIDE_ARGS = """
         target_vocab_size: number of target tokens, specials first (linked from the data; the tokens themselves
             come from the data or the checkpoint).
-        decoder_cell: ``lstm``, ``gru`` or ``rnn``.
-        decoder_hidden_size: decoder hidden size.
-        decoder_layers: stacked decoder layers.
-        decoder_embedding_dim: target embedding size.
-        context: ``last``, ``bridge`` or ``attention``.
-        attention: ``additive``, ``dot`` or ``general``.
-        conditioning: ``init``, ``input`` or ``input_and_prev``.
-        input_feeding: feed the previous attentional vector into the next input.
-        dropout: dropout in the decoder.
-        deep_output: the output layer reads the context and the previous token as well as the state.
-        attention_query: attention scored from the previous ``state`` or ``state_and_input``.
-        pretrained_target_embeddings: GloVe / word2vec text file for the target token embedding.
-        freeze_target_embeddings: keep the target token embedding fixed.
-        teacher_forcing: teacher-forcing probability schedule by training step (default: always 1).
-        decoding: ``greedy``, ``beam`` or ``sample`` for validation, test and predict.
-        beam_size: hypotheses kept by beam search.
-        length_penalty: beam scores are divided by ``length ** length_penalty``.
-        n_best: hypotheses written per input by ``predict`` (beam search).
-        temperature: sampling temperature.
-        top_k: sample among the ``k`` most likely tokens (None: all).
-        top_p: sample from the smallest set of tokens with this much probability (None: all).
+        decoder: factory ``(vocab_size, encoder_size) -> RecurrentDecoder``, the sizes filled in by the task; in
+            YAML ``lightning_seq.nn.LSTMDecoder``, ``GRUDecoder`` or ``RNNDecoder`` with ``init_args`` such as
+            ``hidden_size``, ``context``, ``attention`` (a class such as ``lightning_seq.nn.DotAttention``),
+            ``conditioning``, ``deep_output`` and ``dropout``.
+        pretrained_target_embeddings: GloVe / word2vec text file for the decoder's target token embedding.
+        teacher_forcing: schedule of the teacher-forcing probability by training step (default: always 1);
+            ``TeacherForcingSchedule(start=0, end=0)`` trains free running.
+        decoding: strategy for validation, test, predict and ``generate``: ``lightning_seq.tasks.Greedy``
+            (None: the default), ``Sampling`` or ``BeamSearch``.
         max_length: most tokens generated per sequence.
-        heat_maps: test examples drawn as attention heat maps (PNG) after ``test``.
+        heat_maps: test examples drawn as attention heat maps (PNG) after ``test`` (attention decoders only).
         target_joiner: text between target tokens in predictions and CER (a space for words, "" for characters).
-        optimizer: ``params -> Optimizer``.
+        optimizer: ``params -> Optimizer`` (default AdamW).
         lr_scheduler: ``optimizer -> scheduler`` or None.
         scheduler_interval: step the scheduler every ``epoch`` or ``step``.
         scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
         input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
+"""
+
+
+def with_decoder_side_args(cls: type) -> type:
+    """Append the arguments every encoder-decoder task shares (``DECODER_SIDE_ARGS``) to ``cls``'s docstring.
+
+    The class docstring ends with its own ``Args:`` entries; the CLI's ``--help`` reads the joined list.
     """
+    doc = (cls.__doc__ or "").rstrip()
+    if "Args:" not in doc:
+        doc += "\n\n    Args:"
+    cls.__doc__ = doc + DECODER_SIDE_ARGS.rstrip("\n") + "\n    "
+    return cls
+
+
+def check_decoding(decoding: Any) -> DecodingStrategy:
+    """The strategy itself, ``Greedy()`` for None; anything else is refused, naming the strategies."""
+    if decoding is None:
+        return Greedy()
+    if not isinstance(decoding, DecodingStrategy):
+        raise TypeError(
+            f"decoding must be a DecodingStrategy (lightning_seq.tasks.Greedy, Sampling or BeamSearch), "
+            f"got {decoding!r}"
+        )
+    return decoding
+
+
+@with_decoder_side_args
+class EncoderDecoderTask(SequenceTask):
+    """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
+
+    A subclass takes its own input-side arguments, passes these by keyword and calls ``build_decoder`` once its
+    encoder's output size is known. The arguments (``DECODER_SIDE_ARGS``) are shared by every subclass.
+    """
+
+    oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes
 
     def __init__(
         self,
+        *,
         target_vocab_size: int | None,
-        decoder_cell: Literal["lstm", "gru", "rnn"],
-        decoder_hidden_size: int,
-        decoder_layers: int,
-        decoder_embedding_dim: int,
-        context: ContextMode,
-        attention: AttentionKind,
-        conditioning: Conditioning,
-        input_feeding: bool,
-        dropout: float,
-        deep_output: bool,
-        attention_query: AttentionQuery,
+        decoder: DecoderFactory,
         pretrained_target_embeddings: str | None,
-        freeze_target_embeddings: bool,
         teacher_forcing: TeacherForcingSchedule | None,
-        decoding: Strategy,
-        beam_size: int,
-        length_penalty: float,
-        n_best: int,
-        temperature: float,
-        top_k: int | None,
-        top_p: float | None,
+        decoding: DecodingStrategy | None,
         max_length: int,
         heat_maps: int,
         target_joiner: str,
@@ -172,27 +148,16 @@ class EncoderDecoderTask(SequenceTask):
             raise ValueError(
                 f"target_vocab_size must be > {len(SPECIALS)} (link it from the data), got {target_vocab_size!r}"
             )
-        check_decoding_settings(decoding, beam_size, n_best, max_length, temperature, top_k, top_p)
+        if max_length < 1:
+            raise ValueError(f"max_length must be >= 1, got {max_length!r}")
+        if heat_maps < 0:
+            raise ValueError(f"heat_maps must be >= 0, got {heat_maps!r}")
         self.target_vocab_size = target_vocab_size
+        self.decoder_factory = decoder
         self.pretrained_target_embeddings = pretrained_target_embeddings
-        self._decoder_settings = (
-            decoder_cell,
-            decoder_hidden_size,
-            decoder_layers,
-            decoder_embedding_dim,
-            context,
-            attention,
-            conditioning,
-            input_feeding,
-            dropout,
-            deep_output,
-            attention_query,
-            freeze_target_embeddings,
-        )
         self.schedule = teacher_forcing if teacher_forcing is not None else TeacherForcingSchedule("constant", 1.0)
-        self.decoding, self.beam_size, self.length_penalty, self.n_best = decoding, beam_size, length_penalty, n_best
-        self.temperature, self.top_k, self.top_p, self.max_length = temperature, top_k, top_p, max_length
-        self.heat_maps, self.target_joiner = heat_maps, target_joiner
+        self.decoding = check_decoding(decoding)
+        self.max_length, self.heat_maps, self.target_joiner = max_length, heat_maps, target_joiner
         metrics = MetricCollection(
             {
                 "exact": MeanMetric(),
@@ -208,7 +173,9 @@ class EncoderDecoderTask(SequenceTask):
 
     def build_decoder(self, encoder_size: int) -> None:
         """Create ``self.decoder`` for an encoder whose outputs and states are ``encoder_size`` wide."""
-        self.decoder = RecurrentDecoder(self.target_vocab_size, encoder_size, *self._decoder_settings)
+        self.decoder = self.decoder_factory(self.target_vocab_size, encoder_size)
+        if not isinstance(self.decoder, RecurrentDecoder):
+            raise TypeError(f"decoder must build a RecurrentDecoder, got {type(self.decoder).__name__}")
         if self.pretrained_target_embeddings is not None and self.decoder.embedding is None:
             raise ValueError(
                 "pretrained_target_embeddings need a decoder that embeds the previous token: conditioning "
@@ -248,10 +215,9 @@ class EncoderDecoderTask(SequenceTask):
         self,
         inputs: Tensor,
         lengths: Tensor,
+        *,
         max_length: int | None = None,
-        strategy: Strategy | None = None,
-        n_best: int = 1,
-        seed: int | None = None,
+        decoding: DecodingStrategy | None = None,
     ) -> Hypotheses:
         """Decode a batch.
 
@@ -259,34 +225,20 @@ class EncoderDecoderTask(SequenceTask):
             inputs: ``(B, ...)`` encoder inputs, as in ``forward``.
             lengths: ``(B,)`` input lengths.
             max_length: most tokens per sequence (default: the configured ``max_length``).
-            strategy: ``greedy``, ``beam`` or ``sample`` (default: the configured ``decoding``); sampling uses the
-                configured temperature, top-k and top-p, beam search the beam size and length penalty.
-            n_best: hypotheses per input (beam search).
-            seed: seed of the sampling generator, for reproducible samples (None: the global random state).
+            decoding: a strategy such as ``BeamSearch(beam_size=5, n_best=3)`` (default: the configured one).
 
         Returns:
-            ``Hypotheses`` with ``tokens (B, N, T)``, ``lengths (B, N)`` and ``scores (B, N)``.
+            ``Hypotheses`` with ``tokens (B, N, T)``, ``lengths (B, N)`` and ``scores (B, N)``, ``N`` the
+            strategy's ``n_best``.
         """
-        strategy = strategy or self.decoding
+        strategy = check_decoding(decoding) if decoding is not None else self.decoding
         max_length = max_length or self.max_length
-        check_decoding_settings(strategy, self.beam_size, n_best, max_length, self.temperature, self.top_k, self.top_p)
+        if max_length < 1:
+            raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         state = self.encode(inputs, lengths)
-        return decode(
-            self.decoder,
-            state,
-            lengths.numel(),
-            BOS_ID,
-            EOS_ID,
-            max_length,
-            strategy,
-            self.beam_size,
-            self.length_penalty,
-            n_best,
-            self.temperature,
-            self.top_k,
-            self.top_p,
-            seed,
-            inputs.device,
+        return strategy.search(
+            self.decoder, state, batch=lengths.numel(), start=BOS_ID, eos=EOS_ID, max_length=max_length,
+            device=inputs.device,
         )
 
     def tokens(self, ids: list[int]) -> list[str]:
@@ -378,8 +330,8 @@ class EncoderDecoderTask(SequenceTask):
 
     def predict_step(self, batch: TranscriptionBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
         """Hypotheses (``n_best`` with beam search) and scores for every input."""
-        n_best = self.n_best if self.decoding == "beam" else 1
-        hyps = self.generate(batch.inputs, batch.lengths, n_best=n_best)
+        hyps = self.generate(batch.inputs, batch.lengths)
+        n_best = hyps.tokens.size(1)
         texts = [
             [self.tokens(hyps.tokens[b, n, : hyps.lengths[b, n]].tolist()) for n in range(n_best)]
             for b in range(batch.lengths.numel())

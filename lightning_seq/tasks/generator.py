@@ -8,62 +8,32 @@ import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
-from lightning_seq.nn.attention import AttentionKind
 from lightning_seq.nn.conditions import ConditionEncoder, ConditionFactory, LabelCondition
-from lightning_seq.nn.decoder import AttentionQuery, Conditioning, ContextMode, DecoderState
-from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, Strategy
+from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder
+from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, with_decoder_side_args
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
+from lightning_seq.tasks.strategies import DecodingStrategy
 
 
+@with_decoder_side_args
 class SequenceGenerator(EncoderDecoderTask):
     """Generate a token sequence from one condition, with the recurrent decoder of the seq2seq task.
 
     The condition encoder is chosen by ``class_path``: ``LabelCondition`` (class ids; ``num_classes`` linked),
     ``VectorCondition`` (numeric vectors; ``feature_size`` linked) or ``SequenceCondition`` (any encoder of this
     library over a row-scanned image, framed audio or tokens; ``feature_size`` or ``vocab_size`` linked). How the
-    condition reaches the decoder is a switch: ``conditioning: init`` (only the initial state), ``input`` (an input
-    at every step) or ``input_and_prev`` (an input at every step, with the previous token).
+    condition reaches the decoder is the decoder's ``conditioning``: ``init`` (only the initial state), ``input`` (an
+    input at every step) or ``input_and_prev`` (an input at every step, with the previous token); its ``context``
+    is ``last`` (the condition itself), ``bridge`` (``tanh(W c)``, any size) or ``attention`` (over the steps of a
+    sequence condition).
 
     Args:
         num_classes: number of condition classes (linked from label data).
         feature_size: size of condition vectors or of each condition step (linked from vector/image/audio data).
-        vocab_size: condition vocabulary size (linked from token data).
-        target_vocab_size: generated vocabulary size, specials included (linked from the data). Class names,
-            condition tokens and generated tokens come from the data or the checkpoint.
+        vocab_size: condition vocabulary size (linked from token data). Class names, condition tokens and
+            generated tokens come from the data or the checkpoint.
         condition: factory ``input_size -> ConditionEncoder``; ``input_size`` is whichever of ``num_classes``,
             ``feature_size`` and ``vocab_size`` the data gives.
-        decoder_cell: ``lstm``, ``gru`` or ``rnn``.
-        decoder_hidden_size: decoder hidden size.
-        decoder_layers: stacked decoder layers.
-        decoder_embedding_dim: embedding size of the previous token (``input_and_prev``).
-        context: ``last`` (the condition itself), ``bridge`` (``tanh(W c)``, any size) or ``attention`` (over the
-            steps of a sequence condition).
-        attention: ``additive``, ``dot`` or ``general``.
-        conditioning: ``init``, ``input`` or ``input_and_prev`` (see above).
-        input_feeding: feed the previous attentional vector into the next input.
-        dropout: dropout in the decoder.
-        deep_output: the output layer reads ``[h_t; c_t; E y_{t-1}]`` (Cho et al., 2014) instead of ``h_t`` (or
-            ``tanh(W [h_t; c_t])`` with attention).
-        attention_query: score attention from the previous ``state`` or from the ``state_and_input`` (the previous
-            token's embedding too).
-        pretrained_target_embeddings: GloVe / word2vec text file for the generated tokens' embedding.
-        freeze_target_embeddings: keep that embedding fixed.
-        teacher_forcing: teacher-forcing probability schedule by training step (default: always 1).
-        decoding: ``greedy``, ``beam`` or ``sample`` for validation, test and predict.
-        beam_size: hypotheses kept by beam search.
-        length_penalty: beam scores are divided by ``length ** length_penalty``.
-        n_best: hypotheses written per input by ``predict`` (beam search).
-        temperature: sampling temperature.
-        top_k: sample among the ``k`` most likely tokens (None: all).
-        top_p: sample from the smallest set of tokens with this much probability (None: all).
-        max_length: most tokens generated per sequence.
-        heat_maps: test examples drawn as attention heat maps (PNG) after ``test`` (``attention`` only).
-        target_joiner: text between generated tokens (a space for words, "" for characters).
-        optimizer: ``params -> Optimizer`` (default AdamW).
-        lr_scheduler: ``optimizer -> scheduler`` or None.
-        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
-        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
-        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
     """
 
     def __init__(
@@ -73,27 +43,10 @@ class SequenceGenerator(EncoderDecoderTask):
         vocab_size: int | None = None,
         target_vocab_size: int | None = None,
         condition: ConditionFactory = LabelCondition,
-        decoder_cell: Literal["lstm", "gru", "rnn"] = "lstm",
-        decoder_hidden_size: int = 128,
-        decoder_layers: int = 1,
-        decoder_embedding_dim: int = 64,
-        context: ContextMode = "bridge",
-        attention: AttentionKind = "additive",
-        conditioning: Conditioning = "input_and_prev",
-        input_feeding: bool = False,
-        dropout: float = 0.0,
-        deep_output: bool = False,
-        attention_query: AttentionQuery = "state",
+        decoder: DecoderFactory = LSTMDecoder,
         pretrained_target_embeddings: str | None = None,
-        freeze_target_embeddings: bool = False,
         teacher_forcing: TeacherForcingSchedule | None = None,
-        decoding: Strategy = "greedy",
-        beam_size: int = 5,
-        length_penalty: float = 0.0,
-        n_best: int = 1,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
+        decoding: DecodingStrategy | None = None,
         max_length: int = 50,
         heat_maps: int = 4,
         target_joiner: str = " ",
@@ -104,36 +57,19 @@ class SequenceGenerator(EncoderDecoderTask):
         input_features: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
-            target_vocab_size,
-            decoder_cell,
-            decoder_hidden_size,
-            decoder_layers,
-            decoder_embedding_dim,
-            context,
-            attention,
-            conditioning,
-            input_feeding,
-            dropout,
-            deep_output,
-            attention_query,
-            pretrained_target_embeddings,
-            freeze_target_embeddings,
-            teacher_forcing,
-            decoding,
-            beam_size,
-            length_penalty,
-            n_best,
-            temperature,
-            top_k,
-            top_p,
-            max_length,
-            heat_maps,
-            target_joiner,
-            optimizer,
-            lr_scheduler,
-            scheduler_interval,
-            scheduler_monitor,
-            input_features,
+            target_vocab_size=target_vocab_size,
+            decoder=decoder,
+            pretrained_target_embeddings=pretrained_target_embeddings,
+            teacher_forcing=teacher_forcing,
+            decoding=decoding,
+            max_length=max_length,
+            heat_maps=heat_maps,
+            target_joiner=target_joiner,
+            optimizer=optimizer,
+            lr_scheduler=lr_scheduler,
+            scheduler_interval=scheduler_interval,
+            scheduler_monitor=scheduler_monitor,
+            input_features=input_features,
         )
         self.save_hyperparameters()
         sizes = {"num_classes": num_classes, "feature_size": feature_size, "vocab_size": vocab_size}

@@ -13,11 +13,12 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics.text import Perplexity
 
 from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
-from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
+from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.decoding import Hypotheses, decode
-from lightning_seq.tasks.encoder_decoder import GeneratedSequences, Strategy, check_decoding_settings
+from lightning_seq.tasks.decoding import Hypotheses
+from lightning_seq.tasks.encoder_decoder import GeneratedSequences, check_decoding
+from lightning_seq.tasks.strategies import DecodingStrategy, Sampling
 from lightning_seq.tasks.tbptt import detach_state, time_chunks
 from lightning_seq.types import EncoderState, LanguageModelBatch, SequenceBatch
 
@@ -48,11 +49,8 @@ class LanguageModel(SequenceTask):
         tbptt_steps: time steps per truncated-BPTT chunk (and per optimizer step).
         gradient_clip_val: clip the gradient norm of each chunk to this value (None: no clipping). Manual
             optimization ignores the Trainer's ``gradient_clip_val``, so it is set here.
-        decoding: ``greedy``, ``beam`` or ``sample`` for ``predict`` and ``generate``.
-        beam_size: hypotheses kept by beam search.
-        temperature: sampling temperature.
-        top_k: sample among the ``k`` most likely tokens (None: all).
-        top_p: sample from the smallest set of tokens with this much probability (None: all).
+        decoding: strategy for ``predict`` and ``generate``: ``lightning_seq.tasks.Sampling`` (None: the default,
+            temperature 1), ``Greedy`` or ``BeamSearch``.
         max_length: most tokens generated after a prompt (generation also stops at the end-of-line token).
         token_joiner: text between generated tokens ("" for characters, a space for words).
         optimizer: ``params -> Optimizer`` (default AdamW).
@@ -60,6 +58,8 @@ class LanguageModel(SequenceTask):
         scheduler_interval: step the scheduler after every optimizer ``step`` (chunk) or every ``epoch``.
         scheduler_monitor: metric a ``ReduceLROnPlateau`` scheduler watches (stepped at epoch end).
     """
+
+    oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes
 
     def __init__(
         self,
@@ -72,11 +72,7 @@ class LanguageModel(SequenceTask):
         dropout: float = 0.0,
         tbptt_steps: int = 50,
         gradient_clip_val: float | None = 1.0,
-        decoding: Strategy = "sample",
-        beam_size: int = 5,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
+        decoding: DecodingStrategy | None = None,
         max_length: int = 200,
         token_joiner: str = "",
         optimizer: OptimizerCallable = torch.optim.AdamW,
@@ -95,13 +91,12 @@ class LanguageModel(SequenceTask):
             raise ValueError(f"gradient_clip_val must be > 0 or None, got {gradient_clip_val!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
-        check_decoding_settings(decoding, beam_size, 1, max_length, temperature, top_k, top_p)
+        if max_length < 1:
+            raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         self.vocab_size, self.pretrained_embeddings = vocab_size, pretrained_embeddings
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
         self.embedding.weight.requires_grad_(not freeze_embeddings)
-        self.encoder: SequenceEncoder = encoder(embedding_dim)
-        if not isinstance(self.encoder, SequenceEncoder):
-            raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")
+        self.encoder = self.build_encoder(encoder, embedding_dim)
         if self.encoder.bidirectional:
             raise ValueError(
                 "LanguageModel needs a unidirectional encoder: a bidirectional one reads the tokens it is asked to "
@@ -117,8 +112,8 @@ class LanguageModel(SequenceTask):
                 )
             self.output.weight = self.embedding.weight
         self.tbptt_steps, self.gradient_clip_val = tbptt_steps, gradient_clip_val
-        self.decoding, self.beam_size, self.max_length = decoding, beam_size, max_length
-        self.temperature, self.top_k, self.top_p, self.token_joiner = temperature, top_k, top_p, token_joiner
+        self.decoding = check_decoding(decoding) if decoding is not None else Sampling()
+        self.max_length, self.token_joiner = max_length, token_joiner
         self.val_perplexity = Perplexity()
         self.test_perplexity = Perplexity()
         self.carried: dict[str, EncoderState | None] = {"train": None, "val": None, "test": None}
@@ -179,10 +174,9 @@ class LanguageModel(SequenceTask):
         self,
         prompts: Tensor,
         lengths: Tensor,
+        *,
         max_length: int | None = None,
-        strategy: Strategy | None = None,
-        n_best: int = 1,
-        seed: int | None = None,
+        decoding: DecodingStrategy | None = None,
     ) -> Hypotheses:
         """Continue each prompt until EOS or ``max_length`` tokens.
 
@@ -190,33 +184,18 @@ class LanguageModel(SequenceTask):
             prompts: ``(B, P)`` token ids, right-padded (see ``prompt_state``).
             lengths: ``(B,)`` prompt lengths, each >= 1.
             max_length: most generated tokens (default: the configured ``max_length``).
-            strategy: ``greedy``, ``beam`` or ``sample`` (default: the configured ``decoding``).
-            n_best: hypotheses per prompt (beam search).
-            seed: seed of the sampling generator, for reproducible samples (None: the global random state).
+            decoding: a strategy such as ``Sampling(temperature=0.8, seed=0)`` (default: the configured one).
 
         Returns:
-            ``Hypotheses`` of the continuations (the prompt not included).
+            ``Hypotheses`` of the continuations (the prompt not included), ``N`` the strategy's ``n_best``.
         """
-        strategy = strategy or self.decoding
+        strategy = check_decoding(decoding) if decoding is not None else self.decoding
         max_length = max_length or self.max_length
-        check_decoding_settings(strategy, self.beam_size, n_best, max_length, self.temperature, self.top_k, self.top_p)
+        if max_length < 1:
+            raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         state, start = self.prompt_state(prompts, lengths)
-        return decode(
-            self,
-            state,
-            prompts.size(0),
-            start,
-            EOS_ID,
-            max_length,
-            strategy,
-            self.beam_size,
-            0.0,
-            n_best,
-            self.temperature,
-            self.top_k,
-            self.top_p,
-            seed,
-            prompts.device,
+        return strategy.search(
+            self, state, batch=prompts.size(0), start=start, eos=EOS_ID, max_length=max_length, device=prompts.device
         )
 
     def tokens(self, ids: list[int]) -> list[str]:
@@ -324,8 +303,8 @@ class LanguageModel(SequenceTask):
         for row in range(batch.lengths.numel()):
             ids = batch.inputs[row, : batch.lengths[row]].tolist()
             prompts.append([self.vocabulary[i] if self.vocabulary else str(i) for i in ids if i not in SKIPPED])
-            continuation = self.tokens(hyps.tokens[row, 0, : hyps.lengths[row, 0]].tolist())
-            texts.append([self.tokens(ids) + continuation])
+            continuations = [hyps.tokens[row, n, : hyps.lengths[row, n]].tolist() for n in range(hyps.tokens.size(1))]
+            texts.append([self.tokens(ids) + self.tokens(c) for c in continuations])  # n-best with BeamSearch
         return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.token_joiner, prompts)
 
     def run_state(self) -> dict[str, Tensor]:

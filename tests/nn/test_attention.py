@@ -1,14 +1,16 @@
 import pytest
 import torch
 
-from lightning_seq.nn.attention import Attention
+from lightning_seq.nn import AdditiveAttention, DotAttention, GeneralAttention
 from lightning_seq.nn.masking import lengths_to_mask
 
+KINDS = [lambda q, k: AdditiveAttention(q, k, attention_size=5), DotAttention, GeneralAttention]
 
-@pytest.mark.parametrize("kind", ["additive", "dot", "general"])
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_weights_sum_to_one_zero_on_padding_and_ignore_padded_values(kind):
     torch.manual_seed(0)
-    attention = Attention(6, 6, kind, attention_size=5)
+    attention = kind(6, 6)
     outputs = torch.randn(3, 7, 6)
     lengths = torch.tensor([7, 3, 1])
     memory = attention.memory(outputs, lengths_to_mask(lengths, 7))
@@ -25,7 +27,10 @@ def test_weights_sum_to_one_zero_on_padding_and_ignore_padded_values(kind):
 
 
 def test_invalid_attention_arguments():
-    with pytest.raises(ValueError, match="dot attention needs equal sizes, got query 4 and key 6"):
-        Attention(4, 6, "dot")
-    with pytest.raises(ValueError, match="attention must be 'additive', 'dot' or 'general', got 'cosine'"):
-        Attention(4, 4, "cosine")
+    with pytest.raises(ValueError, match="DotAttention needs equal sizes, got query 4 and key 6: use GeneralAttention"):
+        DotAttention(4, 6)
+    with pytest.raises(ValueError, match="attention_size must be >= 1, got 0"):
+        AdditiveAttention(4, 4, attention_size=0)
+    with pytest.raises(ValueError, match="attention sizes must be >= 1, got query 0 and key 4"):
+        GeneralAttention(0, 4)
+    assert GeneralAttention(4, 6).keys(torch.zeros(2, 3, 6)).shape == (2, 3, 4)  # projected onto the query size

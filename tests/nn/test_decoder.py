@@ -3,8 +3,7 @@ import itertools
 import pytest
 import torch
 
-from lightning_seq.nn import LSTMEncoder
-from lightning_seq.nn.decoder import RecurrentDecoder
+from lightning_seq.nn import DotAttention, GRUDecoder, LSTMDecoder, LSTMEncoder, RecurrentDecoder, RNNDecoder
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.tasks.decoding import beam_search, greedy_decode
 
@@ -20,8 +19,8 @@ def encode(seed=0, batch=3):
     return encoder, outputs, state, lengths_to_mask(lengths, 7)
 
 
-def decoder_for(context, conditioning, **kwargs):
-    return RecurrentDecoder(9, 12, hidden_size=12, context=context, conditioning=conditioning, **kwargs)
+def decoder_for(context, conditioning, decoder_class=LSTMDecoder, **kwargs):
+    return decoder_class(9, 12, hidden_size=12, context=context, conditioning=conditioning, **kwargs)
 
 
 @pytest.mark.parametrize(("context", "conditioning"), VARIANTS)
@@ -43,10 +42,10 @@ def test_step_loop_equals_teacher_forced_forward(context, conditioning, input_fe
 
 
 @pytest.mark.parametrize(("context", "conditioning"), VARIANTS)
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", [LSTMDecoder, GRUDecoder])
 def test_every_variant_learns_a_tiny_copy_task(context, conditioning, cell):
     torch.manual_seed(1)
-    losses = train_copy_task(decoder_for(context, conditioning, cell=cell))
+    losses = train_copy_task(decoder_for(context, conditioning, cell))
     assert losses[-1] < 0.7 * losses[0]
 
 
@@ -73,13 +72,13 @@ def test_batched_beam_equals_per_example_and_beam_one_equals_greedy_with_attenti
     _, outputs, state, mask = encode(seed=2, batch=4)
     decoder = decoder_for("attention", "input_and_prev", input_feeding=True).eval()
     init = decoder.initial_state(outputs, state, mask)
-    batched = beam_search(decoder, init, 4, bos=2, eos=3, max_length=8, beam_size=3)
+    batched = beam_search(decoder, init, batch=4, bos=2, eos=3, max_length=8, beam_size=3)
     for row in range(4):
         alone_state = decoder.reorder(init, torch.tensor([row]))
-        alone = beam_search(decoder, alone_state, 1, bos=2, eos=3, max_length=8, beam_size=3)
+        alone = beam_search(decoder, alone_state, batch=1, bos=2, eos=3, max_length=8, beam_size=3)
         assert torch.equal(batched.tokens[row], alone.tokens[0])
-    one = beam_search(decoder, init, 4, bos=2, eos=3, max_length=8, beam_size=1)
-    assert torch.equal(one.tokens, greedy_decode(decoder, init, 4, bos=2, eos=3, max_length=8).tokens)
+    one = beam_search(decoder, init, batch=4, bos=2, eos=3, max_length=8, beam_size=1)
+    assert torch.equal(one.tokens, greedy_decode(decoder, init, batch=4, bos=2, eos=3, max_length=8).tokens)
 
 
 def test_scheduled_sampling_feeds_predictions_when_not_forcing():
@@ -107,11 +106,30 @@ def test_scheduled_sampling_feeds_predictions_when_not_forcing():
 
 def test_invalid_decoder_arguments():
     with pytest.raises(ValueError, match="hidden_size must equal the encoder's output size 12, got 8"):
-        RecurrentDecoder(9, 12, hidden_size=8, context="last", conditioning="init")
+        LSTMDecoder(9, 12, hidden_size=8, context="last", conditioning="init")
     with pytest.raises(ValueError, match="context must be 'last', 'bridge' or 'attention', got 'mean'"):
-        RecurrentDecoder(9, 12, context="mean")
+        GRUDecoder(9, 12, context="mean")
     with pytest.raises(ValueError, match="conditioning must be 'init', 'input' or 'input_and_prev', got 'both'"):
-        RecurrentDecoder(9, 12, conditioning="both")
+        RNNDecoder(9, 12, conditioning="both")
+    with pytest.raises(ValueError, match="an attention factory needs context 'attention', got 'bridge'"):
+        LSTMDecoder(9, 12, context="bridge", attention=DotAttention)
+    with pytest.raises(TypeError, match="RecurrentDecoder has no cell: build an LSTMDecoder, GRUDecoder or RNNDecoder"):
+        RecurrentDecoder(9, 12)
+    with pytest.raises(TypeError, match="attention must build an Attention, got Linear"):
+        LSTMDecoder(9, 12, attention=torch.nn.Linear)
+
+
+@pytest.mark.parametrize(("decoder_class", "cell_class"), [(LSTMDecoder, torch.nn.LSTMCell),
+                                                            (GRUDecoder, torch.nn.GRUCell),
+                                                            (RNNDecoder, torch.nn.RNNCell)])
+def test_decoder_class_picks_the_cell_and_attention_class_the_scoring(decoder_class, cell_class):
+    _, outputs, state, mask = encode()
+    decoder = decoder_class(9, 12, hidden_size=12, num_layers=2, attention=DotAttention).eval()
+    assert [type(c) for c in decoder.cells] == [cell_class, cell_class]
+    assert isinstance(decoder.attention, DotAttention)
+    log_probs, weights = decoder(torch.randint(4, 9, (3, 5)), decoder.initial_state(outputs, state, mask))
+    assert log_probs.shape == (3, 5, 9) and weights.shape == (3, 5, 7)
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(3, 5))
 
 
 def test_reorder_beams_equals_reorder_within_groups_and_keeps_the_shared_memory():

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lightning_seq.nn import ConvFrontEnd, GRUEncoder, LSTMEncoder
-from lightning_seq.tasks import CTCTranscriber
+from lightning_seq.tasks import CTCBeamSearch, CTCGreedy, CTCTranscriber
 from lightning_seq.types import TranscriptionBatch
 
 VOCAB = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
@@ -62,13 +62,14 @@ def test_bf16_autocast_keeps_log_probs_and_loss_in_fp32():
 
 
 def test_greedy_and_beam_decoding_give_texts():
-    task = model(decoder="beam", beam_width=3)
+    task = model(decoding=CTCBeamSearch(beam_size=3))
     log_probs = torch.nn.functional.one_hot(torch.tensor([[4, 4, 0, 4, 5, 0], [6, 6, 6, 0, 0, 0]]), 7).float()
     log_probs = torch.log_softmax(log_probs * 10, -1)
     texts, scores = task.decode(log_probs, torch.tensor([6, 3]))
     assert texts == ["aab", "c"] and scores.shape == (2,)
-    task.decoder = "greedy"
+    task.decoding = CTCGreedy()
     assert task.decode(log_probs, torch.tensor([6, 3]))[0] == ["aab", "c"]
+    assert model().decoding == CTCGreedy()  # the default
 
 
 def test_metrics_on_known_strings():
@@ -84,13 +85,18 @@ def test_metrics_on_known_strings():
     [
         ({"feature_size": None}, "feature_size must be >= 1"),
         ({"vocab_size": 4}, "vocab_size must be > 4"),
-        ({"decoder": "viterbi"}, "decoder must be 'greedy' or 'beam', got 'viterbi'"),
-        ({"beam_width": 0}, "beam_width must be >= 1, got 0"),
     ],
 )
 def test_invalid_arguments(overrides, message):
     with pytest.raises(ValueError, match=message):
         model(**overrides)
+
+
+def test_invalid_decoding_names_the_strategies():
+    with pytest.raises(TypeError, match="decoding must be a CTCDecoding .*CTCGreedy or CTCBeamSearch.*got 'beam'"):
+        model(decoding="beam")
+    with pytest.raises(ValueError, match="beam_size must be >= 1, got 0"):
+        CTCBeamSearch(beam_size=0)
 
 
 def test_checkpoint_with_other_charset_is_refused():

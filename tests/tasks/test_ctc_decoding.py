@@ -37,7 +37,7 @@ def test_beam_finds_the_labelling_greedy_misses():
     # best path is blank-blank (0.36) but "a" has 0.24 + 0.24 + 0.16 = 0.64 over its alignments
     probs = torch.tensor([[[0.6, 0.4], [0.6, 0.4]]])
     assert ctc_greedy_decode(probs.log(), torch.tensor([2])) == [[]]
-    labels, score = ctc_prefix_beam_search(probs.log(), torch.tensor([2]), beam_width=3)
+    labels, score = ctc_prefix_beam_search(probs.log(), torch.tensor([2]), beam_size=3)
     assert labels == [[1]]
     assert score.item() == pytest.approx(math.log(0.64), abs=1e-6)
 
@@ -48,19 +48,19 @@ def test_wide_beam_equals_exhaustive_search():
         steps = int(torch.randint(1, 6, (), generator=generator))
         vocab = int(torch.randint(2, 5, (), generator=generator))
         probs = torch.softmax(torch.randn(steps, vocab, generator=generator) * 2, dim=-1)
-        labels, score = ctc_prefix_beam_search(probs.log()[None], torch.tensor([steps]), beam_width=vocab**steps)
+        labels, score = ctc_prefix_beam_search(probs.log()[None], torch.tensor([steps]), beam_size=vocab**steps)
         best, best_score = exhaustive_best(probs)
         assert labels[0] == best
         assert score.item() == pytest.approx(best_score, abs=1e-4)
 
 
-def test_beam_width_one_equals_greedy_on_peaked_outputs():
+def test_beam_size_one_equals_greedy_on_peaked_outputs():
     generator = torch.Generator().manual_seed(1)
     ids = torch.randint(0, 6, (16, 30), generator=generator)
     logits = torch.nn.functional.one_hot(ids, 6).float() * 6 + torch.randn(16, 30, 6, generator=generator) * 0.3
     log_probs = torch.log_softmax(logits, -1)
     lengths = torch.randint(1, 31, (16,), generator=generator)
-    beam, _ = ctc_prefix_beam_search(log_probs, lengths, beam_width=1)
+    beam, _ = ctc_prefix_beam_search(log_probs, lengths, beam_size=1)
     assert beam == ctc_greedy_decode(log_probs, lengths)
 
 
@@ -68,13 +68,13 @@ def test_batched_beam_equals_per_utterance_beam():
     generator = torch.Generator().manual_seed(2)
     log_probs = torch.log_softmax(torch.randn(5, 14, 7, generator=generator) * 3, -1)
     lengths = torch.tensor([14, 3, 1, 9, 14])
-    batched, scores = ctc_prefix_beam_search(log_probs, lengths, beam_width=4)
+    batched, scores = ctc_prefix_beam_search(log_probs, lengths, beam_size=4)
     for row, length in enumerate(lengths.tolist()):
         alone, alone_score = ctc_prefix_beam_search(log_probs[row : row + 1, :length], lengths[row : row + 1], 4)
         assert batched[row] == alone[0]
         torch.testing.assert_close(scores[row], alone_score[0])
 
 
-def test_invalid_beam_width():
-    with pytest.raises(ValueError, match="beam_width must be >= 1, got 0"):
-        ctc_prefix_beam_search(torch.zeros(1, 2, 3), torch.tensor([2]), beam_width=0)
+def test_invalid_beam_size():
+    with pytest.raises(ValueError, match="beam_size must be >= 1, got 0"):
+        ctc_prefix_beam_search(torch.zeros(1, 2, 3), torch.tensor([2]), beam_size=0)

@@ -31,7 +31,7 @@ def row_bias(batch, seed=1):
 
 def test_greedy_stops_at_eos_and_pads():
     decoder = MarkovDecoder()
-    out = greedy_decode(decoder, row_bias(4), 4, BOS, EOS, max_length=12)
+    out = greedy_decode(decoder, row_bias(4), batch=4, bos=BOS, eos=EOS, max_length=12)
     assert out.tokens.shape == (4, 1, 12)
     for row in range(4):
         length = int(out.lengths[row, 0])
@@ -42,10 +42,20 @@ def test_greedy_stops_at_eos_and_pads():
 def test_batched_beam_equals_per_example_beam():
     decoder = MarkovDecoder(3)
     bias = row_bias(6, seed=4)
-    batched = beam_search(decoder, bias, 6, BOS, EOS, max_length=10, beam_size=4, length_penalty=0.6, n_best=2)
+    batched = beam_search(
+        decoder, bias, batch=6, bos=BOS, eos=EOS, max_length=10, beam_size=4, length_penalty=0.6, n_best=2
+    )
     for row in range(6):
         alone = beam_search(
-            decoder, bias[row : row + 1], 1, BOS, EOS, max_length=10, beam_size=4, length_penalty=0.6, n_best=2
+            decoder,
+            bias[row : row + 1],
+            batch=1,
+            bos=BOS,
+            eos=EOS,
+            max_length=10,
+            beam_size=4,
+            length_penalty=0.6,
+            n_best=2,
         )
         assert torch.equal(batched.tokens[row], alone.tokens[0])
         torch.testing.assert_close(batched.scores[row], alone.scores[0])
@@ -54,15 +64,15 @@ def test_batched_beam_equals_per_example_beam():
 def test_beam_size_one_equals_greedy():
     decoder = MarkovDecoder(5)
     bias = row_bias(8, seed=6)
-    beam = beam_search(decoder, bias, 8, BOS, EOS, max_length=9, beam_size=1)
-    greedy = greedy_decode(decoder, bias, 8, BOS, EOS, max_length=9)
+    beam = beam_search(decoder, bias, batch=8, bos=BOS, eos=EOS, max_length=9, beam_size=1)
+    greedy = greedy_decode(decoder, bias, batch=8, bos=BOS, eos=EOS, max_length=9)
     assert torch.equal(beam.tokens, greedy.tokens) and torch.equal(beam.lengths, greedy.lengths)
     torch.testing.assert_close(beam.scores, greedy.scores)
 
 
 def test_n_best_lists_come_in_score_order():
     decoder = MarkovDecoder(7)
-    out = beam_search(decoder, row_bias(3, seed=8), 3, BOS, EOS, max_length=8, beam_size=5, n_best=3)
+    out = beam_search(decoder, row_bias(3, seed=8), batch=3, bos=BOS, eos=EOS, max_length=8, beam_size=5, n_best=3)
     assert torch.all(out.scores[:, :-1] >= out.scores[:, 1:])
 
 
@@ -70,7 +80,7 @@ def best_by_enumeration(decoder, bias, max_length):
     """The best score over every sequence of ``max_length`` steps (after EOS only EOS, at no cost)."""
     best = float("-inf")
     for sequence in itertools.product(range(VOCAB), repeat=max_length):
-        if EOS in sequence and any(t != EOS for t in sequence[sequence.index(EOS):]):
+        if EOS in sequence and any(t != EOS for t in sequence[sequence.index(EOS) :]):
             continue
         score, previous = 0.0, BOS
         for token in sequence:
@@ -88,8 +98,9 @@ def test_a_wider_beam_never_scores_below_a_narrower_one_up_to_the_exhaustive_bes
     decoder = MarkovDecoder(11)
     bias = row_bias(3, seed=12)
     widths = [1, 2, 3, 5, 8, 20, 343]
-    best = torch.stack([beam_search(decoder, bias, 3, BOS, EOS, max_length=4, beam_size=k).scores[:, 0]
-                        for k in widths])  # (widths, B)
+    best = torch.stack(
+        [beam_search(decoder, bias, batch=3, bos=BOS, eos=EOS, max_length=4, beam_size=k).scores[:, 0] for k in widths]
+    )  # (widths, B)
     assert torch.all(best[1:] >= best[:-1] - 1e-6)
     assert torch.any(best[-1] > best[0] + 1e-3)  # the search matters here: greedy is not already the best
     for row in range(3):
@@ -100,27 +111,52 @@ def test_a_wider_beam_never_scores_below_a_narrower_one_up_to_the_exhaustive_bes
 def test_sampling_is_seeded_and_filters():
     decoder = MarkovDecoder(9)
     bias = row_bias(5, seed=10)
-    first = sample_decode(decoder, bias, 5, BOS, EOS, 10, generator=torch.Generator().manual_seed(0))
-    again = sample_decode(decoder, bias, 5, BOS, EOS, 10, generator=torch.Generator().manual_seed(0))
+    first = sample_decode(
+        decoder, bias, batch=5, bos=BOS, eos=EOS, max_length=10, generator=torch.Generator().manual_seed(0)
+    )
+    again = sample_decode(
+        decoder, bias, batch=5, bos=BOS, eos=EOS, max_length=10, generator=torch.Generator().manual_seed(0)
+    )
     assert torch.equal(first.tokens, again.tokens)
-    greedy = greedy_decode(decoder, bias, 5, BOS, EOS, 10)
+    greedy = greedy_decode(decoder, bias, batch=5, bos=BOS, eos=EOS, max_length=10)
     for options in ({"top_k": 1}, {"top_p": 1e-6}, {"temperature": 1e-4}):
-        sampled = sample_decode(decoder, bias, 5, BOS, EOS, 10, generator=torch.Generator().manual_seed(1), **options)
+        sampled = sample_decode(
+            decoder,
+            bias,
+            batch=5,
+            bos=BOS,
+            eos=EOS,
+            max_length=10,
+            generator=torch.Generator().manual_seed(1),
+            **options,
+        )
         assert torch.equal(sampled.tokens, greedy.tokens), options
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda d, s: beam_search(d, s, 1, BOS, EOS, 5, beam_size=0), "beam_size must be >= 1, got 0"),
-        (lambda d, s: beam_search(d, s, 1, BOS, EOS, 0), "max_length must be >= 1, got 0"),
         (
-            lambda d, s: beam_search(d, s, 1, BOS, EOS, 5, beam_size=2, n_best=3),
+            lambda d, s: beam_search(d, s, batch=1, bos=BOS, eos=EOS, max_length=5, beam_size=0),
+            "beam_size must be >= 1, got 0",
+        ),
+        (lambda d, s: beam_search(d, s, batch=1, bos=BOS, eos=EOS, max_length=0), "max_length must be >= 1, got 0"),
+        (
+            lambda d, s: beam_search(d, s, batch=1, bos=BOS, eos=EOS, max_length=5, beam_size=2, n_best=3),
             r"n_best must lie in \[1, beam_size=2\]",
         ),
-        (lambda d, s: sample_decode(d, s, 1, BOS, EOS, 5, top_p=1.5), r"top_p must lie in \(0, 1\], got 1.5"),
-        (lambda d, s: sample_decode(d, s, 1, BOS, EOS, 5, top_p=0.0), r"top_p must lie in \(0, 1\], got 0.0"),
-        (lambda d, s: sample_decode(d, s, 1, BOS, EOS, 5, temperature=0), "temperature must be > 0"),
+        (
+            lambda d, s: sample_decode(d, s, batch=1, bos=BOS, eos=EOS, max_length=5, top_p=1.5),
+            r"top_p must lie in \(0, 1\], got 1.5",
+        ),
+        (
+            lambda d, s: sample_decode(d, s, batch=1, bos=BOS, eos=EOS, max_length=5, top_p=0.0),
+            r"top_p must lie in \(0, 1\], got 0.0",
+        ),
+        (
+            lambda d, s: sample_decode(d, s, batch=1, bos=BOS, eos=EOS, max_length=5, temperature=0),
+            "temperature must be > 0",
+        ),
     ],
 )
 def test_invalid_arguments_name_them(call, message):
@@ -156,7 +192,9 @@ def test_sampled_frequencies_follow_the_filtered_distribution():
 
         reorder_beams = reorder
 
-    out = sample_decode(Fixed(), None, 4000, 4, 99, 1, top_p=0.6, generator=torch.Generator().manual_seed(0))
+    out = sample_decode(
+        Fixed(), None, batch=4000, bos=4, eos=99, max_length=1, top_p=0.6, generator=torch.Generator().manual_seed(0)
+    )
     counts = torch.bincount(out.tokens[:, 0, 0], minlength=5).float() / 4000
     assert counts[2:].sum() == 0
     assert abs(float(counts[0]) - 0.5 / 0.7) < 0.03
@@ -166,11 +204,11 @@ def test_start_tokens_per_row():
     decoder = MarkovDecoder(5)
     bias = row_bias(3, seed=6)
     starts = torch.tensor([3, 4, 5])
-    together = greedy_decode(decoder, bias, 3, starts, EOS, 6)
-    beams = beam_search(decoder, bias, 3, starts, EOS, 6, beam_size=1)
+    together = greedy_decode(decoder, bias, batch=3, bos=starts, eos=EOS, max_length=6)
+    beams = beam_search(decoder, bias, batch=3, bos=starts, eos=EOS, max_length=6, beam_size=1)
     for row in range(3):
-        alone = greedy_decode(decoder, bias[row : row + 1], 1, int(starts[row]), EOS, 6)
+        alone = greedy_decode(decoder, bias[row : row + 1], batch=1, bos=int(starts[row]), eos=EOS, max_length=6)
         assert torch.equal(together.tokens[row], alone.tokens[0])
         assert torch.equal(beams.tokens[row], alone.tokens[0])
     with pytest.raises(ValueError, match=r"start tokens must have shape \(3,\), got \(2,\)"):
-        greedy_decode(decoder, bias, 3, starts[:2], EOS, 6)
+        greedy_decode(decoder, bias, batch=3, bos=starts[:2], eos=EOS, max_length=6)

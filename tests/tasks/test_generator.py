@@ -3,8 +3,8 @@ import torch
 import torch.nn.functional as F
 
 from lightning_seq.data.vocab import SPECIALS
-from lightning_seq.nn import LabelCondition, VectorCondition
-from lightning_seq.tasks import SequenceGenerator
+from lightning_seq.nn import LabelCondition, LSTMDecoder, VectorCondition
+from lightning_seq.tasks import BeamSearch, Greedy, Sampling, SequenceGenerator
 from lightning_seq.tasks.encoder_decoder import shift_targets
 
 TARGETS = list(SPECIALS) + ["a", "b", "c"]
@@ -12,18 +12,17 @@ TARGETS = list(SPECIALS) + ["a", "b", "c"]
 SEQUENCES = {0: [4, 5], 1: [5, 4, 6], 2: [6, 6, 6, 4], 3: [4]}
 
 
-def make(conditioning, context="bridge", **kwargs):
+def make(conditioning, context="bridge", decoding=None):
     torch.manual_seed(0)
     model = SequenceGenerator(
         num_classes=4,
         target_vocab_size=len(TARGETS),
         condition=lambda n: LabelCondition(n, 8),
-        context=context,
-        conditioning=conditioning,
-        decoder_hidden_size=16,
-        decoder_embedding_dim=8,
+        decoder=lambda v, e: LSTMDecoder(
+            v, e, context=context, conditioning=conditioning, hidden_size=16, embedding_dim=8
+        ),
+        decoding=decoding,
         max_length=6,
-        **kwargs,
     )
     model.set_names(target_vocabulary=TARGETS)
     return model
@@ -50,7 +49,7 @@ def test_each_way_of_feeding_the_condition_learns_class_to_sequence(conditioning
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    hyps = model.eval().generate(labels, ones, strategy="greedy")
+    hyps = model.eval().generate(labels, ones, decoding=Greedy())
     generated = [hyps.tokens[r, 0, : hyps.lengths[r, 0]].tolist() for r in range(4)]
     assert generated == list(SEQUENCES.values())
 
@@ -71,12 +70,16 @@ def test_init_feeds_only_the_state_and_input_feeds_every_step():
 
 
 def test_seeded_sampling_is_reproducible():
-    model = make("input_and_prev", decoding="sample").eval()
+    model = make("input_and_prev", decoding=Sampling(seed=3)).eval()
     labels, ones, _, _ = batch()
-    a = model.generate(labels, ones, seed=3)
-    b = model.generate(labels, ones, seed=3)
+    a = model.generate(labels, ones)
+    b = model.generate(labels, ones)
     assert torch.equal(a.tokens, b.tokens)
-    assert model.generate(labels, ones, strategy="beam", n_best=2).tokens.shape == (4, 2, 6)
+    other = model.generate(labels, ones, decoding=Sampling(temperature=5.0, seed=4))
+    assert not torch.equal(a.tokens, other.tokens)
+    assert model.generate(labels, ones, decoding=BeamSearch(n_best=2)).tokens.shape == (4, 2, 6)
+    with pytest.raises(TypeError, match="decoding must be a DecodingStrategy .* got 'beam'"):
+        model.generate(labels, ones, decoding="beam")
 
 
 def test_vector_condition_with_last_context_needs_matching_sizes():
@@ -84,9 +87,7 @@ def test_vector_condition_with_last_context_needs_matching_sizes():
         feature_size=3,
         target_vocab_size=len(TARGETS),
         condition=lambda n: VectorCondition(n, 16),
-        context="last",
-        conditioning="init",
-        decoder_hidden_size=16,
+        decoder=lambda v, e: LSTMDecoder(v, e, context="last", conditioning="init", hidden_size=16),
     )
     x, ones = torch.randn(2, 1, 3), torch.ones(2, dtype=torch.long)
     state = model.encode(x, ones)
@@ -97,9 +98,7 @@ def test_vector_condition_with_last_context_needs_matching_sizes():
             feature_size=3,
             target_vocab_size=len(TARGETS),
             condition=lambda n: VectorCondition(n, 16),
-            context="last",
-            conditioning="init",
-            decoder_hidden_size=8,
+            decoder=lambda v, e: LSTMDecoder(v, e, context="last", conditioning="init", hidden_size=8),
         )
 
 

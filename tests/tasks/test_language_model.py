@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from lightning_seq.data import TextCorpusDataModule
 from lightning_seq.nn import GRUEncoder, LSTMEncoder
-from lightning_seq.tasks import LanguageModel
+from lightning_seq.tasks import BeamSearch, Greedy, LanguageModel, Sampling
 from lightning_seq.tasks.tbptt import detach_state, time_chunks
 
 VOCAB = [f"t{i}" for i in range(12)]
@@ -100,16 +100,16 @@ def test_seeded_sampling_is_reproducible_and_prompts_batch_like_single_rows():
     model = make_model().eval()
     prompts = torch.tensor([[3, 4, 5, 6], [3, 7, 0, 0], [3, 0, 0, 0]])
     lengths = torch.tensor([4, 2, 1])
-    a = model.generate(prompts, lengths, max_length=15, strategy="sample", seed=7)
-    b = model.generate(prompts, lengths, max_length=15, strategy="sample", seed=7)
-    c = model.generate(prompts, lengths, max_length=15, strategy="sample", seed=8)
+    a = model.generate(prompts, lengths, max_length=15, decoding=Sampling(seed=7))
+    b = model.generate(prompts, lengths, max_length=15, decoding=Sampling(seed=7))
+    c = model.generate(prompts, lengths, max_length=15, decoding=Sampling(seed=8))
     assert torch.equal(a.tokens, b.tokens) and not torch.equal(a.tokens, c.tokens)
-    together = model.generate(prompts, lengths, max_length=10, strategy="greedy")
+    together = model.generate(prompts, lengths, max_length=10, decoding=Greedy())
     for row in range(3):
         n = int(lengths[row])
-        alone = model.generate(prompts[row : row + 1, :n], lengths[row : row + 1], max_length=10, strategy="greedy")
+        alone = model.generate(prompts[row : row + 1, :n], lengths[row : row + 1], max_length=10, decoding=Greedy())
         assert torch.equal(together.tokens[row], alone.tokens[0])
-    beams = model.generate(prompts, lengths, max_length=10, strategy="beam", n_best=2)
+    beams = model.generate(prompts, lengths, max_length=10, decoding=BeamSearch(n_best=2))
     assert beams.tokens.shape[:2] == (3, 2) and bool((beams.scores[:, 0] >= beams.scores[:, 1]).all())
 
 
@@ -134,7 +134,7 @@ def test_tied_embeddings_share_one_matrix():
         ({"tbptt_steps": 0}, "tbptt_steps must be an integer >= 1, got 0"),
         ({"encoder": lambda s: LSTMEncoder(s, 8, bidirectional=True)}, "LanguageModel needs a unidirectional encoder"),
         ({"gradient_clip_val": 0.0}, "gradient_clip_val must be > 0 or None"),
-        ({"top_p": 0.0}, r"top_p must lie in \(0, 1\]"),
+        ({"max_length": 0}, "max_length must be >= 1, got 0"),
         ({"vocab_size": None}, "vocab_size must be > 4"),
     ],
 )

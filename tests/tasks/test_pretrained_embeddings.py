@@ -9,7 +9,7 @@ import torch
 
 from lightning_seq.data import ParallelTextDataModule
 from lightning_seq.data.vocab import SPECIALS
-from lightning_seq.nn import GRUEncoder, SequenceCondition
+from lightning_seq.nn import GRUEncoder, LSTMDecoder, SequenceCondition
 from lightning_seq.tasks import LanguageModel, Seq2SeqTask, SequenceClassifier, SequenceGenerator
 from tests.conftest import write_csv
 
@@ -44,10 +44,10 @@ def test_seq2seq_source_and_target_vectors_are_read_before_fitting_and_never_ove
     target_file, target = vectors(tmp_path / "tgt.txt", ["x", "y", "z"], 6)
     model = Seq2SeqTask(
         vocab_size=data.vocab_size, target_vocab_size=data.target_vocab_size, embedding_dim=8,
-        decoder_embedding_dim=6, decoder_hidden_size=8, max_length=4,
+        decoder=functools.partial(LSTMDecoder, embedding_dim=6, hidden_size=8, freeze_embedding=True), max_length=4,
         encoder=functools.partial(GRUEncoder, hidden_size=4),
         pretrained_embeddings=source_file, freeze_embeddings=True,
-        pretrained_target_embeddings=target_file, freeze_target_embeddings=True,
+        pretrained_target_embeddings=target_file,
     )
     trainer = fit(model, data, tmp_path, steps=2)
     rows_of(source, data.vocabulary, model.embedding.weight)
@@ -64,7 +64,8 @@ def test_seq2seq_source_and_target_vectors_are_read_before_fitting_and_never_ove
 
 def test_pretrained_target_embeddings_need_a_decoder_that_embeds_tokens():
     with pytest.raises(ValueError, match="pretrained_target_embeddings need a decoder that embeds the previous token"):
-        Seq2SeqTask(vocab_size=8, target_vocab_size=8, conditioning="input", pretrained_target_embeddings="v.txt")
+        Seq2SeqTask(vocab_size=8, target_vocab_size=8, decoder=functools.partial(LSTMDecoder, conditioning="input"),
+                    pretrained_target_embeddings="v.txt")
 
 
 @pytest.mark.parametrize("task", ["classifier", "language_model", "token_condition"])

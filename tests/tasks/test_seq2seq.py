@@ -3,8 +3,8 @@ import functools
 import pytest
 import torch
 
-from lightning_seq.nn import GRUEncoder
-from lightning_seq.tasks import Seq2SeqTask
+from lightning_seq.nn import GRUEncoder, LSTMDecoder
+from lightning_seq.tasks import BeamSearch, Greedy, Sampling, Seq2SeqTask
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.types import TranscriptionBatch
 
@@ -17,8 +17,7 @@ def task(**overrides):
         target_vocab_size=7,
         encoder=functools.partial(GRUEncoder, hidden_size=8, bidirectional=True),
         embedding_dim=8,
-        decoder_hidden_size=16,
-        decoder_embedding_dim=8,
+        decoder=functools.partial(LSTMDecoder, hidden_size=16, embedding_dim=8),
         max_length=6,
     )
     kwargs.update(overrides)
@@ -43,15 +42,16 @@ def test_shift_adds_bos_and_eos():
     assert gold.tolist() == [[4, 5, 6, 3], [6, 3, 0, 0]]
 
 
-@pytest.mark.parametrize("decoding", ["greedy", "beam", "sample"])
+@pytest.mark.parametrize("decoding", [Greedy(), BeamSearch(beam_size=3, n_best=2), Sampling(top_k=3, seed=0)])
 def test_generation_shapes_and_predict_rows(decoding):
-    model = task(decoding=decoding, beam_size=3, n_best=2 if decoding == "beam" else 1).eval()
+    model = task(decoding=decoding).eval()
     b = batch()
     out = model.predict_step(b, 0)
     rows = out.to_rows()
     assert [r["index"] for r in rows] == [0, 1]
     assert all(set(r["hypothesis"].split()) <= {*"xyz", "<unk>"} for r in rows)  # <unk> shown, never dropped
-    assert ("n_best" in rows[0]) == (decoding == "beam")
+    assert ("n_best" in rows[0]) == isinstance(decoding, BeamSearch)
+    assert len(rows[0].get("n_best", [None])) == decoding.n_best
 
 
 def test_scheduled_probability_is_logged_and_used(monkeypatch):
@@ -73,13 +73,10 @@ def test_scheduled_probability_is_logged_and_used(monkeypatch):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"beam_size": 0}, "beam_size must be >= 1, got 0"),
         ({"max_length": 0}, "max_length must be >= 1, got 0"),
-        ({"top_p": 0.0}, r"top_p must lie in \(0, 1\], got 0.0"),
-        ({"top_p": 1.5}, r"top_p must lie in \(0, 1\], got 1.5"),
-        ({"decoding": "viterbi"}, "decoding must be 'greedy', 'beam' or 'sample', got 'viterbi'"),
+        ({"heat_maps": -1}, "heat_maps must be >= 0, got -1"),
         ({"vocab_size": None}, "vocab_size must be > 4"),
-        ({"n_best": 6, "beam_size": 5}, r"n_best must lie in \[1, beam_size=5\], got 6"),
+        ({"target_vocab_size": 4}, "target_vocab_size must be > 4"),
     ],
 )
 def test_invalid_arguments_name_them(overrides, message):
@@ -130,3 +127,13 @@ def test_references_are_scored_as_written_not_as_vocabulary_ids(monkeypatch):
     model.test_metrics.reset()
     model._evaluate(encoded, "test", model.test_metrics)
     assert float(model.test_metrics["test/exact"].compute()) == 0.0
+
+
+def test_decoding_and_decoder_must_be_the_classes_they_name():
+    message = r"decoding must be a DecodingStrategy \(lightning_seq.tasks.Greedy, Sampling or BeamSearch\), got 'vit"
+    with pytest.raises(TypeError, match=message):
+        task(decoding="viterbi")
+    with pytest.raises(TypeError, match="decoder must build a RecurrentDecoder, got Linear"):
+        task(decoder=torch.nn.Linear)
+    with pytest.raises(TypeError, match="encoder must build a SequenceEncoder, got Linear"):
+        task(encoder=lambda size: torch.nn.Linear(size, 3))
