@@ -67,7 +67,8 @@ def run_all(size: str) -> dict[str, Any]:
     grid: dict[str, dict[str, float]] = {}
     for context in CONTEXTS:
         for conditioning in CONDITIONINGS:
-            extra = ["--model.init_args.decoder_hidden_size=256"] if (context, conditioning) == ("last", "init") else []
+            wide = (context, conditioning) == ("last", "init")  # the copied encoder state is 256 wide
+            extra = ["--model.init_args.decoder.init_args.hidden_size=256"] if wide else []
             fragments = [f"context_{context}.yaml", f"conditioning_{conditioning}.yaml"]
             grid[f"{context}/{conditioning}"] = variant(fragments, extra, size)
     switches = {name: variant([fragment], [], size) for name, fragment in SWITCHES.items()}
