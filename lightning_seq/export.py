@@ -32,12 +32,12 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from lightning_seq.data.vocab import BOS_ID, EOS_ID
 from lightning_seq.nn.attention import AttentionMemory
 from lightning_seq.nn.decoder import DecoderState
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
+from lightning_seq.types import BOS_ID, EOS_ID
 
 STATE_NAMES = ["hidden", "cell", "feed", "context", "memory_values", "memory_keys", "memory_mask"]
 

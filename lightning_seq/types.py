@@ -8,13 +8,54 @@ Shape glossary (used in every ``forward`` docstring and shape comment):
 * ``L`` number of stacked recurrent layers, ``C`` number of classes, ``V`` vocabulary size.
 
 Every batch is batch-first and right-padded; ``lengths`` is an int64 tensor ``(B,)`` with ``1 <= length <= T``.
+
+Also here: the token specials every vocabulary starts with, and the ``Protocol`` ties between tasks and data modules
+(what a task may ask of the data module the Trainer runs with), so ``tasks/`` needs nothing from ``data/``.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+SPECIALS = (PAD, UNK, BOS, EOS)
+"""The first four tokens of every vocabulary, in this order (``<pad>`` doubles as the CTC blank)."""
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+
+
+@runtime_checkable
+class ChecksCTCLengths(Protocol):
+    """A data module that can check every target fits its input under a model's time reduction (CTC)."""
+
+    def check_ctc_lengths(self, time_reduction: int = 1) -> None:
+        """Raise naming the first sample whose target is longer than its input allows."""
+        ...
+
+
+@runtime_checkable
+class StreamsTokens(Protocol):
+    """A data module of contiguous token streams (the language model's truncated BPTT)."""
+
+    sequence_length: int
+    """Tokens per window (one batch row)."""
+
+    def tokens_per_stream(self, split: str) -> int:
+        """Tokens each stream of ``split`` holds."""
+        ...
+
+
+@runtime_checkable
+class HoldsImages(Protocol):
+    """A data set whose samples can be shown as images (the OCR contact sheet)."""
+
+    def image(self, index: int) -> Image.Image:
+        """Sample ``index`` as the image it was read from."""
+        ...
 
 
 class EncoderState(NamedTuple):
@@ -45,13 +86,17 @@ class SequenceBatch(NamedTuple):
     indices: Tensor
 
 
-class TranscriptionBatch(NamedTuple):
-    """A padded batch of input sequences with padded label-id targets (CTC transcription).
+class Seq2SeqBatch(NamedTuple):
+    """A padded batch of input sequences with padded target sequences (N -> M).
+
+    The one batch of CTC transcription, translation and generation from a condition.
 
     Attributes:
-        inputs: ``(B, T, F)`` float features, right-padded.
+        inputs: ``(B, T, F)`` float features or ``(B, T)`` token ids (``(B, 1)`` class ids for a condition),
+            right-padded.
         lengths: ``(B,)`` int64 valid input steps.
-        targets: ``(B, S)`` int64 label ids, right-padded with 0 (the CTC blank never occurs as a target).
+        targets: ``(B, S)`` int64 target ids, right-padded with 0 (``<pad>``, which is also the CTC blank and
+            never a target).
         target_lengths: ``(B,)`` int64 valid target ids per row (0 when the split has no labels).
         indices: ``(B,)`` int64 position of each row in its data set.
         references: the target tokens of each row as written (words missing from the target vocabulary included),

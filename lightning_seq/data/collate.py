@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lightning_seq.types import SequenceBatch, TranscriptionBatch
+from lightning_seq.types import Seq2SeqBatch, SequenceBatch
 
 
 def pad_sequences(sequences: Sequence[Tensor], pad_value: float = 0) -> tuple[Tensor, Tensor]:
@@ -40,7 +40,7 @@ def collate_sequences(items: Sequence[tuple[Tensor, int, int]]) -> SequenceBatch
     return SequenceBatch(inputs, lengths, targets, indices)
 
 
-def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> TranscriptionBatch:
+def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> Seq2SeqBatch:
     """Collate ``(inputs, target_ids, index)`` samples; targets are padded with 0 and may be empty (unlabelled)."""
     inputs, lengths = pad_sequences([item[0] for item in items])
     target_lengths = torch.tensor([len(item[1]) for item in items], dtype=torch.long)  # (B,)
@@ -48,10 +48,10 @@ def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> Trans
     for row, item in enumerate(items):
         targets[row, : len(item[1])] = item[1]
     indices = torch.tensor([item[2] for item in items], dtype=torch.long)  # (B,)
-    return TranscriptionBatch(inputs, lengths, targets, target_lengths, indices)
+    return Seq2SeqBatch(inputs, lengths, targets, target_lengths, indices)
 
 
-def collate_with_references(items: Sequence[tuple[Tensor, Tensor, int, list[str]]]) -> TranscriptionBatch:
+def collate_with_references(items: Sequence[tuple[Tensor, Tensor, int, list[str]]]) -> Seq2SeqBatch:
     """As ``collate_transcriptions``, for samples that also carry their reference tokens (``WithReferences``)."""
     batch = collate_transcriptions([item[:3] for item in items])
     return batch._replace(references=[item[3] for item in items])  # read only: no copy per sample

@@ -143,6 +143,11 @@ class SequenceTask(TaskNames, pl.LightningModule):
         return built, built.output_size
 
     @property
+    def datamodule(self) -> pl.LightningDataModule | None:
+        """The data module of the Trainer this task runs under, or None (no Trainer, or loaders given directly)."""
+        return getattr(self._trainer, "datamodule", None) if self._trainer is not None else None
+
+    @property
     def vocabulary(self) -> list[str] | None:
         """(Source) tokens by id, from the data or the checkpoint; None until known."""
         return self.names("vocabulary")
@@ -163,7 +168,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
         Pretrained vectors are read once, for a model whose weights did not come from a checkpoint (when ``fit``
         resumes from one, the restored weights replace them right after).
         """
-        datamodule = getattr(self._trainer, "datamodule", None) if self._trainer is not None else None
+        datamodule = self.datamodule
         if datamodule is not None:
             self.names_from(datamodule, "data")
         if stage == "fit":

@@ -11,14 +11,13 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import CharErrorRate, WordErrorRate
 
-from lightning_seq.data.vocab import PAD_ID, SPECIALS
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import render_contact_sheet
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
-from lightning_seq.types import TranscriptionBatch
+from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, Seq2SeqBatch
 
 BLANK = PAD_ID  # the CTC blank shares id 0 with <pad>: it is never a target
 
@@ -137,7 +136,7 @@ class CTCTranscriber(SequenceTask):
             lengths = self.featurizer.num_frames(lengths)
         return (lengths + self.time_reduction - 1) // self.time_reduction
 
-    def _loss(self, log_probs: Tensor, batch: TranscriptionBatch) -> Tensor:
+    def _loss(self, log_probs: Tensor, batch: Seq2SeqBatch) -> Tensor:
         lengths = self.output_lengths(batch.lengths)
         with torch.autocast(device_type=log_probs.device.type, enabled=False):
             return F.ctc_loss(log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths,
@@ -146,34 +145,29 @@ class CTCTranscriber(SequenceTask):
     def setup(self, stage: str) -> None:
         """Take the data's charset; check that every target fits its input under this model's time reduction."""
         super().setup(stage)
-        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
-        check = getattr(datamodule, "check_ctc_lengths", None)
-        if callable(check):
-            check(self.time_reduction)
+        if isinstance(self.datamodule, ChecksCTCLengths):
+            self.datamodule.check_ctc_lengths(self.time_reduction)
 
     def decode(self, log_probs: Tensor, lengths: Tensor) -> tuple[list[str], Tensor]:
         """Texts and log-probabilities of the configured ``decoding`` for ``log_probs (B, T, V)``."""
         ids, scores = self.decoding.decode(log_probs, lengths, BLANK)
-        return [self.ids_to_text(row) for row in ids], scores
+        return [self.text(row) for row in ids], scores
 
-    def ids_to_text(self, ids: list[int]) -> str:
+    def text(self, ids: list[int]) -> str:
         """Label ids to text, specials dropped."""
-        labels = self.vocabulary
-        if labels is None:
-            raise RuntimeError("the charset is unknown: fit or test with a data module, or load a checkpoint")
-        return "".join(labels[i] for i in ids if i >= len(SPECIALS))
+        return "".join(self.ids_to_tokens("vocabulary", ids, keep_unknown=False))
 
-    def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
+    def training_step(self, batch: Seq2SeqBatch, batch_idx: int) -> Tensor:
         """CTC loss on one batch (``train/loss_step``, ``train/loss_epoch``)."""
         loss = self._loss(self(batch.inputs, batch.lengths), batch)
         self.log_train_loss(loss, batch.lengths.numel())
         return self.global_mean(loss, batch.lengths.numel())
 
-    def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> list[str]:
+    def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> list[str]:
         log_probs = self(batch.inputs, batch.lengths)
         self.log_eval_loss(stage, self._loss(log_probs, batch), batch.lengths.numel(), prog_bar=stage == "val")
         predictions, _ = self.decode(log_probs, self.output_lengths(batch.lengths))
-        truths = [self.ids_to_text(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(),
+        truths = [self.text(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(),
                                                                    strict=True)]
         metrics[f"{stage}/cer"].update(predictions, truths)
         metrics[f"{stage}/wer"].update(predictions, truths)
@@ -182,35 +176,35 @@ class CTCTranscriber(SequenceTask):
         self.log_dict(metrics, on_epoch=True, batch_size=batch.lengths.numel(), prog_bar=stage == "val")
         return predictions
 
-    def validation_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+    def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """Loss, CER, WER and whole-sequence accuracy of decoded texts, per epoch and synced across ranks."""
         self._evaluate(batch, "val", self.val_metrics)
 
-    def test_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+    def test_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """As validation; also keeps the first examples for the contact sheet."""
         predictions = self._evaluate(batch, "test", self.test_metrics)
         room = self.contact_sheet_size - len(self._sheet)
         if room > 0:
             for index, n, row, pred in list(zip(batch.indices.tolist(), batch.target_lengths.tolist(),
                                                 batch.targets.tolist(), predictions, strict=True))[:room]:
-                self._sheet.append((index, self.ids_to_text(row[:n]), pred))
+                self._sheet.append((index, self.text(row[:n]), pred))
 
     def on_test_epoch_end(self) -> None:
         """Write ``contact_sheet.png`` (images with true and predicted text) next to the logs."""
         rows, self._sheet = self._sheet, []
         log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
-        datamodule = getattr(self.trainer, "datamodule", None)
+        datamodule = self.datamodule
         if not rows or not log_dir or not self.trainer.is_global_zero or datamodule is None:
             return
         dataset = datamodule.dataset("test")
-        if not hasattr(dataset, "image"):
+        if not isinstance(dataset, HoldsImages):
             return
         images = [dataset.image(index) for index, _, _ in rows]
         sheet = render_contact_sheet(images, [t for _, t, _ in rows], [p for _, _, p in rows])
         sheet.save(f"{log_dir}/contact_sheet.png")
 
     def predict_step(
-        self, batch: TranscriptionBatch, batch_idx: int, dataloader_idx: int = 0
+        self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0
     ) -> TranscriptionPrediction:
         """Decoded text and its log-probability for every input."""
         texts, scores = self.decode(self(batch.inputs, batch.lengths), self.output_lengths(batch.lengths))

@@ -17,14 +17,13 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
-from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
 from lightning_seq.plots import render_attention
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
-from lightning_seq.types import TranscriptionBatch
+from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, SPECIALS, Seq2SeqBatch
 
 
 class GeneratedSequences(NamedTuple):
@@ -204,7 +203,7 @@ class EncoderDecoderTask(SequenceTask):
         return log_probs
 
     @staticmethod
-    def shift(batch: TranscriptionBatch) -> tuple[Tensor, Tensor]:
+    def shift(batch: Seq2SeqBatch) -> tuple[Tensor, Tensor]:
         """Decoder inputs ``[BOS, y_1 .. y_n]`` and gold outputs ``[y_1 .. y_n, EOS]`` (PAD after), ``(B, T+1)``."""
         return shift_targets(batch.targets, batch.target_lengths)
 
@@ -243,13 +242,10 @@ class EncoderDecoderTask(SequenceTask):
 
     def tokens(self, ids: list[int]) -> list[str]:
         """Target ids to tokens; PAD, BOS and EOS dropped, ``<unk>`` kept (it never equals a real word)."""
-        vocabulary = self.target_vocabulary
-        if vocabulary is None:
-            raise RuntimeError("the target vocabulary is unknown: fit or test with a data module, or load a checkpoint")
-        return [vocabulary[i] for i in ids if i not in (PAD_ID, BOS_ID, EOS_ID)]
+        return self.ids_to_tokens("target_vocabulary", ids)
 
     # ------------------------------------------------------------------------------------------------ steps
-    def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
+    def training_step(self, batch: Seq2SeqBatch, batch_idx: int) -> Tensor:
         """Negative log-likelihood with the scheduled teacher-forcing probability (logged)."""
         forcing = self.schedule(self.global_step)
         inputs, gold = self.shift(batch)
@@ -257,7 +253,7 @@ class EncoderDecoderTask(SequenceTask):
         self.log_train_loss(loss, batch.lengths.numel(), {"train/teacher_forcing": forcing})
         return self.global_mean(loss, (gold != PAD_ID).sum())  # the loss is a mean over target tokens
 
-    def _evaluate(self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection) -> Hypotheses:
+    def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> Hypotheses:
         inputs, gold = self.shift(batch)
         loss = self._loss(self(batch.inputs, batch.lengths, inputs), gold)
         size = batch.lengths.numel()
@@ -292,11 +288,11 @@ class EncoderDecoderTask(SequenceTask):
         metrics[f"{stage}/wer"].update([" ".join(p) for p in predicted], [" ".join(t) for t in truth])
         metrics[f"{stage}/bleu"].update([" ".join(p) for p in predicted], [[" ".join(t)] for t in truth])
 
-    def validation_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+    def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """Teacher-forced loss and free-running exact match, token accuracy, CER and BLEU."""
         self._evaluate(batch, "val", self.val_metrics)
 
-    def test_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
+    def test_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """As validation; also keeps attention maps of the first examples."""
         hyps = self._evaluate(batch, "test", self.test_metrics)
         room = self.heat_maps - len(self._maps)
@@ -328,7 +324,7 @@ class EncoderDecoderTask(SequenceTask):
         for i, (source, target, weights) in enumerate(maps):
             render_attention(weights, source, target).save(f"{log_dir}/attention_{i}.png")
 
-    def predict_step(self, batch: TranscriptionBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
+    def predict_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
         """Hypotheses (``n_best`` with beam search) and scores for every input."""
         hyps = self.generate(batch.inputs, batch.lengths)
         n_best = hyps.tokens.size(1)

@@ -12,7 +12,6 @@ from torch import Tensor, nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics.text import Perplexity
 
-from lightning_seq.data.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
@@ -20,9 +19,15 @@ from lightning_seq.tasks.decoding import Hypotheses
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences, check_decoding
 from lightning_seq.tasks.strategies import DecodingStrategy, Sampling
 from lightning_seq.tasks.tbptt import detach_state, time_chunks
-from lightning_seq.types import EncoderState, LanguageModelBatch, SequenceBatch
-
-SKIPPED = (PAD_ID, BOS_ID, EOS_ID)  # never shown in a prompt (UNK is: the model read it)
+from lightning_seq.types import (
+    EOS_ID,
+    PAD_ID,
+    SPECIALS,
+    EncoderState,
+    LanguageModelBatch,
+    SequenceBatch,
+    StreamsTokens,
+)
 
 
 class LanguageModel(SequenceTask):
@@ -199,22 +204,21 @@ class LanguageModel(SequenceTask):
         )
 
     def tokens(self, ids: list[int]) -> list[str]:
-        """Ids to tokens (specials dropped; ids when there is no vocabulary)."""
-        return [self.vocabulary[i] if self.vocabulary else str(i) for i in ids if i >= len(SPECIALS)]
+        """Ids to the tokens of generated text (specials, ``<unk>`` included, dropped)."""
+        return self.ids_to_tokens("vocabulary", ids, keep_unknown=False)
 
     # ------------------------------------------------------------------------------------------------ training
     def estimated_optimizer_steps(self) -> int:
         """One optimizer step per TBPTT chunk: the trainer's batches times the chunks in a batch's window."""
         batches = super().estimated_optimizer_steps()
-        window = getattr(getattr(self.trainer, "datamodule", None), "sequence_length", None)
-        return batches * (math.ceil(window / self.tbptt_steps) if isinstance(window, int) else 1)
+        data = self.datamodule
+        return batches * (math.ceil(data.sequence_length / self.tbptt_steps) if isinstance(data, StreamsTokens) else 1)
 
     def on_fit_start(self) -> None:
         """Refuse a corpus whose streams are shorter than one TBPTT chunk (when the data module says)."""
-        data = getattr(self.trainer, "datamodule", None)
-        per_stream = getattr(data, "tokens_per_stream", None)
-        if callable(per_stream):
-            available = per_stream("train")
+        data = self.datamodule
+        if isinstance(data, StreamsTokens):
+            available = data.tokens_per_stream("train")
             if available < self.tbptt_steps + 1:
                 raise ValueError(
                     f"each training stream holds {available} tokens, fewer than one TBPTT chunk of tbptt_steps="
@@ -302,7 +306,7 @@ class LanguageModel(SequenceTask):
         texts, prompts = [], []
         for row in range(batch.lengths.numel()):
             ids = batch.inputs[row, : batch.lengths[row]].tolist()
-            prompts.append([self.vocabulary[i] if self.vocabulary else str(i) for i in ids if i not in SKIPPED])
+            prompts.append(self.ids_to_tokens("vocabulary", ids))  # <unk> shown: the model read it
             continuations = [hyps.tokens[row, n, : hyps.lengths[row, n]].tolist() for n in range(hyps.tokens.size(1))]
             texts.append([self.tokens(ids) + self.tokens(c) for c in continuations])  # n-best with BeamSearch
         return GeneratedSequences(batch.indices, texts, hyps.scores.cpu(), self.token_joiner, prompts)

@@ -11,8 +11,10 @@ every element of a hyper-parameter; a 42,780-word vocabulary took over ten minut
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 NAMES_KEY = "lightning_seq_names"
 NAME_FIELDS = ("vocabulary", "label_names", "target_vocabulary")
@@ -92,6 +94,23 @@ class TaskNames:
     def names(self, key: str) -> list[str] | None:
         """The name list ``key`` (``vocabulary``, ``label_names``, ``target_vocabulary``), or None when unknown."""
         return self._name_store().get(key)
+
+    def ids_to_tokens(self, key: str, ids: Iterable[int], *, keep_unknown: bool = True) -> list[str]:
+        """Ids to tokens of the name list ``key``, without ``<pad>``, ``<bos>`` and ``<eos>``.
+
+        The one way every task turns ids into text.
+
+        Args:
+            key: ``vocabulary`` or ``target_vocabulary``.
+            ids: token ids.
+            keep_unknown: keep ``<unk>`` (a reference scored against it never matches a real word); False drops it
+                (text to show, where there is nothing to compare).
+        """
+        names = self.names(key)
+        if names is None:
+            raise RuntimeError(f"the {key} is unknown: fit or test with a data module, or load a checkpoint")
+        dropped = {PAD_ID, BOS_ID, EOS_ID} if keep_unknown else {PAD_ID, UNK_ID, BOS_ID, EOS_ID}
+        return [names[i] for i in ids if i not in dropped]
 
     def names_from(self, holder: Any, source: str) -> None:
         """``set_names`` with whichever of the lists ``holder`` (a data module) has as attributes."""

@@ -8,7 +8,6 @@ import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
-from lightning_seq.data.vocab import PAD_ID, SPECIALS
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.masking import lengths_to_mask
@@ -16,6 +15,7 @@ from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSequences, with_decoder_side_args
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy
+from lightning_seq.types import PAD_ID, SPECIALS
 
 Seq2SeqPrediction = GeneratedSequences
 """What ``Seq2SeqTask.predict_step`` returns (see ``GeneratedSequences``)."""

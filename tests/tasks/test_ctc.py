@@ -5,7 +5,7 @@ import torch
 
 from lightning_seq.nn import ConvFrontEnd, GRUEncoder, LSTMEncoder
 from lightning_seq.tasks import CTCBeamSearch, CTCGreedy, CTCTranscriber
-from lightning_seq.types import TranscriptionBatch
+from lightning_seq.types import Seq2SeqBatch
 
 VOCAB = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
 
@@ -21,7 +21,7 @@ def model(**overrides):
 
 
 def batch():
-    return TranscriptionBatch(
+    return Seq2SeqBatch(
         torch.randn(2, 10, 16),
         torch.tensor([10, 6]),
         torch.tensor([[4, 5, 4], [6, 0, 0]]),

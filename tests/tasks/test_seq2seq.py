@@ -6,7 +6,7 @@ import torch
 from lightning_seq.nn import GRUEncoder, LSTMDecoder
 from lightning_seq.tasks import BeamSearch, Greedy, Sampling, Seq2SeqTask
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
-from lightning_seq.types import TranscriptionBatch
+from lightning_seq.types import Seq2SeqBatch
 
 SPECIALS = ["<pad>", "<unk>", "<bos>", "<eos>"]
 
@@ -27,7 +27,7 @@ def task(**overrides):
 
 
 def batch():
-    return TranscriptionBatch(
+    return Seq2SeqBatch(
         torch.tensor([[4, 5, 6], [7, 8, 0]]),
         torch.tensor([3, 2]),
         torch.tensor([[4, 5, 6], [6, 0, 0]]),
@@ -111,7 +111,7 @@ def test_references_are_scored_as_written_not_as_vocabulary_ids(monkeypatch):
     monkeypatch.setattr(model, "generate", lambda inputs, lengths: hypothesis)
     monkeypatch.setattr(model, "log_dict", lambda *args, **kwargs: None)
     monkeypatch.setattr(model, "log_eval_loss", lambda *args, **kwargs: None)
-    encoded = TranscriptionBatch(
+    encoded = Seq2SeqBatch(
         torch.tensor([[4, 5]]), torch.tensor([2]), torch.tensor([[x, y, unk]]), torch.tensor([3]), torch.tensor([0]),
         references=[["x", "y", "NEWWORD"]],
     )
