@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import torch
 from PIL import Image
@@ -21,7 +21,6 @@ from lightning_seq.data.images import RowScan, load_image
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
-from lightning_seq.data.splits import carve_validation
 from lightning_seq.data.synthetic_numbers import generate_numbers
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
@@ -30,7 +29,18 @@ from lightning_seq.nn.audio_features import AudioFeatures
 log = logging.getLogger(__name__)
 
 ConditionKind = Literal["label", "vector", "image", "audio"]
-Row = tuple[Any, str | None, str]  # (condition: str, PIL image, int or tensor; target text; where)
+
+
+class Row(NamedTuple):
+    """One row: the condition, its target text and where it came from.
+
+    The condition is a class name, a vector, an image path or PIL image, or an audio path; the target is None where
+    a prediction file has none.
+    """
+
+    condition: Any
+    target: str | None
+    where: str
 
 
 def parse_vector(text: str, where: str) -> Tensor:
@@ -107,8 +117,6 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
         if condition not in ("label", "vector", "image", "audio"):
             raise ValueError(f"condition must be 'label', 'vector', 'image' or 'audio', got {condition!r}")
-        if generated_size < 10:
-            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
         self.condition = condition
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.columns = (condition_column, target_column)
@@ -116,33 +124,30 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         self.scan = scan if scan is not None else RowScan("columns", height=32)
         self.features = features if features is not None else AudioFeatures("logmel", 16000)
         self.collate_fn = collate_with_references
-        self.rows: dict[str, list[Row]] = {}
-        if train_path is None:
-            if condition == "audio":
-                raise ValueError("there is no embedded audio task: give --data.train_path for audio conditions")
-            for split, size in (
-                ("train", generated_size),
-                ("val", generated_size // 10),
-                ("test", generated_size // 10),
-            ):
-                pairs = generate_numbers(split, max(size, 1), condition, seed)
-                self.rows[split] = [(c, t, f"<generated {split}>:{i + 1}") for i, (c, t) in enumerate(pairs)]
-        else:
-            self.rows["train"] = self._read("train")
-            if val_path is None:
-                self.rows["train"], self.rows["val"] = carve_validation(self.rows["train"], val_fraction, seed)
-        targets = [self.target_tokenizer(t or "") for _, t, _ in self.rows["train"]]
+        self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
+        targets = [self.target_tokenizer(t or "") for _, t, _ in self.records["train"]]
         self.target_vocab = Vocabulary.build(targets, min_freq, max_vocab_size)
         self.target_vocabulary = list(self.target_vocab.tokens)
         self.target_vocab_size = len(self.target_vocab)
         if condition == "label":
-            self.label_names = sort_label_names({str(c) for c, _, _ in self.rows["train"]})
+            self.label_names = sort_label_names({str(c) for c, _, _ in self.records["train"]})
             self.num_classes = len(self.label_names)
         else:
             self.feature_size = self._feature_size()
 
     # ------------------------------------------------------------------------------------------------ reading
-    def _read(self, split: str) -> list[Row]:
+    def generate(self, split: str, size: int, seed: int) -> list[Row]:
+        """``size`` rows of the embedded task (a number as a class, digits vector or image -> its English words).
+
+        Its splits are drawn from the module's ``seed`` by split name, not from the per-split ``seed``.
+        """
+        if self.condition == "audio":
+            raise ValueError("there is no embedded audio task: give --data.train_path for audio conditions")
+        pairs = generate_numbers(split, size, self.condition, self.seed)
+        return [Row(c, t, f"<generated {split}>:{i + 1}") for i, (c, t) in enumerate(pairs)]
+
+    def read(self, split: str) -> list[Row]:
+        """The rows of ``paths[split]``: conditions parsed (vectors) or resolved (image and audio paths)."""
         labelled = split != "predict"
         path = self.paths[split]
         records = read_text_records(path, self.columns[0], self.columns[1] if labelled else None)
@@ -161,20 +166,11 @@ class ConditionalSequenceDataModule(SequenceDataModule):
                 value = resolve_inside(folder, value, record.where)
                 if not value.is_file():
                     raise FileNotFoundError(f"{record.where}: {self.condition} file not found: {value}")
-            rows.append((value, record.label, record.where))
+            rows.append(Row(value, record.label, record.where))
         return rows
 
-    def _rows(self, split: str) -> list[Row]:
-        if split not in self.rows:
-            if self.paths[split] is None:
-                if split == "predict":
-                    return self._rows("test")
-                raise ValueError(f"no {split} data: give --data.{split}_path")
-            self.rows[split] = self._read(split)
-        return self.rows[split]
-
     def _feature_size(self) -> int:
-        first = self.rows["train"][0][0]
+        first = self.records["train"][0].condition
         if self.condition == "vector":
             return int(first.numel())
         if self.condition == "audio":
@@ -216,7 +212,8 @@ class ConditionalSequenceDataModule(SequenceDataModule):
             vectors.append(vector.view(1, -1))  # (1, F)
         return vectors
 
-    def _dataset(self, split: str, rows: list[Row]) -> WithReferences:
+    def to_dataset(self, split: str, rows: list[Row]) -> WithReferences:
+        """Condition inputs (class ids, vectors, scanned images or framed clips) and target ids with references."""
         targets = self._target_ids(split, rows)
         references = [self.target_tokenizer(text) if text else [] for _, text, _ in rows]
         sources = [c for c, _, _ in rows]
@@ -228,14 +225,3 @@ class ConditionalSequenceDataModule(SequenceDataModule):
             clips = AudioClipDataset(sources, targets, samples, self.features, None, None, rate)
             return WithReferences(clips, references)
         return WithReferences(SequenceDataset(self._conditions(split, rows), targets), references)
-
-    def setup(self, stage: str | None = None) -> None:
-        """Encode the splits the stage needs (reading val/test/predict files now)."""
-        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
-        for split in wanted.get(stage or "fit", ["train", "val"]):
-            if split not in self.datasets:
-                self.datasets[split] = self._dataset(split, self._rows(split))
-
-    def prediction_ids(self) -> list[str]:
-        """Where each condition came from (``file:line`` or the generated split and row)."""
-        return [where for _, _, where in self._rows("predict")]

@@ -10,7 +10,6 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.sources import TextRecord, read_text_records
-from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_parallel import generate_parallel_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
@@ -68,24 +67,12 @@ class ParallelTextDataModule(SequenceDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
-        if generated_size < 10:
-            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.columns = (source_column, target_column)
         self.source_tokenizer = source_tokenizer if source_tokenizer is not None else WordTokenizer(lowercase=False)
         self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
         self.collate_fn = collate_with_references
-        self.records: dict[str, list[TextRecord]] = {}
-        if train_path is None:
-            for split, size, split_seed in generated_splits(generated_size, seed):
-                pairs = generate_parallel_corpus(size, split_seed)
-                self.records[split] = [
-                    TextRecord(s, t, f"<generated {split}>:{i + 1}") for i, (s, t) in enumerate(pairs)
-                ]
-        else:
-            self.records["train"] = self._read("train")
-            if val_path is None:
-                self.records["train"], self.records["val"] = carve_validation(self.records["train"], val_fraction, seed)
+        self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
         sources = [self.source_tokenizer(r.text) for r in self.records["train"]]
         targets = [self.target_tokenizer(r.label) for r in self.records["train"]]
         if shared_vocabulary:
@@ -98,7 +85,13 @@ class ParallelTextDataModule(SequenceDataModule):
         self.target_vocabulary = list(self.target_vocab.tokens)
         self.target_vocab_size = len(self.target_vocab)
 
-    def _read(self, split: str) -> list[TextRecord]:
+    def generate(self, split: str, size: int, seed: int) -> list[TextRecord]:
+        """``size`` pairs of the embedded task (reverse the letters, shift each by one)."""
+        pairs = generate_parallel_corpus(size, seed)
+        return [TextRecord(s, t, f"<generated {split}>:{i + 1}") for i, (s, t) in enumerate(pairs)]
+
+    def read(self, split: str) -> list[TextRecord]:
+        """The pairs of ``paths[split]`` (a target column only where it is not ``predict``); no empty text."""
         labelled = split != "predict"
         records = read_text_records(self.paths[split], self.columns[0], self.columns[1] if labelled else None)
         empty = [f"{r.where} (source)" for r in records if not r.text.strip()]
@@ -109,16 +102,8 @@ class ParallelTextDataModule(SequenceDataModule):
             raise ValueError(f"{split} data {self.paths[split]} has no rows")
         return records
 
-    def _records_for(self, split: str) -> list[TextRecord]:
-        if split not in self.records:
-            if self.paths[split] is None:
-                if split == "predict":
-                    return self._records_for("test")
-                raise ValueError(f"no {split} data: give --data.{split}_path")
-            self.records[split] = self._read(split)
-        return self.records[split]
-
-    def _encode(self, split: str, records: list[TextRecord]) -> WithReferences:
+    def to_dataset(self, split: str, records: list[TextRecord]) -> WithReferences:
+        """Source and target ids, with the target tokens as written (the references)."""
         sources, targets, references, unknown, unknown_targets = [], [], [], 0, 0
         for record in records:
             ids = self.source_vocab.encode(self.source_tokenizer(record.text))
@@ -141,14 +126,3 @@ class ParallelTextDataModule(SequenceDataModule):
                 unknown_targets,
             )
         return WithReferences(SequenceDataset(sources, targets), references)
-
-    def setup(self, stage: str | None = None) -> None:
-        """Encode the splits the stage needs (reading val/test/predict files now)."""
-        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
-        for split in wanted.get(stage or "fit", ["train", "val"]):
-            if split not in self.datasets:
-                self.datasets[split] = self._encode(split, self._records_for(split))
-
-    def prediction_ids(self) -> list[str]:
-        """Where each source came from (``file:line`` or the generated split and row)."""
-        return [r.where for r in self._records_for("predict")]

@@ -11,7 +11,6 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
-from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
@@ -74,21 +73,15 @@ class SentimentDataModule(SequenceDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
-        if not 0.0 < val_fraction < 1.0:
-            raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction!r}")
         if max_length is not None and max_length < 1:
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
-        if generated_size < 10:
-            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.text_column = text_column
         self.label_column = label_column
-        self.val_fraction = val_fraction
         self.tokenizer = tokenizer if tokenizer is not None else WordTokenizer()
         self.max_length = max_length
         self.drop_empty = drop_empty
-        self.generated_size = generated_size
-        self.records: dict[str, list[TextRecord]] = self._read_labelled_splits()
+        self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=2)
         train_tokens = [self.tokenizer(r.text) for r in self.records["train"]]
         if vocab_path is not None:
             self.vocab = Vocabulary.load(vocab_path)
@@ -101,29 +94,22 @@ class SentimentDataModule(SequenceDataModule):
         self.vocab_size = len(self.vocab)
         self.num_classes = len(self.label_names)
 
-    def _read_labelled_splits(self) -> dict[str, list[TextRecord]]:
-        if self.paths["train"] is None:
-            records = {}
-            for stage, size, seed in generated_splits(self.generated_size, self.seed, minimum=2):
-                pairs = generate_sentiment_corpus(size, seed)
-                records[stage] = [
-                    TextRecord(t, lab, f"<generated {stage}>:{i + 1}") for i, (t, lab) in enumerate(pairs)
-                ]
-            return records
-        records = {"train": self._read("train", labelled=True)}
-        if self.paths["val"] is None:
-            records["train"], records["val"] = carve_validation(records["train"], self.val_fraction, self.seed)
-        return records
+    def generate(self, split: str, size: int, seed: int) -> list[TextRecord]:
+        """``size`` posts of the embedded three-class corpus."""
+        pairs = generate_sentiment_corpus(size, seed)
+        return [TextRecord(t, lab, f"<generated {split}>:{i + 1}") for i, (t, lab) in enumerate(pairs)]
 
-    def _read(self, stage: str, labelled: bool) -> list[TextRecord]:
-        label_column = self.label_column if labelled else None
-        records = read_text_records(self.paths[stage], self.text_column, label_column)
+    def read(self, split: str) -> list[TextRecord]:
+        """The texts of ``paths[split]``, with labels except for ``predict`` (where the column is optional)."""
+        label_column = self.label_column if split != "predict" else None
+        records = read_text_records(self.paths[split], self.text_column, label_column)
         records = check_empty_texts(records, self.drop_empty)
         if not records:
-            raise ValueError(f"{stage} data {self.paths[stage]} has no rows")
+            raise ValueError(f"{split} data {self.paths[split]} has no rows")
         return records
 
-    def _encode(self, stage: str, records: list[TextRecord]) -> SequenceDataset:
+    def to_dataset(self, stage: str, records: list[TextRecord]) -> SequenceDataset:
+        """Token ids (truncated to ``max_length``, counted in the log) and label ids."""
         index = {name: i for i, name in enumerate(self.label_names)}
         unseen = sorted({r.label for r in records if r.label is not None and r.label not in index})
         if unseen:
@@ -146,32 +132,13 @@ class SentimentDataModule(SequenceDataModule):
         targets = None if any(r.label is None for r in records) else [index[r.label] for r in records]
         return SequenceDataset(sequences, targets)
 
-    def prepare_data(self) -> None:
-        """Nothing to download: data are local files or generated."""
-
-    def _records_for(self, split: str) -> list[TextRecord]:
-        if split not in self.records:
-            if self.paths[split] is None:
-                if split == "predict":
-                    return self._records_for("test")  # no predict_path: predict the test split
-                raise ValueError(f"no {split} data: give --data.{split}_path")
-            self.records[split] = self._read(split, labelled=split != "predict")
-        return self.records[split]
-
     def setup(self, stage: str | None = None) -> None:
         """Encode the splits the stage needs (reading val/test/predict files now) and save the vocabulary."""
-        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
-        for split in wanted.get(stage or "fit", ["train", "val"]):
-            if split not in self.datasets:
-                self.datasets[split] = self._encode(split, self._records_for(split))
+        super().setup(stage)
         if stage == "fit" and self.trainer is not None:
             log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
             if log_dir and self.trainer.is_global_zero:
                 self.save_vocabulary(log_dir)
-
-    def prediction_ids(self) -> list[str]:
-        """Where each prediction text came from (``file:line``, a file path, or the generated split and row)."""
-        return [record.where for record in self._records_for("predict")]
 
     def save_vocabulary(self, folder: str | Path) -> None:
         """Write ``vocab.txt`` (one token per line, in id order) and ``labels.txt`` into ``folder``."""

@@ -105,4 +105,4 @@ def test_embedded_numbers_hold_out_val_and_test_numbers():
     labels = {c for c, _ in generate_numbers("test", 300, "label", 0)}
     assert labels <= set(range(100))
     data = ConditionalSequenceDataModule("image", generated_size=20)
-    assert data.feature_size == 32 and len(data.rows["val"]) == 2
+    assert data.feature_size == 32 and len(data.records["val"]) == 2
