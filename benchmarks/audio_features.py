@@ -5,7 +5,7 @@
 One training epoch (forward, backward, AdamW step) of a BiGRU keyword classifier over the same generated clips
 and the same batches, four ways:
 
-* ``default``: ``FramedAudioDataModule`` as configured by default: log-mel features computed once in ``setup``
+* ``default``: ``AudioKeywordsDataModule`` as configured by default: log-mel features computed once in ``setup``
   (batched) and served from memory (``cache_features``);
 * ``loader``: ``cache_features=False``: features computed per clip in the loader (0 workers), every epoch;
 * ``in_model``: ``features_on_device=True``: the loader yields waveforms, the model computes features per batch;
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from harness import Settings, interleave, main, row
 from torch.utils.data import DataLoader
 
-from lightning_seq.data import FramedAudioDataModule
+from lightning_seq.data import AudioKeywordsDataModule
 from lightning_seq.nn import GRUEncoder
 from lightning_seq.tasks import SequenceClassifier
 
@@ -59,9 +59,9 @@ def run(settings: Settings) -> dict[str, Any]:
     size = SIZES[settings.size]
     common = {"generated_size": size["clips"], "batch_size": size["batch"], "seed": 0}
     modules = {
-        "default": FramedAudioDataModule(**common),
-        "loader": FramedAudioDataModule(**common, cache_features=False),
-        "in_model": FramedAudioDataModule(**common, features_on_device=True),
+        "default": AudioKeywordsDataModule(**common),
+        "loader": AudioKeywordsDataModule(**common, cache_features=False),
+        "in_model": AudioKeywordsDataModule(**common, features_on_device=True),
     }
     for dm in modules.values():
         dm.setup("fit")

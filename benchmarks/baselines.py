@@ -24,9 +24,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from lightning_seq.data import FramedAudioDataModule, RowScanImageDataModule
+from lightning_seq.data import AudioKeywordsDataModule, RowScanImageDataModule
 from lightning_seq.data.splits import generated_splits
-from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
+from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import WordTokenizer
 from lightning_seq.nn import AudioFeatures
 
@@ -77,7 +77,7 @@ def digits(size: int) -> dict[str, float]:
 
 def audio(size: int) -> dict[str, float]:
     features = AudioFeatures("logmel", 8000, frame_length=256, hop_length=160, n_mels=32, normalization="utterance")
-    dm = FramedAudioDataModule(features=features, generated_size=size)
+    dm = AudioKeywordsDataModule(features=features, generated_size=size)
     data = feature_rows(dm, lambda x: torch.cat([x.mean(0), x.std(0)]))  # (2F,) per clip
     make = lambda c: make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))  # noqa: E731
     return {"frame_stats_logreg": best_on_val(make, data["train"], data["val"], data["test"])}

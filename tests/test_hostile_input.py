@@ -12,8 +12,8 @@ import torch
 from PIL import Image
 
 from lightning_seq.data import (
+    AudioKeywordsDataModule,
     ConditionalSequenceDataModule,
-    FramedAudioDataModule,
     OCRDataModule,
     RowScan,
     RowScanImageDataModule,
@@ -151,11 +151,11 @@ def test_corrupt_and_truncated_audio_name_the_file_or_are_a_counted_skip(tmp_pat
     root = audio_folder(tmp_path)
     (root / "up/0.wav").write_bytes(b"RIFF\x00\x00garbage")
     with pytest.raises(ValueError, match=r"cannot read audio .*up/0\.wav"):
-        FramedAudioDataModule(root=str(root), features=small_features(), val_fraction=0.25)
+        AudioKeywordsDataModule(root=str(root), features=small_features(), val_fraction=0.25)
     with caplog.at_level(logging.WARNING):
-        dm = FramedAudioDataModule(root=str(root), features=small_features(), on_bad_file="skip", val_fraction=0.25)
+        dm = AudioKeywordsDataModule(root=str(root), features=small_features(), on_bad_file="skip", val_fraction=0.25)
     assert "skipped 1 unreadable or empty audio files" in caplog.text
-    assert sum(len(v) for v in dm.clips.values()) == 7
+    assert sum(len(v) for v in dm.records.values()) == 7
 
 
 def test_nan_samples_in_audio_name_the_file(tmp_path):
@@ -163,7 +163,7 @@ def test_nan_samples_in_audio_name_the_file(tmp_path):
     wave = np.zeros(2000, dtype=np.float32)
     wave[100] = np.nan
     soundfile.write(str(root / "down/2.wav"), wave, 8000, subtype="FLOAT")
-    dm = FramedAudioDataModule(root=str(root), features=small_features(), val_fraction=0.25)
+    dm = AudioKeywordsDataModule(root=str(root), features=small_features(), val_fraction=0.25)
     with pytest.raises(ValueError, match=r"NaN or infinite samples: .*down/2\.wav"):
         dm.setup("fit")
 

@@ -1,5 +1,7 @@
 """Data modules, tokenizers, vocabulary, collate and the DDP-correct bucketing sampler."""
 
+from lightning_seq.data.audio_keywords import AudioKeywordsDataModule
+from lightning_seq.data.audio_transcription import AudioTranscriptionDataModule
 from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_sequences, pad_sequences
 from lightning_seq.data.conditional import ConditionalSequenceDataModule
@@ -18,6 +20,8 @@ from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenize
 from lightning_seq.data.vocab import Vocabulary
 
 __all__ = [
+    "AudioKeywordsDataModule",
+    "AudioTranscriptionDataModule",
     "BucketBatchSampler",
     "ImageAugment",
     "RowScan",

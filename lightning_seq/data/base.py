@@ -152,15 +152,25 @@ class SequenceDataModule(pl.LightningDataModule):
             if self.paths.get(split) is None:
                 if split == "predict":
                     return self.split_records("test")
-                raise ValueError(f"no {split} data: give --data.{split}_path")
+                raise ValueError(f"no {split} data: give {self.source_hint(split)}")
             self.records[split] = self.read(split)
         return self.records[split]
 
     def setup(self, stage: str | None = None) -> None:
         """Build the data sets of the splits ``stage`` needs (reading val/test/predict sources now)."""
         for split in STAGE_SPLITS.get(stage or "fit", STAGE_SPLITS["fit"]):
-            if split not in self.datasets:
-                self.datasets[split] = self.to_dataset(split, self.split_records(split))
+            if split in self.datasets:
+                continue
+            if split == "predict" and self.paths.get("predict") is None:  # the test split, built once
+                if "test" not in self.datasets:
+                    self.datasets["test"] = self.to_dataset("test", self.split_records("test"))
+                self.datasets["predict"] = self.datasets["test"]
+                continue
+            self.datasets[split] = self.to_dataset(split, self.split_records(split))
+
+    def source_hint(self, split: str) -> str:
+        """The argument that gives ``split``'s source, for error messages."""
+        return f"--data.{split}_path"
 
     def record_id(self, record: Any) -> str:
         """Where one record came from (its ``where``: ``file:line``, a path, or ``<generated split>:row``)."""

@@ -21,7 +21,7 @@ from lightning_seq.data.images import RowScan, load_image
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
-from lightning_seq.data.synthetic_numbers import generate_numbers
+from lightning_seq.data.synthetic.numbers import generate_numbers
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
 from lightning_seq.nn.audio_features import AudioFeatures

@@ -1,6 +1,7 @@
-"""Framed audio for keyword classification or CTC transcription.
+"""Framed audio: what the keyword and the transcription data modules share.
 
-Clips come from folders, manifests, Speech Commands, or embedded generated clips.
+Clips come from manifests, folders, Speech Commands, or embedded generated clips; each is framed into features
+(in the loader, cached, or in the model) and augmented for training.
 """
 
 from __future__ import annotations
@@ -18,55 +19,17 @@ from torchaudio.datasets import SPEECHCOMMANDS
 from lightning_seq.data.audio import audio_info, load_audio, resampled_length
 from lightning_seq.data.audio_datasets import AudioClipDataset, WaveformAugment
 from lightning_seq.data.base import SequenceDataModule
-from lightning_seq.data.collate import collate_transcriptions
-from lightning_seq.data.ctc_lengths import ctc_length_problems
-from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
-from lightning_seq.data.splits import carve_validation, generated_splits
-from lightning_seq.data.synthetic_audio import (
-    KEYWORD_SPEAKERS,
+from lightning_seq.data.synthetic.audio import (
     KEYWORDS,
-    generate_keyword_clips,
-    generate_letter_clips,
 )
-from lightning_seq.data.vocab import SPECIALS, Vocabulary
 from lightning_seq.nn.audio_features import AudioFeatures
 
 log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 
-
-class Clip(NamedTuple):
-    """One clip: file path (or generated waveform), its label or transcript, where it was listed, its samples."""
-
-    source: Path | Tensor
-    label: str
-    where: str
-    samples: int
-
-
-class FramedAudioDataModule(SequenceDataModule):
-    """Audio clips as sequences of frames, for ``SequenceClassifier`` (keywords) or ``CTCTranscriber``.
-
-    Sources, in order of precedence:
-
-    * ``train_manifest`` (+ ``val_manifest``, ``test_manifest``): CSV/JSONL with ``path`` and ``label`` (or
-      ``transcript`` for transcription), paths relative to the manifest;
-    * ``speech_commands=True``: ``torchaudio.datasets.SPEECHCOMMANDS`` under ``root`` (``download`` fetches it);
-    * ``root``: ``<root>/<label>/*.wav`` with optional ``validation_list.txt`` / ``testing_list.txt`` (Speech
-      Commands layout), or ``<root>/train|val|test/<label>/``;
-    * nothing: embedded generated clips (vowel keywords spoken by 24 training voices, with val and test each
-      spoken by 8 voices never heard in training; or tone-letter sequences for transcription).
-
-    Args:
-        root: folder of a folder-per-label layout, or of Speech Commands.
-        train_manifest: training manifest (CSV or JSONL).
-        val_manifest: validation manifest; None carves ``val_fraction`` of training.
-        test_manifest: test manifest.
-        speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root``.
-        download: let Speech Commands download its archive.
-        task: ``classification`` (labels) or ``transcription`` (transcripts, for CTC).
+AUDIO_ARGS = """
         features: framing and features (default log-mel); its ``sample_rate`` is the rate every clip is resampled to.
         features_on_device: compute features inside the model (batched, on its accelerator): the loader yields
             waveforms and the model receives the feature settings through the linked ``input_features``.
@@ -82,7 +45,6 @@ class FramedAudioDataModule(SequenceDataModule):
             every clip hides the clean clips evaluation is made of, and real unseen-speaker accuracy fell to 0.52).
         speed: training augmentation: ``[low, high]`` range of speed factors (tempo and pitch together), or None.
         on_bad_file: ``error`` stops at an unreadable, corrupt or empty file; ``skip`` drops it and logs the count.
-        charset: transcription characters; None takes those of the training transcripts.
         val_fraction: share of training clips held out when there is no validation split.
         generated_size: training clips of the embedded data (val and test get a tenth each).
         batch_size: samples per batch (per rank under DDP).
@@ -90,39 +52,61 @@ class FramedAudioDataModule(SequenceDataModule):
         pool_batches: steps per sorting pool when bucketing.
         num_workers: DataLoader worker processes.
         seed: seed of the generated clips, the val split, augmentation and shuffling.
+"""
+
+
+def with_audio_args(cls: type) -> type:
+    """Append the arguments both audio modules share (``AUDIO_ARGS``) to ``cls``'s docstring (its ``Args:`` last)."""
+    cls.__doc__ = (cls.__doc__ or "").rstrip() + AUDIO_ARGS.rstrip("\n") + "\n    "
+    return cls
+
+
+class Clip(NamedTuple):
+    """One clip: file path (or generated waveform), its label or transcript, where it was listed, its samples."""
+
+    source: Path | Tensor
+    label: str
+    where: str
+    samples: int
+
+
+class FramedAudioDataModule(SequenceDataModule):
+    """What the keyword and the transcription modules share: reading clips, framing, augmentation, caching.
+
+    Build ``AudioKeywordsDataModule`` (labels, for ``SequenceClassifier``) or ``AudioTranscriptionDataModule``
+    (transcripts, for ``CTCTranscriber``). A subclass says what a clip's text is (``text_column``, ``targets``) and
+    generates its embedded clips (``generate``); the shared arguments are documented in ``AUDIO_ARGS``.
     """
+
+    text_column: str
+    """The manifest column that holds each clip's label or transcript."""
 
     def __init__(
         self,
-        root: str | None = None,
-        train_manifest: str | None = None,
-        val_manifest: str | None = None,
-        test_manifest: str | None = None,
-        speech_commands: bool = False,
-        download: bool = False,
-        task: Literal["classification", "transcription"] = "classification",
-        features: AudioFeatures | None = None,
-        features_on_device: bool = False,
-        cache_features: bool = True,
-        duration: float | None = None,
-        max_seconds: float | None = 30.0,
-        time_shift: float = 0.0,
-        noise_snr_db: tuple[float, float] | None = None,
-        noise_fraction: float = 0.5,
-        speed: tuple[float, float] | None = None,
-        on_bad_file: Literal["error", "skip"] = "error",
-        charset: str | None = None,
-        val_fraction: float = 0.1,
-        generated_size: int = 3000,
-        batch_size: int = 32,
-        bucketing: bool = True,
-        pool_batches: int = 16,
-        num_workers: int = 0,
-        seed: int = 0,
+        *,
+        manifests: dict[str, str | None],
+        root: str | None,
+        speech_commands: bool,
+        download: bool,
+        features: AudioFeatures | None,
+        features_on_device: bool,
+        cache_features: bool,
+        duration: float | None,
+        max_seconds: float | None,
+        time_shift: float,
+        noise_snr_db: tuple[float, float] | None,
+        noise_fraction: float,
+        speed: tuple[float, float] | None,
+        on_bad_file: Literal["error", "skip"],
+        val_fraction: float,
+        generated_size: int,
+        batch_size: int,
+        bucketing: bool,
+        pool_batches: int,
+        num_workers: int,
+        seed: int,
     ) -> None:
         super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
-        if task not in ("classification", "transcription"):
-            raise ValueError(f"task must be 'classification' or 'transcription', got {task!r}")
         if on_bad_file not in ("error", "skip"):
             raise ValueError(f"on_bad_file must be 'error' or 'skip', got {on_bad_file!r}")
         if duration is not None and duration <= 0:
@@ -131,13 +115,10 @@ class FramedAudioDataModule(SequenceDataModule):
             raise ValueError(f"max_seconds must be > 0, got {max_seconds!r}")
         if speech_commands and root is None:
             raise ValueError("speech_commands needs root, the folder that holds (or will hold) SpeechCommands/")
-        if generated_size < 10:
-            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
         self.root = root
-        self.manifests = {"train": train_manifest, "val": val_manifest, "test": test_manifest}
+        self.paths.update(manifests)
         self.speech_commands = speech_commands
         self.download = download
-        self.task = task
         self.features_module = features if features is not None else AudioFeatures("logmel", 16000)
         self.sample_rate = self.features_module.sample_rate
         self.features_on_device = features_on_device
@@ -148,28 +129,23 @@ class FramedAudioDataModule(SequenceDataModule):
             round(time_shift * self.sample_rate), noise_snr_db, noise_fraction=noise_fraction, speed=speed, seed=seed
         )
         self.on_bad_file = on_bad_file
-        self.val_fraction = val_fraction
-        self.generated_size = generated_size
         self.skipped: list[str] = []
-        self.clips = self._read_clips()
-        if task == "classification":
-            self.label_names = sort_label_names({c.label for c in self.clips["train"]})
-            if len(self.label_names) < 2:
-                raise ValueError(f"training data has a single label {self.label_names}: need at least two")
-            self.num_classes = len(self.label_names)
-        else:
-            chars = sorted(set(charset if charset is not None else "".join(c.label for c in self.clips["train"])))
-            if not chars:
-                raise ValueError("transcription needs a non-empty charset")
-            self.vocab = Vocabulary(list(SPECIALS) + chars)
-            self.vocabulary = list(self.vocab.tokens)
-            self.vocab_size = len(self.vocab)
-            self.collate_fn = collate_transcriptions
+        self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=len(KEYWORDS))
+        self.records = {split: self._checked(split, clips) for split, clips in self.records.items()}
+        self.build_names()
         if self.features_module.normalization == "global":
             self._fit_statistics()
         self.feature_size = self.features_module.feature_size
         if features_on_device:
             self.input_features = self.features_module.config()
+
+    def build_names(self) -> None:
+        """Set the linked sizes and names of the training clips' labels or transcripts (after reading)."""
+        raise NotImplementedError
+
+    def targets(self, split: str, clips: list[Clip]) -> list[Any]:
+        """The training targets of ``split``'s clips (class ids or transcript ids), refusing unknown ones."""
+        raise NotImplementedError
 
     # ----------------------------------------------------------------------------------------------- reading
     def _clip(self, source: Path | Tensor, label: str, where: str) -> Clip | None:
@@ -209,32 +185,26 @@ class FramedAudioDataModule(SequenceDataModule):
             raise ValueError(f"{split}: no usable clips")
         return kept
 
-    def _read_clips(self) -> dict[str, list[Clip]]:
-        if self.manifests["train"] is not None:
-            splits = {s: self._read_manifest(m) for s, m in self.manifests.items() if m is not None}
-        elif self.speech_commands:
-            splits = self._read_speech_commands()
-        elif self.root is not None:
-            splits = self._read_folders(Path(self.root))
-        else:
-            splits = self._generate()
-        if "val" not in splits:
-            splits["train"], splits["val"] = carve_validation(splits["train"], self.val_fraction, self.seed)
-        return {split: self._checked(split, clips) for split, clips in splits.items()}
+    def generates(self) -> bool:
+        """Generated clips when no manifest, Speech Commands or root is given."""
+        return self.paths["train"] is None and not self.speech_commands and self.root is None
 
-    def _generate(self) -> dict[str, list[Clip | None]]:
-        splits = {}
-        for split, size, seed in generated_splits(self.generated_size, self.seed, minimum=len(KEYWORDS)):
-            if self.task == "classification":
-                pairs = generate_keyword_clips(size, seed, self.sample_rate, KEYWORD_SPEAKERS[split])
-            else:
-                pairs = generate_letter_clips(size, seed, self.sample_rate)
-            splits[split] = [self._clip(w, lab, f"<generated {split}>:{i + 1}") for i, (w, lab) in enumerate(pairs)]
-        return splits
+    def read_sources(self) -> dict[str, list[Clip | None]]:
+        """Manifests (train, and val / test when given), else Speech Commands, else the folders under ``root``."""
+        if self.paths["train"] is not None:
+            return {split: self.read(split) for split in ("train", "val", "test") if self.paths[split] is not None}
+        if self.speech_commands:
+            return self._read_speech_commands()
+        return self._read_folders(Path(str(self.root)))
 
-    def _read_manifest(self, manifest: str) -> list[Clip | None]:
-        column = "label" if self.task == "classification" else "transcript"
-        records = read_text_records(manifest, text_column="path", label_column=column)
+    def generated_clips(self, split: str, pairs: list[tuple[Tensor, str]]) -> list[Clip | None]:
+        """Generated ``(waveform, text)`` pairs as the clips of ``split``."""
+        return [self._clip(w, text, f"<generated {split}>:{i + 1}") for i, (w, text) in enumerate(pairs)]
+
+    def read(self, split: str) -> list[Clip | None]:
+        """The clips of ``split``'s manifest (``path`` and ``text_column``, paths relative to the manifest)."""
+        manifest = str(self.paths[split])
+        records = read_text_records(manifest, text_column="path", label_column=self.text_column)
         folder = Path(manifest).parent
         clips = []
         for record in records:
@@ -255,8 +225,6 @@ class FramedAudioDataModule(SequenceDataModule):
         return found
 
     def _read_folders(self, root: Path) -> dict[str, list[Clip | None]]:
-        if self.task != "classification":
-            raise ValueError("folder-per-label layouts hold labels: use manifests with a transcript for transcription")
         if (root / "train").is_dir():
             return {
                 split: [self._clip(p, lab, str(p)) for p, lab in self._label_folders(root / split)]
@@ -289,7 +257,7 @@ class FramedAudioDataModule(SequenceDataModule):
         total, square, count = None, None, 0
         module = copy.deepcopy(self.features_module).eval()
         module.normalization = "none"
-        for clip in self.clips["train"]:
+        for clip in self.records["train"]:
             wave = clip.source if isinstance(clip.source, Tensor) else load_audio(clip.source, self.sample_rate)
             with torch.no_grad():
                 feats, _ = module(wave.unsqueeze(0), torch.tensor([wave.numel()]))
@@ -301,29 +269,18 @@ class FramedAudioDataModule(SequenceDataModule):
         std = (square / count - mean.square()).clamp(min=0).sqrt()
         self.features_module.set_statistics(mean.float(), std.float())
 
-    def _targets(self, split: str, clips: list[Clip]) -> list[Any]:
-        if self.task == "classification":
-            index = {name: i for i, name in enumerate(self.label_names)}
-            unseen = sorted({c.label for c in clips} - set(index))
-            if unseen:
-                raise ValueError(f"{split} labels not seen in training: {unseen}; known: {self.label_names}")
-            return [index[c.label] for c in clips]
-        unknown = sorted({ch for c in clips for ch in c.label if ch not in self.vocab})
-        if unknown:
-            raise ValueError(f"{split} transcripts use characters outside the charset: {unknown}")
-        return [torch.tensor(self.vocab.encode(list(c.label)), dtype=torch.long) for c in clips]
+    def to_dataset(self, split: str, clips: list[Clip]) -> AudioClipDataset:
+        """Clips with their targets; waveform augmentation and SpecAugment on the training split only."""
+        return self._clip_dataset(split, clips, train=split == "train")
 
-    def _split_dataset(self, split: str, train: bool) -> AudioClipDataset:
-        if split not in self.clips:
-            raise ValueError(f"no {split} split: give a {split} manifest, list or folder")
+    def _clip_dataset(self, split: str, clips: list[Clip], train: bool) -> AudioClipDataset:
         features = None
         if not self.features_on_device:
             features = copy.deepcopy(self.features_module).train(train)
-        clips = self.clips[split]
         augment = self.augment if train and self.augment.active else None
         dataset = AudioClipDataset(
             [c.source for c in clips],
-            self._targets(split, clips),
+            self.targets(split, clips),
             [self.duration or c.samples for c in clips],
             features,
             self.duration,
@@ -335,16 +292,6 @@ class FramedAudioDataModule(SequenceDataModule):
             log.info("%s: %d clips' features computed once and cached (%.1f MB)", split, len(clips), held / 1e6)
         return dataset
 
-    def setup(self, stage: str | None = None) -> None:
-        """Wrap the splits the stage needs; augmentation and SpecAugment apply to the training split only."""
-        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["test"]}
-        for split in wanted.get(stage or "fit", ["train", "val"]):
-            if split not in self.datasets:
-                self.datasets[split] = self._split_dataset(split, train=split == "train")
-        if stage == "predict":
-            self.datasets["predict"] = self.datasets["test"]
-        self.check_ctc_lengths()
-
     def train_eval_dataloader(self) -> DataLoader:
         """The training clips as evaluation sees them: no waveform augmentation, no SpecAugment, length-sorted.
 
@@ -354,28 +301,13 @@ class FramedAudioDataModule(SequenceDataModule):
         its own cache of the training clips (built on the first call).
         """
         if "train_eval" not in self.datasets:
-            self.datasets["train_eval"] = self._split_dataset("train", train=False)
+            self.datasets["train_eval"] = self._clip_dataset("train", self.records["train"], train=False)
         return self._loader("train_eval")
 
-    def check_ctc_lengths(self, time_reduction: int = 1) -> None:
-        """Refuse transcripts too long for their clip's frames under CTC, naming the files."""
-        if self.task != "transcription":
-            return
-        for split, dataset in self.datasets.items():
-            if split in ("predict", "train_eval"):
-                continue
-            frames = self.features_module.num_frames(
-                torch.tensor([self.duration or c.samples for c in self.clips[split]])
-            ).tolist()
-            problems = ctc_length_problems(
-                dataset.targets, frames, [c.where for c in self.clips[split]], time_reduction
-            )
-            if problems:
-                raise ValueError(
-                    f"{split}: {len(problems)} transcripts too long for their clip under CTC "
-                    f"(time_reduction {time_reduction}): " + "; ".join(problems[:5])
-                )
+    def source_hint(self, split: str) -> str:
+        """Audio splits come from manifests (or lists and folders under ``root``)."""
+        return f"--data.{split}_manifest (or a {split} list or folder under root)"
 
-    def prediction_ids(self) -> list[str]:
-        """The audio path of each prediction input (``<generated test>:row`` for generated clips)."""
-        return [c.where if isinstance(c.source, Tensor) else str(c.source) for c in self.clips["test"]]
+    def record_id(self, record: Clip) -> str:
+        """A clip's audio path (``<generated split>:row`` for generated clips)."""
+        return record.where if isinstance(record.source, Tensor) else str(record.source)

@@ -16,7 +16,7 @@ from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.splits import generated_splits
-from lightning_seq.data.synthetic_images import generate_text_lines
+from lightning_seq.data.synthetic.images import generate_text_lines
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.sources import TextRecord, read_text_records
-from lightning_seq.data.synthetic_parallel import generate_parallel_corpus
+from lightning_seq.data.synthetic.parallel import generate_parallel_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
 

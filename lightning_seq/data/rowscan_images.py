@@ -11,7 +11,7 @@ from lightning_seq.data.image_augment import ImageAugment
 from lightning_seq.data.image_datasets import ImageSequenceDataset, image_size
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.splits import carve_validation, generated_splits
-from lightning_seq.data.synthetic_digits import digit_split_fonts, generate_handwritten_digits
+from lightning_seq.data.synthetic.digits import digit_split_fonts, generate_handwritten_digits
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 

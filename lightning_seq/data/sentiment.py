@@ -11,7 +11,7 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
-from lightning_seq.data.synthetic_sentiment import generate_sentiment_corpus
+from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class SentimentDataModule(SequenceDataModule):
     """Labelled texts to token-id sequences, vocabulary built from the training split only.
 
-    With no ``train_path`` it generates the embedded default corpus (``synthetic_sentiment``): train, val and test
+    With no ``train_path`` it generates the embedded default corpus (``synthetic.sentiment``): train, val and test
     splits of a task in which word order decides the label. The vocabulary and label names are known right after
     ``__init__`` (their sizes are linked into the model, which takes the names in ``setup``) and are saved next to
     the logs as ``vocab.txt``/``labels.txt``.

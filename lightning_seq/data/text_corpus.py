@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 from lightning_seq.data.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.streams import StreamWindows, arrange_streams, stream_ids
-from lightning_seq.data.synthetic_corpus import generate_corpus
+from lightning_seq.data.synthetic.corpus import generate_corpus
 from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer
 from lightning_seq.data.unigram import unigram_perplexity
 from lightning_seq.data.vocab import EOS_ID, UNK_ID, Vocabulary

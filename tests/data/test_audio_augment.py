@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from lightning_seq.data import FramedAudioDataModule
+from lightning_seq.data import AudioKeywordsDataModule
 from lightning_seq.data.audio_datasets import WaveformAugment
 from lightning_seq.nn import AudioFeatures
 
@@ -45,7 +45,7 @@ def test_bad_augmentation_settings_are_named():
     with pytest.raises(ValueError, match=r"speed must be \(low, high\) with 0 < low <= high, got \(1.2, 0.9\)"):
         WaveformAugment(speed=(1.2, 0.9))
     with pytest.raises(ValueError, match=r"noise_fraction must lie in \[0, 1\], got -0.1"):
-        FramedAudioDataModule(noise_snr_db=(5.0, 10.0), noise_fraction=-0.1, generated_size=12)
+        AudioKeywordsDataModule(noise_snr_db=(5.0, 10.0), noise_fraction=-0.1, generated_size=12)
 
 
 def features(**kwargs) -> AudioFeatures:
@@ -53,14 +53,14 @@ def features(**kwargs) -> AudioFeatures:
 
 
 def test_speed_perturbed_clips_keep_a_fixed_duration():
-    dm = FramedAudioDataModule(features=features(), generated_size=12, duration=0.6, speed=(0.8, 1.2))
+    dm = AudioKeywordsDataModule(features=features(), generated_size=12, duration=0.6, speed=(0.8, 1.2))
     dm.setup("fit")
     train = dm.dataset("train")
     assert {train[i][0].size(0) for i in range(len(train))} == {1 + (int(0.6 * RATE) - 200) // 80}
 
 
 def test_the_training_split_as_evaluation_sees_it_has_no_augmentation():
-    dm = FramedAudioDataModule(
+    dm = AudioKeywordsDataModule(
         features=features(time_masks=2, freq_masks=2), generated_size=20, batch_size=4, time_shift=0.05,
         speed=(0.9, 1.1), noise_snr_db=(5.0, 10.0), noise_fraction=1.0,
     )
@@ -69,7 +69,7 @@ def test_the_training_split_as_evaluation_sees_it_has_no_augmentation():
     seen = set()
     for batch in dm.train_eval_dataloader():
         for row, index in enumerate(batch.indices.tolist()):
-            wave = dm.clips["train"][index].source
+            wave = dm.records["train"][index].source
             expected, frames = clean(wave.unsqueeze(0), torch.tensor([wave.numel()]))
             assert batch.lengths[row].item() == frames.item()
             torch.testing.assert_close(batch.inputs[row, : frames.item()], expected[0], atol=1e-4, rtol=1e-4)

@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from lightning_seq.data import ConditionalSequenceDataModule, RowScan
-from lightning_seq.data.synthetic_numbers import digit_vector, generate_numbers, number_words
+from lightning_seq.data.synthetic.numbers import digit_vector, generate_numbers, number_words
 from lightning_seq.nn import AudioFeatures
 
 

@@ -6,7 +6,7 @@ import pytest
 import soundfile
 import torch
 
-from lightning_seq.data import FramedAudioDataModule
+from lightning_seq.data import AudioKeywordsDataModule, AudioTranscriptionDataModule
 from lightning_seq.data.audio import load_audio
 from lightning_seq.nn import AudioFeatures
 
@@ -73,10 +73,10 @@ def test_speech_commands_folder_layout_with_lists_and_mixed_rates(tmp_path):
     make_folder_layout(tmp_path, rate_for=lambda i: 16000 if i % 2 else RATE)
     (tmp_path / "_background_noise_").mkdir()
     write_wav(tmp_path / "_background_noise_" / "noise.wav")
-    dm = FramedAudioDataModule(root=str(tmp_path), features=features(), batch_size=8)
+    dm = AudioKeywordsDataModule(root=str(tmp_path), features=features(), batch_size=8)
     assert dm.label_names == ["down", "up"] and dm.num_classes == 2 and dm.feature_size == 20
-    assert [len(dm.clips[s]) for s in ("train", "val", "test")] == [4, 2, 2]
-    assert {c.samples for c in dm.clips["train"]} == {2000}  # 16 kHz files resampled to 8 kHz
+    assert [len(dm.records[s]) for s in ("train", "val", "test")] == [4, 2, 2]
+    assert {c.samples for c in dm.records["train"]} == {2000}  # 16 kHz files resampled to 8 kHz
     dm.setup("fit")
     batch = next(iter(dm.train_dataloader()))
     assert batch.inputs.shape == (4, 1 + (2000 - 200) // 80, 20)
@@ -87,17 +87,15 @@ def test_split_folders_and_manifest(tmp_path):
         for label in ("yes", "no"):
             write_wav(tmp_path / "data" / split / label / "0.wav")
             write_wav(tmp_path / "data" / split / label / "1.wav")
-    dm = FramedAudioDataModule(root=str(tmp_path / "data"), features=features())
-    assert [len(dm.clips[s]) for s in ("train", "val", "test")] == [4, 4, 4]
+    dm = AudioKeywordsDataModule(root=str(tmp_path / "data"), features=features())
+    assert [len(dm.records[s]) for s in ("train", "val", "test")] == [4, 4, 4]
     manifest = tmp_path / "m" / "train.csv"
     for i in range(4):
         write_wav(tmp_path / "m" / "clips" / f"{i}.wav")
     manifest.write_text(
         "path,transcript\n" + "".join(f"clips/{i}.wav,ab{'c' * i}\n" for i in range(4)), encoding="utf-8"
     )
-    dm = FramedAudioDataModule(
-        train_manifest=str(manifest), val_manifest=str(manifest), task="transcription", features=features()
-    )
+    dm = AudioTranscriptionDataModule(train_manifest=str(manifest), val_manifest=str(manifest), features=features())
     assert dm.vocabulary[4:] == ["a", "b", "c"]
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
@@ -110,10 +108,10 @@ def test_manifest_paths_missing_or_escaping_are_refused(tmp_path):
     manifest.parent.mkdir()
     manifest.write_text('{"path": "../outside.wav", "label": "x"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"train.jsonl:1: path '../outside.wav' leads outside"):
-        FramedAudioDataModule(train_manifest=str(manifest), features=features())
+        AudioKeywordsDataModule(train_manifest=str(manifest), features=features())
     manifest.write_text('{"path": "gone.wav", "label": "x"}\n', encoding="utf-8")
     with pytest.raises(FileNotFoundError, match=r"train.jsonl:1: audio file not found: .*gone.wav"):
-        FramedAudioDataModule(train_manifest=str(manifest), features=features())
+        AudioKeywordsDataModule(train_manifest=str(manifest), features=features())
 
 
 def test_bad_files_error_or_are_skipped_and_counted(tmp_path, caplog):
@@ -121,10 +119,10 @@ def test_bad_files_error_or_are_skipped_and_counted(tmp_path, caplog):
     (tmp_path / "up" / "broken.wav").write_bytes(b"RIFF....WAVEfmt garbage")
     soundfile.write(str(tmp_path / "down" / "empty.wav"), np.zeros(0, dtype=np.float32), RATE)
     with pytest.raises(ValueError, match=r"(cannot read audio|audio file has no samples).*(broken|empty).wav"):
-        FramedAudioDataModule(root=str(tmp_path), features=features())
+        AudioKeywordsDataModule(root=str(tmp_path), features=features())
     with caplog.at_level(logging.WARNING):
-        dm = FramedAudioDataModule(root=str(tmp_path), features=features(), on_bad_file="skip")
-    assert len(dm.skipped) == 2 and len(dm.clips["train"]) == 4
+        dm = AudioKeywordsDataModule(root=str(tmp_path), features=features(), on_bad_file="skip")
+    assert len(dm.skipped) == 2 and len(dm.records["train"]) == 4
     assert "skipped 2 unreadable or empty audio files" in caplog.text
 
 
@@ -132,14 +130,14 @@ def test_clips_longer_than_max_seconds_are_reported(tmp_path):
     make_folder_layout(tmp_path)
     write_wav(tmp_path / "up" / "long.wav", tone(300.0, 2.0))
     with pytest.raises(ValueError, match=r"train: 1 clips longer than max_seconds=1.0: .*long.wav \(2.0 s\)"):
-        FramedAudioDataModule(root=str(tmp_path), features=features(), max_seconds=1.0)
-    dm = FramedAudioDataModule(root=str(tmp_path), features=features(), max_seconds=1.0, duration=0.5)
+        AudioKeywordsDataModule(root=str(tmp_path), features=features(), max_seconds=1.0)
+    dm = AudioKeywordsDataModule(root=str(tmp_path), features=features(), max_seconds=1.0, duration=0.5)
     dm.setup("fit")
     assert set(dm.dataset("train").lengths) == {1 + (4000 - 200) // 80}  # every clip padded/cropped to 0.5 s
 
 
 def test_augmentation_only_in_training():
-    dm = FramedAudioDataModule(
+    dm = AudioKeywordsDataModule(
         features=features(time_masks=2, freq_masks=2), generated_size=30, time_shift=0.05, noise_snr_db=(5.0, 10.0)
     )
     dm.setup("fit")
@@ -152,8 +150,8 @@ def test_augmentation_only_in_training():
 
 def test_on_device_features_equal_loader_features():
     settings = dict(features=features(), generated_size=30, batch_size=4, bucketing=False)
-    loader = FramedAudioDataModule(**settings)
-    on_device = FramedAudioDataModule(**{**settings, "features": features()}, features_on_device=True)
+    loader = AudioKeywordsDataModule(**settings)
+    on_device = AudioKeywordsDataModule(**{**settings, "features": features()}, features_on_device=True)
     loader.setup("fit")
     on_device.setup("fit")
     module = AudioFeatures.from_config(on_device.input_features).eval()
@@ -165,7 +163,7 @@ def test_on_device_features_equal_loader_features():
 
 
 def test_global_normalisation_statistics_travel_with_the_settings():
-    dm = FramedAudioDataModule(features=features(normalization="global"), generated_size=30, features_on_device=True)
+    dm = AudioKeywordsDataModule(features=features(normalization="global"), generated_size=30, features_on_device=True)
     mean = torch.tensor(dm.input_features["mean"])
     assert mean.shape == (20,) and torch.count_nonzero(mean) > 0
     rebuilt = AudioFeatures.from_config(dm.input_features)
@@ -175,20 +173,18 @@ def test_global_normalisation_statistics_travel_with_the_settings():
 def test_speech_commands_dataset_class_on_files_in_place(tmp_path):
     archive = tmp_path / "SpeechCommands" / "speech_commands_v0.02"
     make_folder_layout(archive)
-    dm = FramedAudioDataModule(root=str(tmp_path), speech_commands=True, features=features())
-    assert [len(dm.clips[s]) for s in ("train", "val", "test")] == [4, 2, 2]
+    dm = AudioKeywordsDataModule(root=str(tmp_path), speech_commands=True, features=features())
+    assert [len(dm.records[s]) for s in ("train", "val", "test")] == [4, 2, 2]
     assert dm.label_names == ["down", "up"]
 
 
 def test_invalid_arguments():
-    with pytest.raises(ValueError, match="task must be 'classification' or 'transcription', got 'asr'"):
-        FramedAudioDataModule(task="asr")
     with pytest.raises(ValueError, match="on_bad_file must be 'error' or 'skip', got 'ignore'"):
-        FramedAudioDataModule(on_bad_file="ignore")
+        AudioKeywordsDataModule(on_bad_file="ignore")
     with pytest.raises(ValueError, match="speech_commands needs root"):
-        FramedAudioDataModule(speech_commands=True)
+        AudioKeywordsDataModule(speech_commands=True)
     with pytest.raises(ValueError, match=r"noise_snr_db must be \(low, high\)"):
-        FramedAudioDataModule(noise_snr_db=(20.0, 10.0), generated_size=12)
+        AudioKeywordsDataModule(noise_snr_db=(20.0, 10.0), generated_size=12)
     with pytest.raises(ValueError, match="n_mfcc \\(30\\) cannot exceed n_mels \\(20\\)"):
         AudioFeatures("mfcc", n_mels=20, n_mfcc=30)
 
@@ -205,8 +201,8 @@ def test_cached_features_equal_features_computed_per_access(tmp_path, normalizat
     (tmp_path / "validation_list.txt").write_text("up/up_0_nohash_0.wav\ndown/down_1_nohash_0.wav\n")
     (tmp_path / "testing_list.txt").write_text("up/up_2_nohash_0.wav\ndown/down_3_nohash_0.wav\n")
     settings = dict(root=str(tmp_path), batch_size=4)
-    cached = FramedAudioDataModule(**settings, features=features(normalization=normalization))
-    fresh = FramedAudioDataModule(**settings, features=features(normalization=normalization), cache_features=False)
+    cached = AudioKeywordsDataModule(**settings, features=features(normalization=normalization))
+    fresh = AudioKeywordsDataModule(**settings, features=features(normalization=normalization), cache_features=False)
     for dm in (cached, fresh):
         dm.setup("fit")
         dm.setup("test")
@@ -220,10 +216,11 @@ def test_cached_features_equal_features_computed_per_access(tmp_path, normalizat
 
 
 def test_augmented_training_clips_are_not_cached_and_spec_augment_is_drawn_per_access():
-    augmented = FramedAudioDataModule(features=features(), generated_size=30, time_shift=0.05)
+    augmented = AudioKeywordsDataModule(features=features(), generated_size=30, time_shift=0.05)
     augmented.setup("fit")
     assert augmented.dataset("train").cached is None and augmented.dataset("val").cached is not None
-    masked = FramedAudioDataModule(features=features(time_masks=2, time_mask_width=4, freq_masks=2), generated_size=30)
+    spec_augment = features(time_masks=2, time_mask_width=4, freq_masks=2)
+    masked = AudioKeywordsDataModule(features=spec_augment, generated_size=30)
     masked.setup("fit")
     train = masked.dataset("train")
     assert train.cached is not None

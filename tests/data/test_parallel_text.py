@@ -1,7 +1,7 @@
 import pytest
 
 from lightning_seq.data import CharTokenizer, ParallelTextDataModule
-from lightning_seq.data.synthetic_parallel import transform
+from lightning_seq.data.synthetic.parallel import transform
 from tests.conftest import write_csv, write_jsonl
 
 PAIRS = [("a b c", "x y"), ("b c", "y z z"), ("c a", "z"), ("a a b", "x x y"), ("c", "z y")]

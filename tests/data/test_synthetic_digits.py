@@ -3,7 +3,7 @@ import collections
 import numpy as np
 import pytest
 
-from lightning_seq.data.synthetic_digits import font_families, generate_handwritten_digits, split_fonts
+from lightning_seq.data.synthetic.digits import font_families, generate_handwritten_digits, split_fonts
 
 FONTS = [f"/fonts/{name}.ttf" for name in (
     "Alpha", "Alpha-Bold", "Beta", "Gamma-Italic", "Gamma", "Delta", "Epsilon", "Epsilon-Bold"

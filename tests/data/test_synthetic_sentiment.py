@@ -4,7 +4,7 @@ import random
 import pytest
 
 from lightning_seq.data import SentimentDataModule
-from lightning_seq.data.synthetic_sentiment import LABELS, POSITIVE, generate_sentiment_corpus, typo
+from lightning_seq.data.synthetic.sentiment import LABELS, POSITIVE, generate_sentiment_corpus, typo
 
 
 def test_corpus_is_balanced_without_label_noise_and_reproducible():

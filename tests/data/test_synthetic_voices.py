@@ -4,9 +4,9 @@ import random
 import pytest
 import torch
 
-from lightning_seq.data import FramedAudioDataModule
-from lightning_seq.data.synthetic_audio import KEYWORD_SPEAKERS, KEYWORDS, generate_keyword_clips
-from lightning_seq.data.synthetic_voices import VOWEL_FORMANTS, Speaker, reverberate, speak
+from lightning_seq.data import AudioKeywordsDataModule
+from lightning_seq.data.synthetic.audio import KEYWORD_SPEAKERS, KEYWORDS, generate_keyword_clips
+from lightning_seq.data.synthetic.voices import VOWEL_FORMANTS, Speaker, reverberate, speak
 from lightning_seq.nn import AudioFeatures
 
 RATE = 8000
@@ -60,8 +60,8 @@ def test_reverberation_spreads_energy_past_the_end_of_a_click():
 
 def test_the_embedded_keyword_module_balances_the_ten_words_in_every_split():
     features = AudioFeatures("logmel", RATE, frame_length=200, hop_length=80, n_mels=20)
-    dm = FramedAudioDataModule(features=features, generated_size=40)
+    dm = AudioKeywordsDataModule(features=features, generated_size=40)
     assert dm.label_names == sorted(KEYWORDS)
-    assert [len(dm.clips[s]) for s in ("train", "val", "test")] == [40, 10, 10]
-    assert all(collections.Counter(c.label for c in dm.clips[s]) == {w: n for w in KEYWORDS}
+    assert [len(dm.records[s]) for s in ("train", "val", "test")] == [40, 10, 10]
+    assert all(collections.Counter(c.label for c in dm.records[s]) == {w: n for w in KEYWORDS}
                for s, n in (("train", 4), ("val", 1), ("test", 1)))

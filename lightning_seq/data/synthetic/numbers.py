@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from lightning_seq.data.synthetic_images import render_text_line
+from lightning_seq.data.synthetic.images import render_text_line
 
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "

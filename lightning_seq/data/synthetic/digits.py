@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFilter
 
-from lightning_seq.data.synthetic_images import add_pixel_noise, load_font, system_fonts
+from lightning_seq.data.synthetic.images import add_pixel_noise, load_font, system_fonts
 
 FontPath = str | None  # None: Pillow's built-in font
 

@@ -1,4 +1,4 @@
-"""Embedded image data rendered by the project: fonts, and text lines for OCR (digits: ``synthetic_digits``).
+"""Embedded image data rendered by the project: fonts, and text lines for OCR (digits: ``synthetic.digits``).
 
 Fonts are the TrueType files found under the usual system font folders plus Pillow's built-in font, so the data
 is reproducible from the seed on one machine; machines with other fonts draw other (equally hard) glyphs.

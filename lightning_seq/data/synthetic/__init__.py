@@ -1,0 +1,1 @@
+"""The embedded data sets every recipe runs on by default, generated from a seed (no download)."""
