@@ -15,7 +15,6 @@ from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.paths import resolve_inside
-from lightning_seq.data.splits import generated_splits
 from lightning_seq.data.synthetic.images import generate_text_lines
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
 
@@ -103,25 +102,14 @@ class OCRDataModule(SequenceDataModule):
         super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
         if train_dir is not None and val_dir is None:
             raise ValueError("val_dir is required with train_dir")
-        if generated_size < 10:
-            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
-        self.dirs = {"train": train_dir, "val": val_dir, "test": test_dir, "predict": predict_dir}
+        self.paths = {"train": train_dir, "val": val_dir, "test": test_dir, "predict": predict_dir}
         self.unknown_to_unk = unknown_to_unk
         self.transform = transform if transform is not None else RowScan("columns", height=32)
         if self.transform.feature_size() is None:
             raise ValueError("OCR needs a fixed feature size: scan columns with a height, or give a fixed size")
-        self.generated_size = generated_size
         self.collate_fn = collate_transcriptions
-        self.entries: dict[str, list[LabelledImage]] = {}
-        if train_dir is None:
-            for stage, size, split_seed in generated_splits(generated_size, self.seed):
-                lines = generate_text_lines(size, split_seed)
-                self.entries[stage] = [
-                    LabelledImage(im, t, f"<generated {stage}>:{i + 1}") for i, (im, t) in enumerate(lines)
-                ]
-        else:
-            self.entries["train"] = read_labels_tsv(train_dir)
-        chars = sorted(set(charset if charset is not None else "".join(e.text for e in self.entries["train"])))
+        self.load_splits(generated_size=generated_size, val_fraction=0.1)  # val_dir is required: nothing is carved
+        chars = sorted(set(charset if charset is not None else "".join(e.text for e in self.records["train"])))
         clash = [c for c in chars if c in SPECIALS]
         if clash or not chars:
             raise ValueError(f"charset must be non-empty and not contain the specials {list(SPECIALS)}")
@@ -135,15 +123,18 @@ class OCRDataModule(SequenceDataModule):
         """The recognised characters, in id order (after the specials)."""
         return "".join(self.vocab.tokens[len(SPECIALS) :])
 
-    def _entries(self, split: str) -> list[LabelledImage]:
-        if split not in self.entries:
-            folder = self.dirs[split]
-            if folder is None:
-                if split == "predict":
-                    return self._entries("test")
-                raise ValueError(f"no {split} data: give --data.{split}_dir")
-            self.entries[split] = read_labels_tsv(folder, labelled=split != "predict")
-        return self.entries[split]
+    def generate(self, split: str, size: int, seed: int) -> list[LabelledImage]:
+        """``size`` rendered lines of random text."""
+        lines = generate_text_lines(size, seed)
+        return [LabelledImage(im, t, f"<generated {split}>:{i + 1}") for i, (im, t) in enumerate(lines)]
+
+    def read(self, split: str) -> list[LabelledImage]:
+        """The images and texts of ``paths[split]/labels.tsv`` (the text is optional for ``predict``)."""
+        return read_labels_tsv(str(self.paths[split]), labelled=split != "predict")
+
+    def source_hint(self, split: str) -> str:
+        """OCR splits are folders."""
+        return f"--data.{split}_dir"
 
     def _encode_texts(self, split: str, entries: list[LabelledImage]) -> list[torch.Tensor]:
         unknown = sorted({c for e in entries for c in e.text if c not in self.vocab})
@@ -167,10 +158,11 @@ class OCRDataModule(SequenceDataModule):
         ``ceil(T / time_reduction)`` after a model's front-end. Checks every split built so far.
         """
         for split, dataset in self.datasets.items():
-            if split == "predict" and self.dirs["predict"] is not None:
+            if split == "predict" and self.paths["predict"] is not None:
                 continue
             names = [
-                f"{e.where} ({e.source if isinstance(e.source, Path) else 'generated'})" for e in self._entries(split)
+                f"{e.where} ({e.source if isinstance(e.source, Path) else 'generated'})"
+                for e in self.split_records(split)
             ]
             too_long = ctc_length_problems(dataset.targets, dataset.lengths, names, time_reduction)
             if too_long:
@@ -179,24 +171,19 @@ class OCRDataModule(SequenceDataModule):
                     f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5])
                 )
 
+    def to_dataset(self, split: str, entries: list[LabelledImage]) -> ImageSequenceDataset:
+        """Scanned images with their texts' label ids (none for a ``predict`` folder without texts)."""
+        if split == "predict":
+            targets = [torch.zeros(0, dtype=torch.long)] * len(entries)
+        else:
+            targets = self._encode_texts(split, entries)
+        return ImageSequenceDataset([e.source for e in entries], targets, self.transform)
+
     def setup(self, stage: str | None = None) -> None:
         """Build the data sets the stage needs, checking charset and CTC lengths before anything trains."""
-        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["predict"]}
-        for split in wanted.get(stage or "fit", ["train", "val"]):
-            if split in self.datasets:
-                continue
-            entries = self._entries(split)
-            labelled = split != "predict" or self.dirs["predict"] is None
-            targets = (
-                self._encode_texts(split, entries) if labelled else [torch.zeros(0, dtype=torch.long)] * len(entries)
-            )
-            self.datasets[split] = ImageSequenceDataset([e.source for e in entries], targets, self.transform)
+        super().setup(stage)
         self.check_ctc_lengths()
 
-    def prediction_ids(self) -> list[str]:
-        """What identifies each prediction row: the image path (or the generated line's place)."""
-        return [str(e.source) if isinstance(e.source, Path) else e.where for e in self._entries("predict")]
-
-    def decode(self, ids: list[int]) -> str:
-        """Label ids to text (specials dropped)."""
-        return "".join(t for t in self.vocab.decode(ids) if t not in SPECIALS)
+    def record_id(self, record: LabelledImage) -> str:
+        """The image path (or the generated line's place)."""
+        return str(record.source) if isinstance(record.source, Path) else record.where

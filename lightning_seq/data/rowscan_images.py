@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from torchvision.datasets import VisionDataset
 
@@ -10,10 +11,17 @@ from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.image_augment import ImageAugment
 from lightning_seq.data.image_datasets import ImageSequenceDataset, image_size
 from lightning_seq.data.images import RowScan
-from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.synthetic.digits import digit_split_fonts, generate_handwritten_digits
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+class ImageRecord(NamedTuple):
+    """One image (a path or a PIL image), its class name and where it came from."""
+
+    source: Any
+    label: str
+    where: str
 
 
 def read_image_folder(split_dir: Path) -> tuple[list[Path], list[str]]:
@@ -78,71 +86,60 @@ class RowScanImageDataModule(SequenceDataModule):
         super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
         if dataset_class is not None and root is None:
             raise ValueError("dataset_class needs a root folder to read (or download) the data set into")
-        if generated_size < 10:
-            raise ValueError(f"generated_size must be >= 10, got {generated_size!r}")
         self.root = root
         self.dataset_class = dataset_class
         self.download = download
         self.emnist_split = emnist_split
         self.transform = transform if transform is not None else RowScan("rows", size=(28, 28))
         self.augment = augment
-        self.val_fraction = val_fraction
-        self.generated_size = generated_size
-        splits, self.label_names = self._read_splits()
-        self.splits = splits
+        self.label_names: list[str] = []  # a torchvision data set names its classes while it is read
+        self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=10)
+        if not self.label_names:
+            self.label_names = sorted({record.label for record in self.records["train"]})
         self.num_classes = len(self.label_names)
         if self.num_classes < 2:
             raise ValueError(f"training data has a single class {self.label_names}: need at least two")
-        self.feature_size = self._feature_size(splits["train"][0])  # the training sources
+        for split, records in self.records.items():
+            self.class_ids(split, records)  # unknown classes of val / test folders are named now, not at setup
+        self.feature_size = self._feature_size([record.source for record in self.records["train"]])
 
-    def _read_splits(self) -> tuple[dict[str, tuple[list, list[int]]], list[str]]:
+    def generates(self) -> bool:
+        """The embedded digits when neither a torchvision data set nor a root folder is given."""
+        return self.dataset_class is None and self.root is None
+
+    def generate(self, split: str, size: int, seed: int) -> list[ImageRecord]:
+        """``size`` handwriting-like digits in the fonts dealt to ``split``."""
+        pairs = generate_handwritten_digits(size, seed, digit_split_fonts()[split])
+        return [ImageRecord(im, str(digit), f"<generated {split}>:{i + 1}") for i, (im, digit) in enumerate(pairs)]
+
+    def read_sources(self) -> dict[str, list[ImageRecord]]:
+        """The torchvision data set's train and test parts, or the ``train``/``val``/``test`` folders under root."""
         if self.dataset_class is not None:
             return self._read_torchvision()
-        if self.root is not None:
-            return self._read_folders(Path(self.root))
-        names = [str(d) for d in range(10)]
+        root = Path(str(self.root))
         splits = {}
-        fonts = digit_split_fonts()
-        for stage, size, seed in generated_splits(self.generated_size, self.seed, minimum=10):
-            pairs = generate_handwritten_digits(size, seed, fonts[stage])
-            splits[stage] = ([image for image, _ in pairs], [digit for _, digit in pairs])
-        return splits, names
+        for split in ("train", "val", "test"):
+            if split == "train" or (root / split).is_dir():
+                paths, labels = read_image_folder(root / split)
+                splits[split] = [ImageRecord(p, label, str(p)) for p, label in zip(paths, labels, strict=True)]
+        return splits
 
-    def _read_torchvision(self) -> tuple[dict[str, tuple[list, list[int]]], list[str]]:
+    def _read_torchvision(self) -> dict[str, list[ImageRecord]]:
         options = {"split": self.emnist_split} if self.emnist_split is not None else {}
         splits = {}
-        names: list[str] = []
-        for stage, train in (("train", True), ("test", False)):
+        for split, train in (("train", True), ("test", False)):
             data = self.dataset_class(self.root, train=train, download=self.download, **options)
-            images, targets = zip(*((image, int(target)) for image, target in data), strict=True)
-            splits[stage] = (list(images), list(targets))
-            names = [str(c) for c in getattr(data, "classes", sorted(set(targets)))]
-        train, val = carve_validation(list(zip(*splits["train"], strict=True)), self.val_fraction, self.seed)
-        splits["train"] = ([i for i, _ in train], [t for _, t in train])
-        splits["val"] = ([i for i, _ in val], [t for _, t in val])
-        return splits, names
+            targets = [int(target) for _, target in data]
+            self.label_names = [str(c) for c in getattr(data, "classes", sorted(set(targets)))]
+            splits[split] = [
+                ImageRecord(image, self.label_names[int(target)], f"{type(data).__name__} {split}:{i + 1}")
+                for i, (image, target) in enumerate(data)
+            ]
+        return splits
 
-    def _read_folders(self, root: Path) -> tuple[dict[str, tuple[list, list[int]]], list[str]]:
-        train_paths, train_labels = read_image_folder(root / "train")
-        names = sorted(set(train_labels))
-        index = {name: i for i, name in enumerate(names)}
-        splits = {"train": (train_paths, [index[label] for label in train_labels])}
-        if (root / "val").is_dir():
-            stages = ["val"]
-        else:
-            train, val = carve_validation(list(zip(*splits["train"], strict=True)), self.val_fraction, self.seed)
-            splits["train"] = ([p for p, _ in train], [t for _, t in train])
-            splits["val"] = ([p for p, _ in val], [t for _, t in val])
-            stages = []
-        if (root / "test").is_dir():
-            stages.append("test")
-        for stage in stages:
-            paths, labels = read_image_folder(root / stage)
-            unseen = sorted(set(labels) - set(names))
-            if unseen:
-                raise ValueError(f"{root / stage}: classes not in training: {unseen}; known: {names}")
-            splits[stage] = (paths, [index[label] for label in labels])
-        return splits, names
+    def source_hint(self, split: str) -> str:
+        """Image splits are folders under root."""
+        return f"a {split}/ folder under {self.root}"
 
     def _feature_size(self, sources: list) -> int:
         fixed = self.transform.feature_size()
@@ -158,20 +155,20 @@ class RowScanImageDataModule(SequenceDataModule):
                 )
         return self.transform.channels * across[0]
 
-    def setup(self, stage: str | None = None) -> None:
-        """Wrap the splits the stage needs as data sets (images are scanned when accessed)."""
-        wanted = {"fit": ["train", "val"], "validate": ["val"], "test": ["test"], "predict": ["test"]}
-        for split in wanted.get(stage or "fit", ["train", "val"]):
-            if split not in self.splits:
-                raise ValueError(f"no {split} split: add a {split}/ folder under {self.root}")
-            if split not in self.datasets:
-                sources, targets = self.splits[split]
-                augment = self.augment if split == "train" else None
-                self.datasets[split] = ImageSequenceDataset(sources, targets, self.transform, augment)
-        if stage == "predict":
-            self.datasets["predict"] = self.datasets["test"]
+    def to_dataset(self, split: str, records: list[ImageRecord]) -> ImageSequenceDataset:
+        """Images scanned when accessed, with class ids; training images augmented (``augment``)."""
+        augment = self.augment if split == "train" else None
+        targets = self.class_ids(split, records)
+        return ImageSequenceDataset([record.source for record in records], targets, self.transform, augment)
 
-    def prediction_ids(self) -> list[str]:
-        """The image path of each prediction input (``<generated test>:row`` for the embedded digits)."""
-        sources = self.splits["test"][0]
-        return [str(s) if isinstance(s, Path) else f"<generated test>:{i + 1}" for i, s in enumerate(sources)]
+    def class_ids(self, split: str, records: list[ImageRecord]) -> list[int]:
+        """The class id of every record; a class not seen in training is refused, naming the split."""
+        index = {name: i for i, name in enumerate(self.label_names)}
+        unseen = sorted({record.label for record in records} - set(index))
+        if unseen:
+            raise ValueError(f"{split}: classes not in training: {unseen}; known: {self.label_names}")
+        return [index[record.label] for record in records]
+
+    def record_id(self, record: ImageRecord) -> str:
+        """The image path (``<generated test>:row`` for the embedded digits)."""
+        return str(record.source) if isinstance(record.source, Path) else record.where

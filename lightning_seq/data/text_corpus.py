@@ -92,31 +92,17 @@ class TextCorpusDataModule(SequenceDataModule):
         super().__init__(batch_size, False, 1, 0, seed)
         for name, value, minimum in (
             ("sequence_length", sequence_length, 1),
-            ("generated_size", generated_size, 10),
             ("prompt_length", prompt_length, 0),
             ("num_prompts", num_prompts, 1),
         ):
             if value < minimum:
                 raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-        if not 0.0 < val_fraction < 1.0:
-            raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction!r}")
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.tokenizer = tokenizer if tokenizer is not None else CharTokenizer()
         self.sequence_length, self.prompt_length, self.num_prompts = sequence_length, prompt_length, num_prompts
-        self.lines: dict[str, list[Line]] = {}
-        if train_path is None:
-            plan = (("train", generated_size, 0), ("val", generated_size // 10, 1), ("test", generated_size // 10, 2))
-            for split, size, offset in plan:
-                sentences = generate_corpus(size, seed * 1000 + offset)
-                self.lines[split] = [(text, f"<generated {split}>:{i + 1}") for i, text in enumerate(sentences)]
-        else:
-            self.lines["train"] = read_lines(train_path)
-            if val_path is None:
-                cut = len(self.lines["train"]) - max(1, round(len(self.lines["train"]) * val_fraction))
-                if cut < 1:
-                    raise ValueError(f"{train_path}: {len(self.lines['train'])} lines are too few to hold out val")
-                self.lines["train"], self.lines["val"] = self.lines["train"][:cut], self.lines["train"][cut:]
-        train_tokens = [self.tokenizer(text) for text, _ in self.lines["train"]]
+        self.val_fraction = val_fraction
+        self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
+        train_tokens = [self.tokenizer(text) for text, _ in self.records["train"]]
         if not any(train_tokens):
             raise ValueError(f"the training corpus {train_path or '<generated>'} is empty (0 tokens)")
         self.vocab = Vocabulary.build(train_tokens, min_freq, max_vocab_size)
@@ -125,18 +111,34 @@ class TextCorpusDataModule(SequenceDataModule):
         self.ids: dict[str, Tensor] = {}
         self.windows: dict[str, StreamWindows] = {}
 
-    # ------------------------------------------------------------------------------------------------ streams
-    def _lines(self, split: str) -> list[Line]:
-        if split not in self.lines:
-            if self.paths[split] is None:
-                raise ValueError(f"no {split} data: give --data.{split}_path")
-            self.lines[split] = read_lines(self.paths[split])
-        return self.lines[split]
+    # ------------------------------------------------------------------------------------------------ splits
+    def generate(self, split: str, size: int, seed: int) -> list[Line]:
+        """``size`` sentences of the embedded grammar."""
+        return [(text, f"<generated {split}>:{i + 1}") for i, text in enumerate(generate_corpus(size, seed))]
 
+    def read(self, split: str) -> list[Line]:
+        """The lines of ``paths[split]``."""
+        return read_lines(str(self.paths[split]))
+
+    def read_sources(self) -> dict[str, list[Line]]:
+        """The training text, and the validation text.
+
+        Without a validation file, validation is the training text's last ``val_fraction`` of lines, in order (a
+        language model's held-out text continues its training text).
+        """
+        lines = self.read("train")
+        if self.paths["val"] is not None:
+            return {"train": lines, "val": self.read("val")}
+        cut = len(lines) - max(1, round(len(lines) * self.val_fraction))
+        if cut < 1:
+            raise ValueError(f"{self.paths['train']}: {len(lines)} lines are too few to hold out val")
+        return {"train": lines[:cut], "val": lines[cut:]}
+
+    # ------------------------------------------------------------------------------------------------ streams
     def token_ids(self, split: str) -> Tensor:
         """The whole stream of ``split`` ``(N,)``: every line's ids followed by EOS."""
         if split not in self.ids:
-            lines = self._lines(split)
+            lines = self.split_records(split)
             encoded = [self.vocab.encode(self.tokenizer(text)) for text, _ in lines]
             ids = stream_ids(encoded, EOS_ID)
             if not any(encoded):
@@ -191,7 +193,7 @@ class TextCorpusDataModule(SequenceDataModule):
     def _prompt_lines(self) -> list[Line]:
         if self.paths["predict"] is not None:
             return read_lines(self.paths["predict"])
-        test = self._lines("test")[: self.num_prompts]
+        test = self.split_records("test")[: self.num_prompts]
         return [(self._prefix(text), where) for text, where in test]
 
     def _prefix(self, text: str) -> str:

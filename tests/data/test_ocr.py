@@ -32,9 +32,8 @@ def test_labels_tsv_charset_and_batches(tmp_path):
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
     assert batch.inputs.shape[2] == 32 and batch.targets.shape[0] == 2
-    texts = sorted(
-        dm.decode(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
-    )
+    rows = zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
+    texts = sorted("".join(dm.vocab.decode(row[:n])) for row, n in rows)
     assert texts == ["ab", "dc"]
     # width scaled 16 -> 32 pixels high: 2 chars * 12 px * 2 = 48 steps
     assert sorted(batch.lengths.tolist()) == [48, 48]
@@ -123,8 +122,8 @@ def test_predict_folder_without_texts_and_prediction_ids(tmp_path):
 def test_embedded_lines_are_seeded():
     dm = OCRDataModule(generated_size=20, seed=2)
     assert set(dm.charset) <= set("0123456789abcdefghijklmnopqrstuvwxyz")
-    assert [e.text for e in dm.entries["test"]] == [
-        e.text for e in OCRDataModule(generated_size=20, seed=2).entries["test"]
+    assert [e.text for e in dm.records["test"]] == [
+        e.text for e in OCRDataModule(generated_size=20, seed=2).records["test"]
     ]
     dm.setup("test")
     assert len(dm.dataset("test")) == 2

@@ -54,7 +54,7 @@ def test_files_become_one_stream_per_split_with_eos_per_line(tmp_path):
 def test_word_tokens_and_a_validation_tail(tmp_path):
     train = write(tmp_path / "train.txt", "".join(f"line {i} .\n" for i in range(10)))
     data = TextCorpusDataModule(train_path=train, tokenizer=WordTokenizer(), val_fraction=0.2, batch_size=1)
-    assert [text for text, _ in data.lines["val"]] == ["line 8 .", "line 9 ."]  # the end of the text, in order
+    assert [text for text, _ in data.records["val"]] == ["line 8 .", "line 9 ."]  # the end of the text, in order
     assert "8" not in data.vocabulary and "7" in data.vocabulary
 
 
