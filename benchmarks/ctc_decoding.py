@@ -69,7 +69,7 @@ def run(settings: Settings) -> dict[str, Any]:
         outputs["greedy"] = ctc_greedy_decode(log_probs, lengths)
 
     def beam() -> None:
-        outputs["beam"], _ = ctc_prefix_beam_search(log_probs, lengths, size["beam"])
+        outputs["beam"], _ = ctc_prefix_beam_search(log_probs, lengths, beam_size=size["beam"])
 
     timings = interleave({"greedy": greedy, "beam": beam}, settings.repeats or size["repeats"], settings)
     truth = [as_text(seq) for seq in labels]

@@ -101,6 +101,7 @@ class AudioClipDataset(Dataset):
         self,
         sources: Sequence[AudioSource],
         targets: Sequence[Any],
+        *,
         lengths_in_samples: Sequence[int],
         features: AudioFeatures | None,
         duration: int | None,

@@ -79,7 +79,13 @@ class SequenceDataModule(pl.LightningDataModule):
     """
 
     def __init__(
-        self, batch_size: int = 32, bucketing: bool = True, pool_batches: int = 16, num_workers: int = 0, seed: int = 0
+        self,
+        *,
+        batch_size: int = 32,
+        bucketing: bool = True,
+        pool_batches: int = 16,
+        num_workers: int = 0,
+        seed: int = 0,
     ) -> None:
         super().__init__()
         if batch_size < 1:

@@ -114,7 +114,9 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        super().__init__(
+            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
+        )
         if condition not in ("label", "vector", "image", "audio"):
             raise ValueError(f"condition must be 'label', 'vector', 'image' or 'audio', got {condition!r}")
         self.condition = condition
@@ -222,6 +224,9 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         if self.condition == "audio":
             rate = self.features.sample_rate
             samples = [resampled_length(*audio_info(path), rate) for path in sources]
-            clips = AudioClipDataset(sources, targets, samples, self.features, None, None, rate)
+            clips = AudioClipDataset(
+                sources, targets, lengths_in_samples=samples, features=self.features, duration=None, augment=None,
+                sample_rate=rate,
+            )
             return WithReferences(clips, references)
         return WithReferences(SequenceDataset(self._conditions(split, rows), targets), references)

@@ -106,7 +106,9 @@ class FramedAudioDataModule(SequenceDataModule):
         num_workers: int,
         seed: int,
     ) -> None:
-        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        super().__init__(
+            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
+        )
         if on_bad_file not in ("error", "skip"):
             raise ValueError(f"on_bad_file must be 'error' or 'skip', got {on_bad_file!r}")
         if duration is not None and duration <= 0:
@@ -281,11 +283,11 @@ class FramedAudioDataModule(SequenceDataModule):
         dataset = AudioClipDataset(
             [c.source for c in clips],
             self.targets(split, clips),
-            [self.duration or c.samples for c in clips],
-            features,
-            self.duration,
-            augment,
-            self.sample_rate,
+            lengths_in_samples=[self.duration or c.samples for c in clips],
+            features=features,
+            duration=self.duration,
+            augment=augment,
+            sample_rate=self.sample_rate,
         )
         if self.cache_features and features is not None and augment is None:
             held = dataset.precompute()

@@ -99,7 +99,9 @@ class OCRDataModule(SequenceDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        super().__init__(
+            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
+        )
         if train_dir is not None and val_dir is None:
             raise ValueError("val_dir is required with train_dir")
         self.paths = {"train": train_dir, "val": val_dir, "test": test_dir, "predict": predict_dir}

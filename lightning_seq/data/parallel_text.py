@@ -66,7 +66,9 @@ class ParallelTextDataModule(SequenceDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        super().__init__(
+            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
+        )
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.columns = (source_column, target_column)
         self.source_tokenizer = source_tokenizer if source_tokenizer is not None else WordTokenizer(lowercase=False)

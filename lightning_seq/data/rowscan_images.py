@@ -83,7 +83,9 @@ class RowScanImageDataModule(SequenceDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        super().__init__(
+            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
+        )
         if dataset_class is not None and root is None:
             raise ValueError("dataset_class needs a root folder to read (or download) the data set into")
         self.root = root

@@ -72,7 +72,9 @@ class SentimentDataModule(SequenceDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, bucketing, pool_batches, num_workers, seed)
+        super().__init__(
+            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
+        )
         if max_length is not None and max_length < 1:
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}

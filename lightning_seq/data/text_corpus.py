@@ -89,7 +89,7 @@ class TextCorpusDataModule(SequenceDataModule):
         batch_size: int = 32,
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, False, 1, 0, seed)
+        super().__init__(batch_size=batch_size, bucketing=False, pool_batches=1, num_workers=0, seed=seed)
         for name, value, minimum in (
             ("sequence_length", sequence_length, 1),
             ("prompt_length", prompt_length, 0),

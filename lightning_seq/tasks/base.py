@@ -103,6 +103,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
 
     def __init__(
         self,
+        *,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
         scheduler_interval: Literal["epoch", "step"] = "epoch",

@@ -111,7 +111,13 @@ class SequenceClassifier(SequenceTask):
         scheduler_monitor: str = "val/loss",
         input_features: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
+        super().__init__(
+            optimizer=optimizer,
+            lr_scheduler=lr_scheduler,
+            scheduler_interval=scheduler_interval,
+            scheduler_monitor=scheduler_monitor,
+            input_features=input_features,
+        )
         self.save_hyperparameters()
         if num_classes is None or num_classes < 2:
             raise ValueError(f"num_classes must be >= 2 (link it from the data), got {num_classes!r}")

@@ -74,7 +74,13 @@ class CTCTranscriber(SequenceTask):
         scheduler_monitor: str = "val/loss",
         input_features: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
+        super().__init__(
+            optimizer=optimizer,
+            lr_scheduler=lr_scheduler,
+            scheduler_interval=scheduler_interval,
+            scheduler_monitor=scheduler_monitor,
+            input_features=input_features,
+        )
         self.save_hyperparameters()
         if feature_size is None or feature_size < 1:
             raise ValueError(f"feature_size must be >= 1 (link it from the data), got {feature_size!r}")

@@ -36,7 +36,7 @@ def ctc_greedy_decode(log_probs: Tensor, lengths: Tensor, blank: int = 0) -> lis
 
 
 def ctc_prefix_beam_search(
-    log_probs: Tensor, lengths: Tensor, beam_size: int = 10, blank: int = 0
+    log_probs: Tensor, lengths: Tensor, *, beam_size: int = 10, blank: int = 0
 ) -> tuple[list[list[int]], Tensor]:
     """Most likely label sequences by prefix beam search, batched over utterances and beams.
 

@@ -53,4 +53,4 @@ class CTCBeamSearch(CTCDecoding):
 
     def decode(self, log_probs: Tensor, lengths: Tensor, blank: int) -> tuple[list[list[int]], Tensor]:
         """The best prefix of each row and its log-probability summed over alignments ``(B,)``."""
-        return ctc_prefix_beam_search(log_probs, lengths, self.beam_size, blank)
+        return ctc_prefix_beam_search(log_probs, lengths, beam_size=self.beam_size, blank=blank)

@@ -142,7 +142,13 @@ class EncoderDecoderTask(SequenceTask):
         scheduler_monitor: str,
         input_features: dict[str, Any] | None,
     ) -> None:
-        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, input_features)
+        super().__init__(
+            optimizer=optimizer,
+            lr_scheduler=lr_scheduler,
+            scheduler_interval=scheduler_interval,
+            scheduler_monitor=scheduler_monitor,
+            input_features=input_features,
+        )
         if target_vocab_size is None or target_vocab_size <= len(SPECIALS):
             raise ValueError(
                 f"target_vocab_size must be > {len(SPECIALS)} (link it from the data), got {target_vocab_size!r}"

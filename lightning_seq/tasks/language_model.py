@@ -85,7 +85,13 @@ class LanguageModel(SequenceTask):
         scheduler_interval: Literal["epoch", "step"] = "epoch",
         scheduler_monitor: str = "val/loss",
     ) -> None:
-        super().__init__(optimizer, lr_scheduler, scheduler_interval, scheduler_monitor, None)
+        super().__init__(
+            optimizer=optimizer,
+            lr_scheduler=lr_scheduler,
+            scheduler_interval=scheduler_interval,
+            scheduler_monitor=scheduler_monitor,
+            input_features=None,
+        )
         self.save_hyperparameters()
         self.automatic_optimization = False
         if vocab_size is None or vocab_size < len(SPECIALS) + 1:

@@ -70,7 +70,9 @@ def test_batched_beam_equals_per_utterance_beam():
     lengths = torch.tensor([14, 3, 1, 9, 14])
     batched, scores = ctc_prefix_beam_search(log_probs, lengths, beam_size=4)
     for row, length in enumerate(lengths.tolist()):
-        alone, alone_score = ctc_prefix_beam_search(log_probs[row : row + 1, :length], lengths[row : row + 1], 4)
+        alone, alone_score = ctc_prefix_beam_search(
+            log_probs[row : row + 1, :length], lengths[row : row + 1], beam_size=4
+        )
         assert batched[row] == alone[0]
         torch.testing.assert_close(scores[row], alone_score[0])
 

@@ -54,7 +54,7 @@ def test_ctc_strategies_run_greedy_and_prefix_beam_search():
     expected = torch.stack([best_path[b, : int(n)].sum() for b, n in enumerate(lengths)])
     torch.testing.assert_close(scores, expected)
     beam_ids, beam_scores = CTCBeamSearch(beam_size=4).decode(log_probs, lengths, 0)
-    reference_ids, reference_scores = ctc_prefix_beam_search(log_probs, lengths, 4, 0)
+    reference_ids, reference_scores = ctc_prefix_beam_search(log_probs, lengths, beam_size=4, blank=0)
     assert beam_ids == reference_ids and torch.equal(beam_scores, reference_scores)
 
 
