@@ -13,6 +13,7 @@ from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.splits import carve_validation, generated_splits
+from lightning_seq.docstrings import append_args
 
 
 class ResumableDataLoader(DataLoader):
@@ -49,6 +50,18 @@ STAGE_SPLITS = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)
 """The splits each Trainer stage reads."""
 
 
+LOADER_ARGS = """
+        batch_size: samples per batch (per rank under DDP).
+        bucketing: group samples of similar length into batches (less padding); False gives random batches.
+        pool_batches: steps per sorting pool when bucketing.
+        num_workers: DataLoader worker processes.
+"""
+"""The batching arguments every data module takes (appended to each module's docstring)."""
+
+
+@append_args(LOADER_ARGS + """
+        seed: seed of the shuffling order (and of any generated data or split).
+""")
 class SequenceDataModule(pl.LightningDataModule):
     """The split skeleton and shared batching of every data module.
 
@@ -69,13 +82,6 @@ class SequenceDataModule(pl.LightningDataModule):
     ``feature_size``; classes: ``num_classes`` and ``label_names``; targets: ``target_vocab_size`` and
     ``target_vocabulary``). The others stay absent, so the CLI skips their links and a task is never handed a size it
     does not take; a task that needs a size it did not get says so when it is built.
-
-    Args:
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group samples of similar length into batches (less padding); False gives random batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
-        seed: seed of the shuffling order (and of any generated data or split).
     """
 
     def __init__(

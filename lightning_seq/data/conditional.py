@@ -13,7 +13,7 @@ from torch import Tensor
 
 from lightning_seq.data.audio import audio_info, resampled_length
 from lightning_seq.data.audio_datasets import AudioClipDataset
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.image_datasets import ImageSequenceDataset
@@ -24,6 +24,7 @@ from lightning_seq.data.sources import read_text_records
 from lightning_seq.data.synthetic.numbers import generate_numbers
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
+from lightning_seq.docstrings import append_args
 from lightning_seq.nn.audio_features import AudioFeatures
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def parse_vector(text: str, where: str) -> Tensor:
     return torch.tensor(values, dtype=torch.float)
 
 
+@append_args(LOADER_ARGS)
 class ConditionalSequenceDataModule(SequenceDataModule):
     """Rows of (condition, target sequence) for 1 -> N generation.
 
@@ -85,10 +87,6 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         max_vocab_size: largest target vocabulary, specials included.
         val_fraction: share of training rows held out when there is no ``val_path``.
         generated_size: training rows of the embedded task (val and test get a tenth each).
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group rows of similar condition length into batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
         seed: seed of the embedded task, the val split and the shuffling order.
     """
 

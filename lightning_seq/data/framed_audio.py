@@ -18,12 +18,13 @@ from torchaudio.datasets import SPEECHCOMMANDS
 
 from lightning_seq.data.audio import audio_info, load_audio, resampled_length
 from lightning_seq.data.audio_datasets import AudioClipDataset, WaveformAugment
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
 from lightning_seq.data.synthetic.audio import (
     KEYWORDS,
 )
+from lightning_seq.docstrings import append_args
 from lightning_seq.nn.audio_features import AudioFeatures
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,12 @@ AUDIO_ARGS = """
         on_bad_file: ``error`` stops at an unreadable, corrupt or empty file; ``skip`` drops it and logs the count.
         val_fraction: share of training clips held out when there is no validation split.
         generated_size: training clips of the embedded data (val and test get a tenth each).
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group clips of similar length into batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
-        seed: seed of the generated clips, the val split, augmentation and shuffling.
 """
 
-
-def with_audio_args(cls: type) -> type:
-    """Append the arguments both audio modules share (``AUDIO_ARGS``) to ``cls``'s docstring (its ``Args:`` last)."""
-    cls.__doc__ = (cls.__doc__ or "").rstrip() + AUDIO_ARGS.rstrip("\n") + "\n    "
-    return cls
+with_audio_args = append_args(AUDIO_ARGS + LOADER_ARGS + """
+        seed: seed of the generated clips, the val split, augmentation and shuffling.
+""")
+"""Appends the arguments both audio modules share to a module's docstring (its own ``Args:`` come first)."""
 
 
 class Clip(NamedTuple):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import torch
 from PIL import Image
 
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.collate import collate_transcriptions
 from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.image_datasets import ImageSequenceDataset
@@ -17,6 +17,7 @@ from lightning_seq.data.images import RowScan
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.synthetic.images import generate_text_lines
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
+from lightning_seq.docstrings import append_args
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def read_labels_tsv(split_dir: str | Path, labelled: bool = True) -> list[Labell
     return entries
 
 
+@append_args(LOADER_ARGS)
 class OCRDataModule(SequenceDataModule):
     """Read text lines from images with CTC: columns of a fixed-height image are the time steps.
 
@@ -76,10 +78,6 @@ class OCRDataModule(SequenceDataModule):
             raising an error that lists them.
         transform: how images become sequences (default: columns of a 32-pixel-high gray image).
         generated_size: number of embedded training lines (val and test get a tenth each).
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group lines of similar width into batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
         seed: seed of the rendered lines and of the shuffling order.
     """
 

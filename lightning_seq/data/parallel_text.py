@@ -6,17 +6,19 @@ import logging
 
 import torch
 
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.sources import TextRecord, read_text_records
 from lightning_seq.data.synthetic.parallel import generate_parallel_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
+from lightning_seq.docstrings import append_args
 
 log = logging.getLogger(__name__)
 
 
+@append_args(LOADER_ARGS)
 class ParallelTextDataModule(SequenceDataModule):
     """Source/target pairs for ``Seq2SeqTask``.
 
@@ -38,10 +40,6 @@ class ParallelTextDataModule(SequenceDataModule):
         max_vocab_size: largest vocabulary per side, specials included.
         val_fraction: share of training pairs held out when there is no ``val_path``.
         generated_size: training pairs of the embedded task (val and test get a tenth each).
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group pairs of similar source length into batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
         seed: seed of the embedded task, the val split and the shuffling order.
     """
 

@@ -7,11 +7,12 @@ from typing import Any, NamedTuple
 
 from torchvision.datasets import VisionDataset
 
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.image_augment import ImageAugment
 from lightning_seq.data.image_datasets import ImageSequenceDataset, image_size
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.synthetic.digits import digit_split_fonts, generate_handwritten_digits
+from lightning_seq.docstrings import append_args
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -39,6 +40,7 @@ def read_image_folder(split_dir: Path) -> tuple[list[Path], list[str]]:
     return paths, labels
 
 
+@append_args(LOADER_ARGS)
 class RowScanImageDataModule(SequenceDataModule):
     """Classify images read as sequences (sequential-MNIST style): rows or columns are the time steps.
 
@@ -60,10 +62,6 @@ class RowScanImageDataModule(SequenceDataModule):
             never augmented.
         val_fraction: share of training images held out for validation when there is no ``val`` split.
         generated_size: training images of the embedded digits (val and test get a tenth each).
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group samples of similar length into batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
         seed: seed of the generated images, the val split and the shuffling order.
     """
 

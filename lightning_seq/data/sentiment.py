@@ -7,17 +7,19 @@ from pathlib import Path
 
 import torch
 
-from lightning_seq.data.base import SequenceDataModule
+from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
+from lightning_seq.docstrings import append_args
 
 log = logging.getLogger(__name__)
 
 
+@append_args(LOADER_ARGS)
 class SentimentDataModule(SequenceDataModule):
     """Labelled texts to token-id sequences, vocabulary built from the training split only.
 
@@ -43,10 +45,6 @@ class SentimentDataModule(SequenceDataModule):
         max_length: truncate texts to this many tokens (counted in the log); None keeps them whole.
         drop_empty: drop empty or whitespace-only texts (counted in the log) instead of raising an error.
         generated_size: size of the embedded corpus's training split (val and test get a tenth each).
-        batch_size: samples per batch (per rank under DDP).
-        bucketing: group samples of similar length into batches.
-        pool_batches: steps per sorting pool when bucketing.
-        num_workers: DataLoader worker processes.
         seed: seed of the generated corpus, the val split and the shuffling order.
     """
 

@@ -17,6 +17,7 @@ from torchmetrics import MeanMetric
 from typing_extensions import Self
 
 from lightning_seq import __version__
+from lightning_seq.docstrings import append_args
 from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.embedding import load_pretrained_vectors
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
@@ -82,20 +83,28 @@ def plain_hyperparameter(value: Any) -> Any:
     return value
 
 
+OPTIMIZER_ARGS = """
+        optimizer: ``params -> Optimizer``; in YAML a ``class_path`` with ``init_args`` (default AdamW, lr 1e-3).
+        lr_scheduler: ``optimizer -> scheduler``, or None for a constant learning rate.
+        scheduler_interval: step the scheduler every ``epoch`` or every optimizer ``step``.
+        scheduler_monitor: metric a ``ReduceLROnPlateau`` scheduler watches.
+"""
+"""The optimizer arguments every task takes (appended to each task's docstring)."""
+
+FEATURES_ARGS = """
+        input_features: settings of ``AudioFeatures`` (linked from a data module with ``features_on_device``);
+            inputs are then waveforms ``(B, N)`` and become frame features inside the model.
+"""
+"""The in-model audio features argument of the tasks that read audio (appended to their docstrings)."""
+
+
+@append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class SequenceTask(TaskNames, pl.LightningModule):
     """Base LightningModule: injected optimizer and scheduler, and optional in-model input features.
 
     Audio framing can run inside the model (on its accelerator) when a data module links ``input_features``.
     Vocabularies and label names are not constructor arguments: they come from the data module in ``setup`` or
     from a checkpoint, and travel in checkpoints as plain state (see ``lightning_seq.tasks.names``).
-
-    Args:
-        optimizer: ``params -> Optimizer``; in YAML a ``class_path`` with ``init_args`` (default AdamW, lr 1e-3).
-        lr_scheduler: ``optimizer -> scheduler``, or None for a constant learning rate.
-        scheduler_interval: step the scheduler every ``epoch`` or every ``step``.
-        scheduler_monitor: metric a ``ReduceLROnPlateau`` scheduler watches.
-        input_features: settings of ``AudioFeatures`` (linked from a data module with ``features_on_device``);
-            inputs are then waveforms ``(B, N)`` and become frame features inside the model.
     """
 
     oldest_readable_format: int = 1

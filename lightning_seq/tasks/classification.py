@@ -11,6 +11,7 @@ from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
 
+from lightning_seq.docstrings import append_args
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
@@ -18,7 +19,7 @@ from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import render_confusion_matrix
-from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.types import SequenceBatch
 
 
@@ -55,6 +56,7 @@ class ClassificationPrediction(NamedTuple):
         ]
 
 
+@append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class SequenceClassifier(SequenceTask):
     """Classify whole sequences: sentiment from tokens, keywords from audio frames, digits from image rows.
 
@@ -81,11 +83,6 @@ class SequenceClassifier(SequenceTask):
         head_dropout: dropout in the head.
         class_weights: cross-entropy weight per class (length ``num_classes``).
         label_smoothing: cross-entropy label smoothing in ``[0, 1)``.
-        optimizer: ``params -> Optimizer`` (default AdamW).
-        lr_scheduler: ``optimizer -> scheduler`` or None.
-        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
-        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
-        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
     """
 
     def __init__(

@@ -11,11 +11,12 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import CharErrorRate, WordErrorRate
 
+from lightning_seq.docstrings import append_args
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import render_contact_sheet
-from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
 from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, Seq2SeqBatch
 
@@ -37,6 +38,7 @@ class TranscriptionPrediction(NamedTuple):
         ]
 
 
+@append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class CTCTranscriber(SequenceTask):
     """Transcribe sequences (text-line images, speech frames) with CTC.
 
@@ -50,11 +52,6 @@ class CTCTranscriber(SequenceTask):
         decoding: strategy for validation, test and predict: ``lightning_seq.tasks.CTCGreedy`` (best path; None:
             the default) or ``CTCBeamSearch`` (prefix beam search, ``beam_size``).
         contact_sheet_size: test images shown in ``contact_sheet.png`` (0 for none).
-        optimizer: ``params -> Optimizer`` (default AdamW).
-        lr_scheduler: ``optimizer -> scheduler`` or None.
-        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
-        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
-        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
     """
 
     oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes

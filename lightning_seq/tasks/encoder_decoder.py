@@ -17,9 +17,10 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
+from lightning_seq.docstrings import append_args
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
 from lightning_seq.plots import render_attention
-from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
@@ -83,24 +84,11 @@ DECODER_SIDE_ARGS = """
         max_length: most tokens generated per sequence.
         heat_maps: test examples drawn as attention heat maps (PNG) after ``test`` (attention decoders only).
         target_joiner: text between target tokens in predictions and CER (a space for words, "" for characters).
-        optimizer: ``params -> Optimizer`` (default AdamW).
-        lr_scheduler: ``optimizer -> scheduler`` or None.
-        scheduler_interval: step the scheduler every ``epoch`` or ``step``.
-        scheduler_monitor: metric watched by ``ReduceLROnPlateau``.
-        input_features: ``AudioFeatures`` settings (linked from the data when features are computed on device).
 """
 
 
-def with_decoder_side_args(cls: type) -> type:
-    """Append the arguments every encoder-decoder task shares (``DECODER_SIDE_ARGS``) to ``cls``'s docstring.
-
-    The class docstring ends with its own ``Args:`` entries; the CLI's ``--help`` reads the joined list.
-    """
-    doc = (cls.__doc__ or "").rstrip()
-    if "Args:" not in doc:
-        doc += "\n\n    Args:"
-    cls.__doc__ = doc + DECODER_SIDE_ARGS.rstrip("\n") + "\n    "
-    return cls
+with_decoder_side_args = append_args(DECODER_SIDE_ARGS + OPTIMIZER_ARGS + FEATURES_ARGS)
+"""Appends the arguments every encoder-decoder task shares to a task's docstring (its own ``Args:`` come first)."""
 
 
 def check_decoding(decoding: Any) -> DecodingStrategy:
