@@ -21,9 +21,7 @@ from lightning_seq.data.audio_datasets import AudioClipDataset, WaveformAugment
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
-from lightning_seq.data.synthetic.audio import (
-    KEYWORDS,
-)
+from lightning_seq.data.synthetic.audio import KEYWORDS
 from lightning_seq.docstrings import append_args
 from lightning_seq.nn.audio_features import AudioFeatures
 

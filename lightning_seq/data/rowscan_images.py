@@ -129,11 +129,12 @@ class RowScanImageDataModule(SequenceDataModule):
         splits = {}
         for split, train in (("train", True), ("test", False)):
             data = self.dataset_class(self.root, train=train, download=self.download, **options)
-            targets = [int(target) for _, target in data]
-            self.label_names = [str(c) for c in getattr(data, "classes", sorted(set(targets)))]
+            pairs = [(image, int(target)) for image, target in data]  # one pass: every access decodes an image
+            if split == "train":  # class ids index the training set's class names
+                self.label_names = [str(c) for c in getattr(data, "classes", sorted({t for _, t in pairs}))]
             splits[split] = [
-                ImageRecord(image, self.label_names[int(target)], f"{type(data).__name__} {split}:{i + 1}")
-                for i, (image, target) in enumerate(data)
+                ImageRecord(image, self.label_names[target], f"{type(data).__name__} {split}:{i + 1}")
+                for i, (image, target) in enumerate(pairs)
             ]
         return splits
 

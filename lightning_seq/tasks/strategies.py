@@ -10,6 +10,7 @@ the trained one: ``--model.init_args.decoding=lightning_seq.tasks.BeamSearch
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -28,12 +29,22 @@ from lightning_seq.tasks.plain_settings import PlainSettings
 
 
 class DecodingStrategy(PlainSettings, ABC):
-    """How a sequence is chosen from a model's next-token distributions."""
+    """How a sequence is chosen from a model's next-token distributions.
+
+    A subclass names its batched search function (``function``) and the settings it passes (``options``); the
+    arguments every search shares are passed here, once.
+    """
 
     n_best: int = 1
     """Hypotheses returned per input, best first."""
 
+    function: Callable[..., Hypotheses]
+    """The search of ``lightning_seq.tasks.decoding`` this strategy runs."""
+
     @abstractmethod
+    def options(self) -> dict[str, Any]:
+        """The strategy's own keyword arguments of ``function`` (a new seeded generator for each search, ...)."""
+
     def search(
         self,
         decoder: Steppable,
@@ -45,7 +56,7 @@ class DecodingStrategy(PlainSettings, ABC):
         max_length: int,
         device: torch.device | None,
     ) -> Hypotheses:
-        """Decode ``batch`` sequences.
+        """Decode ``batch`` sequences, all at once.
 
         Args:
             decoder: the model's ``step`` and state reordering.
@@ -59,24 +70,18 @@ class DecodingStrategy(PlainSettings, ABC):
         Returns:
             ``Hypotheses`` with ``N = n_best`` per input.
         """
+        shared = {"batch": batch, "bos": start, "eos": eos, "max_length": max_length, "device": device}
+        return type(self).function(decoder, state, **shared, **self.options())
 
 
 class Greedy(DecodingStrategy):
     """The most likely token at every step."""
 
-    def search(
-        self,
-        decoder: Steppable,
-        state: Any,
-        *,
-        batch: int,
-        start: int | Tensor,
-        eos: int,
-        max_length: int,
-        device: torch.device | None,
-    ) -> Hypotheses:
-        """Greedy decoding of the whole batch at once (see ``DecodingStrategy.search``)."""
-        return greedy_decode(decoder, state, batch=batch, bos=start, eos=eos, max_length=max_length, device=device)
+    function = staticmethod(greedy_decode)
+
+    def options(self) -> dict[str, Any]:
+        """None: greedy decoding has no settings."""
+        return {}
 
 
 class Sampling(DecodingStrategy):
@@ -90,38 +95,18 @@ class Sampling(DecodingStrategy):
             the global random state).
     """
 
+    function = staticmethod(sample_decode)
+
     def __init__(
         self, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None, seed: int | None = None
     ) -> None:
         check_sampling(temperature, top_k, top_p)
         self.temperature, self.top_k, self.top_p, self.seed = temperature, top_k, top_p, seed
 
-    def search(
-        self,
-        decoder: Steppable,
-        state: Any,
-        *,
-        batch: int,
-        start: int | Tensor,
-        eos: int,
-        max_length: int,
-        device: torch.device | None,
-    ) -> Hypotheses:
-        """Sampled sequences for the whole batch at once (see ``DecodingStrategy.search``)."""
+    def options(self) -> dict[str, Any]:
+        """Temperature, top-k, top-p and a generator started from ``seed`` (None: the global random state)."""
         generator = torch.Generator().manual_seed(self.seed) if self.seed is not None else None
-        return sample_decode(
-            decoder,
-            state,
-            batch=batch,
-            bos=start,
-            eos=eos,
-            max_length=max_length,
-            temperature=self.temperature,
-            top_k=self.top_k,
-            top_p=self.top_p,
-            generator=generator,
-            device=device,
-        )
+        return {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p, "generator": generator}
 
 
 class BeamSearch(DecodingStrategy):
@@ -134,31 +119,12 @@ class BeamSearch(DecodingStrategy):
         n_best: hypotheses returned per input (``predict`` writes them all), in ``[1, beam_size]``.
     """
 
+    function = staticmethod(beam_search)
+
     def __init__(self, beam_size: int = 5, length_penalty: float = 0.0, n_best: int = 1) -> None:
         check_beam(beam_size, n_best)
         self.beam_size, self.length_penalty, self.n_best = beam_size, length_penalty, n_best
 
-    def search(
-        self,
-        decoder: Steppable,
-        state: Any,
-        *,
-        batch: int,
-        start: int | Tensor,
-        eos: int,
-        max_length: int,
-        device: torch.device | None,
-    ) -> Hypotheses:
-        """Batched beam search over ``batch × beam_size`` hypotheses (see ``DecodingStrategy.search``)."""
-        return beam_search(
-            decoder,
-            state,
-            batch=batch,
-            bos=start,
-            eos=eos,
-            max_length=max_length,
-            beam_size=self.beam_size,
-            length_penalty=self.length_penalty,
-            n_best=self.n_best,
-            device=device,
-        )
+    def options(self) -> dict[str, Any]:
+        """Beam size, length penalty and n-best."""
+        return {"beam_size": self.beam_size, "length_penalty": self.length_penalty, "n_best": self.n_best}
