@@ -22,9 +22,11 @@ TEXTS = [
 
 
 def write_csv(path: Path, rows, columns=("text", "label"), delimiter=","):
+    """A CSV/TSV file; ``columns=None`` writes no header line."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
-        writer.writerow(columns)
+        if columns is not None:
+            writer.writerow(columns)
         writer.writerows(rows)
     return path
 

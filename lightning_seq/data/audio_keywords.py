@@ -41,6 +41,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         train_manifest: str | None = None,
         val_manifest: str | None = None,
         test_manifest: str | None = None,
+        header: bool | None = None,
         speech_commands: bool = False,
         download: bool = False,
         features: AudioFeatures | None = None,
@@ -62,6 +63,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__(
+            header=header,
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest},
             root=root,
             speech_commands=speech_commands,

@@ -36,6 +36,7 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
         train_manifest: str | None = None,
         val_manifest: str | None = None,
         test_manifest: str | None = None,
+        header: bool | None = None,
         charset: str | None = None,
         features: AudioFeatures | None = None,
         features_on_device: bool = False,
@@ -57,6 +58,7 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
     ) -> None:
         self.charset = charset
         super().__init__(
+            header=header,
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest},
             root=None,
             speech_commands=False,

@@ -22,6 +22,7 @@ from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
 from lightning_seq.data.synthetic.numbers import generate_numbers
+from lightning_seq.data.tables import check_column
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
 from lightning_seq.docstrings import append_args
@@ -62,7 +63,8 @@ def parse_vector(text: str, where: str) -> Tensor:
 class ConditionalSequenceDataModule(SequenceDataModule):
     """Rows of (condition, target sequence) for 1 -> N generation.
 
-    Files are CSV, TSV or JSONL with a condition and a target column. The condition is, by ``condition``:
+    Files are CSV, TSV, JSONL or Parquet (or a saved Hugging Face data set) with a condition and a target column.
+    The condition is, by ``condition``:
 
     * ``label``: a class name (``num_classes`` is linked into the model, which takes ``label_names`` in ``setup``);
     * ``vector``: numbers separated by spaces or commas (a JSON list in JSONL); ``feature_size`` is linked;
@@ -78,8 +80,10 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         val_path: validation rows; None carves ``val_fraction`` of training.
         test_path: test rows.
         predict_path: conditions to generate from (a target column is optional).
-        condition_column: column / key of the condition.
-        target_column: column / key of the target text.
+        condition_column: column name (or JSON key) of the condition, or its 0-based position.
+        target_column: column of the target text, by name or position.
+        header: whether CSV/TSV files start with a header line; None detects it (a header holds both column
+            names). Headerless files read the condition from field 0 and the target from field 1.
         target_tokenizer: target tokenizer (default: words, case kept).
         scan: how images become sequences (default: columns as steps, height 32).
         features: audio features computed in the loader (default: log-mel at 16 kHz).
@@ -97,8 +101,9 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         val_path: str | None = None,
         test_path: str | None = None,
         predict_path: str | None = None,
-        condition_column: str = "condition",
-        target_column: str = "target",
+        condition_column: int | str = "condition",
+        target_column: int | str = "target",
+        header: bool | None = None,
         target_tokenizer: Tokenizer | None = None,
         scan: RowScan | None = None,
         features: AudioFeatures | None = None,
@@ -119,7 +124,10 @@ class ConditionalSequenceDataModule(SequenceDataModule):
             raise ValueError(f"condition must be 'label', 'vector', 'image' or 'audio', got {condition!r}")
         self.condition = condition
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        check_column(condition_column, "condition_column")
+        check_column(target_column, "target_column")
         self.columns = (condition_column, target_column)
+        self.header = header
         self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
         self.scan = scan if scan is not None else RowScan("columns", height=32)
         self.features = features if features is not None else AudioFeatures("logmel", 16000)
@@ -150,7 +158,9 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         """The rows of ``paths[split]``: conditions parsed (vectors) or resolved (image and audio paths)."""
         labelled = split != "predict"
         path = self.paths[split]
-        records = read_text_records(path, self.columns[0], self.columns[1] if labelled else None)
+        records = read_text_records(
+            path, self.columns[0], self.columns[1] if labelled else None, header=self.header, split=split
+        )
         if not records:
             raise ValueError(f"{split} data {path} has no rows")
         empty = [r.where for r in records if not r.text.strip()]

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 
 AUDIO_ARGS = """
+        header: whether CSV/TSV manifests start with a header line; None detects it (a header names both columns).
+            Headerless manifests hold the path in field 0 and the text in field 1.
         features: framing and features (default log-mel); its ``sample_rate`` is the rate every clip is resampled to.
         features_on_device: compute features inside the model (batched, on its accelerator): the loader yields
             waveforms and the model receives the feature settings through the linked ``input_features``.
@@ -78,6 +80,7 @@ class FramedAudioDataModule(SequenceDataModule):
         self,
         *,
         manifests: dict[str, str | None],
+        header: bool | None,
         root: str | None,
         speech_commands: bool,
         download: bool,
@@ -112,6 +115,7 @@ class FramedAudioDataModule(SequenceDataModule):
             raise ValueError("speech_commands needs root, the folder that holds (or will hold) SpeechCommands/")
         self.root = root
         self.paths.update(manifests)
+        self.header = header
         self.speech_commands = speech_commands
         self.download = download
         self.features_module = features if features is not None else AudioFeatures("logmel", 16000)
@@ -199,7 +203,7 @@ class FramedAudioDataModule(SequenceDataModule):
     def read(self, split: str) -> list[Clip | None]:
         """The clips of ``split``'s manifest (``path`` and ``text_column``, paths relative to the manifest)."""
         manifest = str(self.paths[split])
-        records = read_text_records(manifest, text_column="path", label_column=self.text_column)
+        records = read_text_records(manifest, "path", self.text_column, header=self.header, split=split)
         folder = Path(manifest).parent
         clips = []
         for record in records:

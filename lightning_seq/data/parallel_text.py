@@ -9,8 +9,10 @@ import torch
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
+from lightning_seq.data.hf_sources import split_paths
 from lightning_seq.data.sources import TextRecord, read_text_records
 from lightning_seq.data.synthetic.parallel import generate_parallel_corpus
+from lightning_seq.data.tables import check_column
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import UNK_ID, Vocabulary
 from lightning_seq.docstrings import append_args
@@ -22,17 +24,23 @@ log = logging.getLogger(__name__)
 class ParallelTextDataModule(SequenceDataModule):
     """Source/target pairs for ``Seq2SeqTask``.
 
-    Each file (TSV, CSV or JSONL) has a source and a target column. Vocabularies are built from the training split,
-    separately per side or shared. With no ``train_path`` the embedded task is generated: reverse a sequence of
-    letters and shift each letter by one.
+    Each file (TSV, CSV, JSONL or Parquet, or a Hugging Face data set) has a source and a target column; a
+    headerless ``source<TAB>target`` file (the Tatoeba / Anki layout; further fields are ignored) reads as it is.
+    Vocabularies are built from the training split, separately per side or shared. With no ``train_path`` the
+    embedded task is generated: reverse a sequence of letters and shift each letter by one.
 
     Args:
         train_path: training pairs; None generates the embedded task.
         val_path: validation pairs; None carves ``val_fraction`` of training.
         test_path: test pairs.
         predict_path: sources to translate (a target column is optional).
-        source_column: column / key of the source text.
-        target_column: column / key of the target text.
+        hf_dataset: a Hugging Face data set by Hub name or local folder: its ``train``, ``validation`` and ``test``
+            splits stand in for the paths not given (needs ``lightning-seq[hf]``).
+        source_column: column name (or JSON key) of the source text, or its 0-based position.
+        target_column: column of the target text, by name or position.
+        header: whether CSV/TSV files start with a header line; None detects it (a header holds both column
+            names). Headerless files read the source from field 0 and the target from field 1 unless positions are
+            given.
         source_tokenizer: source tokenizer (default: words, case kept).
         target_tokenizer: target tokenizer (default: words, case kept).
         shared_vocabulary: one vocabulary for both sides.
@@ -49,8 +57,10 @@ class ParallelTextDataModule(SequenceDataModule):
         val_path: str | None = None,
         test_path: str | None = None,
         predict_path: str | None = None,
-        source_column: str = "source",
-        target_column: str = "target",
+        hf_dataset: str | None = None,
+        source_column: int | str = "source",
+        target_column: int | str = "target",
+        header: bool | None = None,
         source_tokenizer: Tokenizer | None = None,
         target_tokenizer: Tokenizer | None = None,
         shared_vocabulary: bool = False,
@@ -67,8 +77,12 @@ class ParallelTextDataModule(SequenceDataModule):
         super().__init__(
             batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
         )
-        self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        check_column(source_column, "source_column")
+        check_column(target_column, "target_column")
+        given = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        self.paths = split_paths(given, hf_dataset)
         self.columns = (source_column, target_column)
+        self.header = header
         self.source_tokenizer = source_tokenizer if source_tokenizer is not None else WordTokenizer(lowercase=False)
         self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
         self.collate_fn = collate_with_references
@@ -93,7 +107,9 @@ class ParallelTextDataModule(SequenceDataModule):
     def read(self, split: str) -> list[TextRecord]:
         """The pairs of ``paths[split]`` (a target column only where it is not ``predict``); no empty text."""
         labelled = split != "predict"
-        records = read_text_records(self.paths[split], self.columns[0], self.columns[1] if labelled else None)
+        records = read_text_records(
+            self.paths[split], self.columns[0], self.columns[1] if labelled else None, header=self.header, split=split
+        )
         empty = [f"{r.where} (source)" for r in records if not r.text.strip()]
         empty += [f"{r.where} (target)" for r in records if labelled and not (r.label or "").strip()]
         if empty:

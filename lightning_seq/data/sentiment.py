@@ -1,4 +1,4 @@
-"""Text sentiment (or any text classification) from CSV / TSV / JSONL / aclImdb, or the embedded default corpus."""
+"""Text classification (sentiment) from tables, Hugging Face data sets or aclImdb folders, or the embedded corpus."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import torch
 
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.hf_sources import split_paths
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
+from lightning_seq.data.tables import check_column
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
 from lightning_seq.docstrings import append_args
@@ -29,13 +31,18 @@ class SentimentDataModule(SequenceDataModule):
     the logs as ``vocab.txt``/``labels.txt``.
 
     Args:
-        train_path: training data (``.csv``, ``.tsv``, ``.jsonl`` or an aclImdb split folder); None for the
-            embedded corpus.
+        train_path: training data (``.csv``, ``.tsv``, ``.jsonl``, ``.parquet``, a folder written by ``datasets``'
+            ``save_to_disk`` or an aclImdb split folder); None for the embedded corpus.
         val_path: validation data; None carves ``val_fraction`` of the training data (seeded).
         test_path: test data; None means no test split (the embedded corpus always has one).
         predict_path: texts to predict (a label column is optional there).
-        text_column: column or JSON key of the text.
-        label_column: column or JSON key of the label (strings or integers).
+        hf_dataset: a Hugging Face data set by Hub name (``imdb``) or local folder: its ``train``,
+            ``validation`` and ``test`` splits stand in for the paths not given (needs ``lightning-seq[hf]``).
+        text_column: column name (or JSON key) of the text, or its 0-based position.
+        label_column: column of the label (strings, integers or class labels), by name or position.
+        header: whether CSV/TSV files start with a header line; None detects it (a header holds both column
+            names). Headerless files read the text from field 0 and the label from field 1 unless positions are
+            given.
         val_fraction: share of training rows used for validation when ``val_path`` is None.
         tokenizer: splits texts into tokens (default: ``WordTokenizer`` lowercasing).
         min_freq: keep tokens seen at least this often in training.
@@ -54,8 +61,10 @@ class SentimentDataModule(SequenceDataModule):
         val_path: str | None = None,
         test_path: str | None = None,
         predict_path: str | None = None,
-        text_column: str = "text",
-        label_column: str = "label",
+        hf_dataset: str | None = None,
+        text_column: int | str = "text",
+        label_column: int | str = "label",
+        header: bool | None = None,
         val_fraction: float = 0.1,
         tokenizer: Tokenizer | None = None,
         min_freq: int = 1,
@@ -75,9 +84,13 @@ class SentimentDataModule(SequenceDataModule):
         )
         if max_length is not None and max_length < 1:
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
-        self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        check_column(text_column, "text_column")
+        check_column(label_column, "label_column")
+        given = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
+        self.paths = split_paths(given, hf_dataset)
         self.text_column = text_column
         self.label_column = label_column
+        self.header = header
         self.tokenizer = tokenizer if tokenizer is not None else WordTokenizer()
         self.max_length = max_length
         self.drop_empty = drop_empty
@@ -102,7 +115,9 @@ class SentimentDataModule(SequenceDataModule):
     def read(self, split: str) -> list[TextRecord]:
         """The texts of ``paths[split]``, with labels except for ``predict`` (where the column is optional)."""
         label_column = self.label_column if split != "predict" else None
-        records = read_text_records(self.paths[split], self.text_column, label_column)
+        records = read_text_records(
+            self.paths[split], self.text_column, label_column, header=self.header, split=split
+        )
         records = check_empty_texts(records, self.drop_empty)
         if not records:
             raise ValueError(f"{split} data {self.paths[split]} has no rows")

@@ -1,17 +1,20 @@
-"""Readers for labelled text: CSV, TSV, JSONL and the aclImdb folder layout, with errors that name the place."""
+"""Readers for labelled text: CSV, TSV, JSONL, Parquet, Hugging Face data sets, aclImdb folders; errors name places."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
 from pathlib import Path
 from typing import NamedTuple
 
+from lightning_seq.data.hf_sources import is_dataset_source, read_dataset_rows
+from lightning_seq.data.tables import Column, read_delimited
+from lightning_seq.data.text_files import read_utf8
+
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".csv", ".tsv", ".jsonl")
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
 
 
 class TextRecord(NamedTuple):
@@ -26,46 +29,21 @@ def _label_str(value: object) -> str:
     return str(value).strip()
 
 
-def read_utf8(path: Path) -> str:
-    """The whole file as UTF-8 text; an undecodable byte raises an error naming the file, line and byte."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ValueError(
-            f"{path}:{line}: not UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); convert the file to UTF-8"
-        ) from None
-
-
-# A long text is one CSV field; the csv module's default limit (128 KiB) would reject a long review outright.
-csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-
-
-def _read_delimited(path: Path, delimiter: str, text_column: str, label_column: str | None) -> list[TextRecord]:
+def _records(
+    rows: list[tuple[list[str | None], str]], label_column: Column | None
+) -> list[TextRecord]:
     records = []
-    with io.StringIO(read_utf8(path), newline="") as handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        columns = reader.fieldnames or []
-        for column in (text_column, label_column):
-            if column is not None and column not in columns:
-                raise ValueError(f"{path}: no column {column!r}; columns found: {columns}")
-        line = 1
-        for row in reader:
-            where = f"{path}:{line + 1}"
-            line = reader.line_num
-            if None in row:
-                raise ValueError(f"{where}: more fields than the {len(columns)} columns of the header")
-            if row[text_column] is None:
-                raise ValueError(f"{where}: fewer fields than the {len(columns)} columns of the header")
-            label = None if label_column is None else row[label_column]
-            if label_column is not None and (label is None or not label.strip()):
-                raise ValueError(f"{where}: empty label in column {label_column!r}")
-            records.append(TextRecord(row[text_column], None if label is None else _label_str(label), where))
+    for (text, label), where in rows:
+        if label_column is not None and (label is None or not label.strip()):
+            raise ValueError(f"{where}: empty label in column {label_column!r}")
+        records.append(TextRecord(text or "", None if label is None else _label_str(label), where))
     return records
 
 
-def _read_jsonl(path: Path, text_column: str, label_column: str | None) -> list[TextRecord]:
+def _read_jsonl(path: Path, text_column: Column, label_column: Column | None) -> list[TextRecord]:
+    for column in (text_column, label_column):
+        if isinstance(column, int):
+            raise ValueError(f"{path}: JSONL rows are objects: give the key of column {column} by name")
     records = []
     with io.StringIO(read_utf8(path)) as handle:
         for line_no, line in enumerate(handle, start=1):
@@ -103,15 +81,25 @@ def _read_imdb_folder(path: Path) -> list[TextRecord]:
 
 
 def read_text_records(
-    path: str | Path, text_column: str = "text", label_column: str | None = "label"
+    path: str | Path,
+    text_column: Column = "text",
+    label_column: Column | None = "label",
+    *,
+    header: bool | None = None,
+    split: str = "train",
 ) -> list[TextRecord]:
-    """Read labelled texts from a file or an aclImdb split folder.
+    """Read labelled texts from a table, a Hugging Face data set or an aclImdb split folder.
 
     Args:
-        path: ``.csv``, ``.tsv`` or ``.jsonl`` file, or a folder with ``pos/`` and ``neg/`` (aclImdb layout:
-            give ``aclImdb/train`` or ``aclImdb/test``; ``unsup/`` is ignored).
-        text_column: column (or JSON key) holding the text.
-        label_column: column holding the label; None for unlabelled data (prediction).
+        path: ``.csv``, ``.tsv``, ``.jsonl`` or ``.parquet`` file, a folder written by ``datasets``'
+            ``save_to_disk``, ``hf://NAME?split=SPLIT`` (a Hub data set), or a folder with ``pos/`` and ``neg/``
+            (aclImdb layout: give ``aclImdb/train`` or ``aclImdb/test``; ``unsup/`` is ignored).
+        text_column: column name (or JSON key) of the text, or its 0-based position.
+        label_column: column of the label; None for unlabelled data (prediction).
+        header: CSV/TSV only: whether the first row is a header; None detects it (a header holds every configured
+            column name). Without a header, a column given by name is read at its place among the configured
+            columns (text first, label second).
+        split: the split being read (picks the split of a saved ``DatasetDict``).
 
     Returns:
         The records in file order.
@@ -120,19 +108,23 @@ def read_text_records(
         FileNotFoundError: the path does not exist.
         ValueError: unknown format, missing column (the columns found are named), or a malformed line.
     """
+    if is_dataset_source(path):
+        return _records(read_dataset_rows(path, (text_column, label_column), split), label_column)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"data file not found: {path}")
     if path.is_dir():
         return _read_imdb_folder(path)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_delimited(path, ",", text_column, label_column)
-    if suffix == ".tsv":
-        return _read_delimited(path, "\t", text_column, label_column)
+    if suffix in (".csv", ".tsv"):
+        delimiter = "," if suffix == ".csv" else "\t"
+        return _records(read_delimited(path, delimiter, (text_column, label_column), header), label_column)
     if suffix == ".jsonl":
         return _read_jsonl(path, text_column, label_column)
-    raise ValueError(f"{path}: unsupported format {suffix!r}; use one of {list(SUFFIXES)} or an aclImdb folder")
+    raise ValueError(
+        f"{path}: unsupported format {suffix!r}; use one of {list(SUFFIXES)}, a saved Hugging Face data set or an "
+        "aclImdb folder"
+    )
 
 
 def check_empty_texts(records: list[TextRecord], drop_empty: bool) -> list[TextRecord]:
