@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import torch
 from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
+from lightning_seq.cli_errors import TRACEBACK_FLAG, report, wants_traceback
 from lightning_seq.data.base import LINKED_ATTRIBUTES
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask, check_checkpoint_format, import_path
 
@@ -87,10 +89,22 @@ def run(args: list[str] | None = None) -> SeqCLI:
 def main(args: list[str] | None = None) -> None:
     """Entry point of the ``lightning-seq`` console script and ``python -m lightning_seq``.
 
-    Under DDP the process group is shut down before the interpreter exits: left to the exit-time destructors,
-    gloo's threads now and then aborted a finished run ("terminate called without an active exception").
+    An error in the user's data or settings is printed as one block (the file, line or argument and what is wrong)
+    and the command exits with status 1; ``--print_traceback`` (or ``LIGHTNING_SEQ_TRACEBACK=1``) shows the full
+    chain instead. Under DDP the process group is shut down before the interpreter exits: left to the exit-time
+    destructors, gloo's threads now and then aborted a finished run ("terminate called without an active
+    exception").
     """
-    run(args)
+    words = list(sys.argv[1:] if args is None else args)
+    show_traceback = wants_traceback(words)
+    if TRACEBACK_FLAG in words:
+        words = [word for word in words if word != TRACEBACK_FLAG]
+        if args is None:
+            sys.argv[1:] = words  # LightningCLI reads sys.argv; it must not see our flag
+    try:
+        run(None if args is None else words)
+    except Exception as error:  # report() re-raises all but the user's errors
+        raise SystemExit(report(error, show_traceback)) from None
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()  # every rank is past its last collective
         torch.distributed.destroy_process_group()

@@ -1,0 +1,101 @@
+"""Users' own data through the CLI: headerless tables, columns by position, Parquet and Hugging Face data sets, and
+the one-block error a broken file gives."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lightning_seq.cli import run
+from tests.conftest import TEXTS, write_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false", "--trainer.logger=false"]
+NO_CHECKPOINTS = ["--trainer.enable_checkpointing=false", "--trainer.callbacks=[]"]
+
+
+def cli_subprocess(cwd, *words, env_extra=None):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), **(env_extra or {})}
+    command = [sys.executable, "-m", "lightning_seq", *words]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def without_seed_line(stderr):
+    return [line for line in stderr.splitlines() if not line.startswith("Seed set to")]
+
+
+def test_a_broken_file_prints_one_block_and_exits_1(tmp_path):
+    (tmp_path / "bad.csv").write_text("text,label\ngood film,pos\nfunny, but long,neg\n", encoding="utf-8")
+    words = ["fit", "--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), "--data.init_args.train_path=bad.csv"]
+    done = cli_subprocess(tmp_path, *words)
+    assert done.returncode == 1
+    assert without_seed_line(done.stderr) == [
+        "lightning-seq: error: bad.csv:3: more fields than the 2 columns of the header (quote a field that holds ',')",
+        "  (ValueError raised in lightning_seq/data/tables.py:114; add --print_traceback or set "
+        "LIGHTNING_SEQ_TRACEBACK=1 for the full traceback)",
+    ]
+    shown = cli_subprocess(tmp_path, *words, "--print_traceback")
+    assert shown.returncode == 1 and "Traceback (most recent call last)" in shown.stderr
+    assert "ValueError: bad.csv:3: more fields than the 2 columns of the header" in shown.stderr
+    by_variable = cli_subprocess(tmp_path, *words, env_extra={"LIGHTNING_SEQ_TRACEBACK": "1"})
+    assert "Traceback (most recent call last)" in by_variable.stderr
+
+
+def test_a_bad_model_argument_prints_one_block(tmp_path):
+    words = ["fit", "--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), "--data.init_args.generated_size=60",
+             "--model.init_args.encoder.init_args.hidden_size=-3"]
+    done = cli_subprocess(tmp_path, *words)
+    assert done.returncode == 1
+    lines = without_seed_line(done.stderr)
+    assert lines[0] == "lightning-seq: error: hidden_size must be an integer >= 1, got -3"
+    assert lines[1].startswith("  (ValueError raised in lightning_seq/nn/") and len(lines) == 2
+
+
+def test_headerless_tsv_pairs_train_through_the_cli(tmp_path, monkeypatch):
+    """The Tatoeba/Anki layout, no header, a third field: the seq2seq recipe reads it as it is."""
+    monkeypatch.chdir(tmp_path)
+    pairs = [(f"{a} {b}", f"{b.upper()} {a.upper()}", "CC-BY 2.0") for a in "abcdefgh" for b in "wxyz"]
+    train = write_csv(tmp_path / "train.tsv", pairs, columns=None, delimiter="\t")
+    cli = run(["fit", "--config", str(ROOT / "recipes/seq2seq_attention.yaml"), f"--data.init_args.train_path={train}",
+               "--trainer.max_epochs=1", *QUIET, *NO_CHECKPOINTS])
+    data = cli.datamodule
+    assert len(data.records["train"]) + len(data.records["val"]) == 32
+    assert data.records["train"][0].where.endswith("train.tsv:" + data.records["train"][0].where.rsplit(":", 1)[1])
+    assert sorted(data.target_vocabulary[4:]) == sorted("ABCDEFGHWXYZ")
+
+
+def test_columns_by_position_and_header_from_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [(str(i), label, text) for i, (text, label) in enumerate(TEXTS * 3)]
+    train = write_csv(tmp_path / "train.csv", rows, columns=("id", "sentiment", "review"))
+    cli = run(["fit", "--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), f"--data.init_args.train_path={train}",
+               "--data.init_args.text_column=2", "--data.init_args.label_column=1", "--data.init_args.header=true",
+               "--trainer.max_epochs=1", *QUIET, *NO_CHECKPOINTS])
+    assert cli.datamodule.text_column == 2 and cli.datamodule.label_names == ["neg", "pos"]
+    assert "review" not in cli.datamodule.vocabulary  # the header line was not read as a text
+
+
+def test_parquet_and_hugging_face_sources_through_the_cli(tmp_path, monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    monkeypatch.chdir(tmp_path)
+    table = pa.table({"text": [t for t, _ in TEXTS * 3], "label": [lab for _, lab in TEXTS * 3]})
+    pq.write_table(table, tmp_path / "train.parquet")
+    recipe = ["--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), "--trainer.max_epochs=1", *QUIET]
+    cli = run(["fit", *recipe, "--data.init_args.train_path=train.parquet", *NO_CHECKPOINTS])
+    assert len(cli.datamodule.records["train"]) == 27
+    assert cli.datamodule.records["val"][0].where.startswith("train.parquet row ")
+    hub = tmp_path / "hub_like"
+    hub.mkdir()
+    pq.write_table(table, hub / "train.parquet")
+    pq.write_table(table.slice(0, 4), hub / "test.parquet")
+    cli = run(["fit", *recipe, f"--data.init_args.hf_dataset={hub}", *NO_CHECKPOINTS])
+    assert len(cli.datamodule.records["train"]) == 27
+    assert cli.datamodule.paths["test"] == f"hf://{hub}?split=test"
+    splits = datasets.DatasetDict({"train": datasets.Dataset.from_dict(table.to_pydict())})
+    splits.save_to_disk(str(tmp_path / "saved"))
+    cli = run(["fit", *recipe, "--data.init_args.train_path=saved", *NO_CHECKPOINTS])
+    assert len(cli.datamodule.records["train"]) == 27
