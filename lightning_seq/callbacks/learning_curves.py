@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import EarlyStopping
 
 from lightning_seq.plots.learning_curves import render_learning_curves
+from lightning_seq.plots.publish import publish_picture
 
 log = logging.getLogger(__name__)
 
@@ -140,4 +140,4 @@ class LearningCurves(pl.Callback):
         if log_dir:
             losses = {name: self.history.get(name, []) for name in ("train/loss_epoch", "val/loss")}
             image = render_learning_curves(losses, self.monitor, self.history[self.monitor], self.verdict.best_epoch)
-            image.save(Path(log_dir) / self.filename)
+            publish_picture(trainer, log_dir, image, self.filename)

@@ -18,7 +18,7 @@ from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
-from lightning_seq.plots import render_confusion_matrix
+from lightning_seq.plots import publish_picture, render_confusion_matrix
 from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.types import SequenceBatch
 
@@ -205,12 +205,13 @@ class SequenceClassifier(SequenceTask):
         self.test_confusion.update(logits, batch.targets)
 
     def on_test_epoch_end(self) -> None:
-        """Write ``confusion_matrix.png`` (true × predicted counts over all ranks) into the log folder."""
+        """Write ``confusion_matrix.png`` (true × predicted counts over all ranks) to the log folder and TensorBoard."""
         matrix = self.test_confusion.compute().cpu()
         self.test_confusion.reset()
         log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
-        if log_dir and self.trainer.is_global_zero:
-            render_confusion_matrix(matrix, self.class_names()).save(f"{log_dir}/confusion_matrix.png")
+        if self.trainer.is_global_zero:
+            picture = render_confusion_matrix(matrix, self.class_names())
+            publish_picture(self.trainer, log_dir, picture, "confusion_matrix.png")
 
     def predict_step(self, batch: SequenceBatch, batch_idx: int, dataloader_idx: int = 0) -> ClassificationPrediction:
         """Predicted label ids, names and class probabilities for one batch."""

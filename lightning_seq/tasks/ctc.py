@@ -15,7 +15,7 @@ from lightning_seq.docstrings import append_args
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
-from lightning_seq.plots import render_contact_sheet
+from lightning_seq.plots import publish_picture, render_contact_sheet
 from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
 from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, Seq2SeqBatch
@@ -193,18 +193,18 @@ class CTCTranscriber(SequenceTask):
                 self._sheet.append((index, self.text(row[:n]), pred))
 
     def on_test_epoch_end(self) -> None:
-        """Write ``contact_sheet.png`` (images with true and predicted text) next to the logs."""
+        """Write ``contact_sheet.png`` (images with true and predicted text) next to the logs and to TensorBoard."""
         rows, self._sheet = self._sheet, []
         log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
         datamodule = self.datamodule
-        if not rows or not log_dir or not self.trainer.is_global_zero or datamodule is None:
+        if not rows or not self.trainer.is_global_zero or datamodule is None:
             return
         dataset = datamodule.dataset("test")
         if not isinstance(dataset, HoldsImages):
             return
         images = [dataset.image(index) for index, _, _ in rows]
         sheet = render_contact_sheet(images, [t for _, t, _ in rows], [p for _, _, p in rows])
-        sheet.save(f"{log_dir}/contact_sheet.png")
+        publish_picture(self.trainer, log_dir, sheet, "contact_sheet.png")
 
     def predict_step(
         self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0

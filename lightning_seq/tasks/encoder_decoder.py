@@ -19,7 +19,7 @@ from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
 from lightning_seq.docstrings import append_args
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
-from lightning_seq.plots import render_attention
+from lightning_seq.plots import publish_picture, render_attention
 from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
@@ -310,13 +310,11 @@ class EncoderDecoderTask(SequenceTask):
             self._maps.append((source, target, weights[r, : n + 1, :src_len].detach().cpu()))
 
     def on_test_epoch_end(self) -> None:
-        """Write ``attention_<i>.png`` heat maps into the log folder."""
+        """Write ``attention_<i>.png`` heat maps into the log folder and to TensorBoard."""
         maps, self._maps = self._maps, []
         log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
-        if not log_dir or not self.trainer.is_global_zero:
-            return
         for i, (source, target, weights) in enumerate(maps):
-            render_attention(weights, source, target).save(f"{log_dir}/attention_{i}.png")
+            publish_picture(self.trainer, log_dir, render_attention(weights, source, target), f"attention_{i}.png")
 
     def predict_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> GeneratedSequences:
         """Hypotheses (``n_best`` with beam search) and scores for every input."""
