@@ -15,7 +15,8 @@ from pytorch_lightning.loggers import Logger
 
 from lightning_seq.callbacks.line_progress import LineProgress
 from lightning_seq.cli_errors import TRACEBACK_FLAG, report, wants_traceback
-from lightning_seq.data.base import LINKED_ATTRIBUTES
+from lightning_seq.data.base import LINKED_ATTRIBUTES, SequenceDataModule
+from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask, check_checkpoint_format, import_path
 
 # Settings that only affect inference: with --ckpt_path they come from the command line / config, not the checkpoint.
@@ -82,6 +83,63 @@ class SeqCLI(LightningCLI):
         share_log_folder(trainer.loggers)
         return trainer
 
+    def before_instantiate_classes(self) -> None:
+        """With ``--ckpt_path``: build subword tokenizers from the checkpoint's models instead of training new ones.
+
+        Each subword tokenizer of the data config that names no ``model_path`` is given the model the checkpoint
+        holds for it, written next to the checkpoint as ``<checkpoint stem>.<argument><suffix>`` (so the run's saved
+        ``config.yaml`` names the file, and the same tokenizer is used however its training would turn out today).
+        """
+        ckpt_path = self.config[self.subcommand].get("ckpt_path") if self.subcommand else None
+        data = self.config[self.subcommand].get("data") if self.subcommand else None
+        init_args = getattr(data, "init_args", None)
+        if not ckpt_path or init_args is None or not Path(ckpt_path).is_file():
+            return
+        meta = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)
+        class_path = getattr(data, "class_path", "")
+        state = meta.get(class_path.rpartition(".")[2]) if class_path else None
+        for name, model in (state or {}).get("tokenizers", {}).items():
+            tokenizer = init_args.get(name)
+            tokenizer_class = _class_of(getattr(tokenizer, "class_path", None))
+            if tokenizer_class is None or not issubclass(tokenizer_class, SubwordTokenizer):
+                continue  # the data module says what differs, naming the tokenizer (check_tokenizers)
+            if tokenizer.init_args.get("model_path") is None:
+                path = Path(ckpt_path).with_name(f"{Path(ckpt_path).stem}.{name}{tokenizer_class.suffix}")
+                if not path.is_file() or path.read_bytes() != model:
+                    path.write_bytes(model)
+                tokenizer.init_args["model_path"] = str(path)
+
+    def _check_data_against_checkpoint(self) -> None:
+        """Refuse, before any step runs, a checkpoint whose subword tokenizers differ from the data module's.
+
+        Lightning restores the model before the data module's state, so without this the user would first see the
+        vocabulary check fail, and not learn that the tokenizer is what differs.
+        """
+        ckpt_path = self.config[self.subcommand].get("ckpt_path") if self.subcommand else None
+        data = self.datamodule
+        if not ckpt_path or not Path(ckpt_path).is_file() or not isinstance(data, SequenceDataModule):
+            return
+        meta = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)  # reads only what it uses
+        state = meta.get(type(data).__qualname__)
+        if isinstance(state, dict):
+            data.check_tokenizers(state, str(ckpt_path))
+
+    def before_fit(self) -> None:
+        """Check the data against a checkpoint to resume from."""
+        self._check_data_against_checkpoint()
+
+    def before_validate(self) -> None:
+        """Check the data against the checkpoint to validate."""
+        self._check_data_against_checkpoint()
+
+    def before_test(self) -> None:
+        """Check the data against the checkpoint to test."""
+        self._check_data_against_checkpoint()
+
+    def before_predict(self) -> None:
+        """Check the data against the checkpoint to predict with."""
+        self._check_data_against_checkpoint()
+
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         """Link every size the data module knows into the model at instantiation.
 
@@ -89,6 +147,15 @@ class SeqCLI(LightningCLI):
         """
         for name in LINKED_ATTRIBUTES:
             parser.link_arguments(f"data.{name}", f"model.init_args.{name}", apply_on="instantiate")
+
+
+def _class_of(class_path: str | None) -> type | None:
+    """The class an import path names, or None."""
+    if not class_path or "." not in class_path:
+        return None
+    module_name, _, name = class_path.rpartition(".")
+    found = getattr(importlib.import_module(module_name), name, None)
+    return found if isinstance(found, type) else None
 
 
 def share_log_folder(loggers: list[Logger]) -> None:

@@ -15,6 +15,7 @@ Also here: the token specials every vocabulary starts with, and the ``Protocol``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from torch import Tensor
@@ -121,3 +122,15 @@ class LanguageModelBatch(NamedTuple):
 
     inputs: Tensor
     targets: Tensor
+
+WORD_MARK = "\u2581"
+"""What subword tokenizers (SentencePiece, Hugging Face Metaspace) put in front of a piece that starts a word."""
+
+
+def join_tokens(tokens: Sequence[str], joiner: str) -> str:
+    """Tokens as text: joined by ``joiner``; with ``""``, subword pieces' word marks become spaces.
+
+    ``join_tokens(["a", "b"], " ") == "a b"``, ``join_tokens(["▁new", "▁yo", "rk"], "") == "new york"``.
+    """
+    text = joiner.join(tokens)
+    return text.replace(WORD_MARK, " ").strip() if joiner == "" and WORD_MARK in text else text

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from lightning_seq.cli import run
+from lightning_seq.data import SentencePieceTokenizer
 from tests.conftest import TEXTS, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +101,54 @@ def test_parquet_and_hugging_face_sources_through_the_cli(tmp_path, monkeypatch)
     splits.save_to_disk(str(tmp_path / "saved"))
     cli = run(["fit", *recipe, "--data.init_args.train_path=saved", *NO_CHECKPOINTS])
     assert len(cli.datamodule.records["train"]) == 27
+
+
+def test_subword_tokenizer_is_saved_kept_in_the_checkpoint_and_reloaded_for_test(tmp_path, monkeypatch):
+    pytest.importorskip("sentencepiece")
+    monkeypatch.chdir(tmp_path)
+    recipe = ["--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), "--data.init_args.generated_size=300",
+              "--data.init_args.tokenizer=lightning_seq.data.SentencePieceTokenizer",
+              "--data.init_args.tokenizer.vocab_size=200", "--trainer.enable_progress_bar=false",
+              "--trainer.enable_model_summary=false"]
+    fit = run(["fit", *recipe, "--trainer.max_epochs=1"])
+    saved = Path(fit.trainer.log_dir) / "tokenizer.model"
+    assert saved.read_bytes() == fit.datamodule.tokenizer.to_bytes()
+    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt"
+    kept = torch.load(ckpt, weights_only=True)["SentimentDataModule"]["tokenizers"]["tokenizer"]
+    assert kept == saved.read_bytes()
+    test = run(["test", *recipe, "--ckpt_path", str(ckpt)])  # the checkpoint's tokenizer, not a new one
+    beside = ckpt.with_name("last.tokenizer.model")
+    assert beside.read_bytes() == kept and test.datamodule.tokenizer.model_path == str(beside)
+    assert 0.0 <= test.trainer.callback_metrics["test/acc"] <= 1.0
+    # a tokenizer file that does not match the checkpoint: refused by name before any step runs
+    other = SentencePieceTokenizer(vocab_size=150)
+    other.train([r.text for r in test.datamodule.records["train"]])
+    path = other.save(tmp_path, "other")
+    message = (r"last.ckpt's tokenizer \(model [0-9a-f]{12}\) differs from the data module's SentencePieceTokenizer "
+               r"\(model [0-9a-f]{12}\): the checkpoint's token ids would be read as other pieces")
+    with pytest.raises(ValueError, match=message):
+        run(["test", *recipe, "--ckpt_path", str(ckpt), f"--data.init_args.tokenizer.model_path={path}"])
+
+
+SUBWORD_RECIPES = {
+    "seq2seq_attention": ["source_tokenizer", "target_tokenizer"],
+    "charlm_lstm": ["tokenizer"],
+    "conditional_generation": ["target_tokenizer"],
+}
+
+
+@pytest.mark.parametrize("recipe", sorted(SUBWORD_RECIPES))
+def test_subword_tokenizers_on_either_side_of_generation_recipes(recipe, tmp_path, monkeypatch):
+    """Every task that reads text takes a subword tokenizer on each of its text sides; predictions come out as text."""
+    pytest.importorskip("tokenizers")
+    monkeypatch.chdir(tmp_path)
+    words = ["predict", "--config", str(ROOT / f"recipes/{recipe}.yaml"), "--data.init_args.generated_size=200",
+             "--trainer.enable_progress_bar=false"]
+    for name in SUBWORD_RECIPES[recipe]:
+        words += [f"--data.init_args.{name}=lightning_seq.data.HFTokenizer", f"--data.init_args.{name}.vocab_size=60"]
+    joiner = "token_joiner" if recipe == "charlm_lstm" else "target_joiner"
+    words += [f"--model.init_args.{joiner}=", "--model.init_args.max_length=12", "--trainer.limit_predict_batches=1"]
+    cli = run(words)
+    assert all(cli.datamodule.subword[name].is_trained for name in SUBWORD_RECIPES[recipe])
+    rows = [row for batch in cli.trainer.predict_loop.predictions for row in batch.to_rows()]
+    assert rows and all("\u2581" not in row["hypothesis"] for row in rows)

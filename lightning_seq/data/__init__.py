@@ -15,6 +15,7 @@ from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
 from lightning_seq.data.sklearn_digits import SklearnDigits
+from lightning_seq.data.subword import HFTokenizer, SentencePieceTokenizer, SubwordTokenizer
 from lightning_seq.data.text_corpus import TextCorpusDataModule
 from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
@@ -29,12 +30,15 @@ __all__ = [
     "CharTokenizer",
     "ConditionalSequenceDataModule",
     "FramedAudioDataModule",
+    "HFTokenizer",
     "OCRDataModule",
     "ParallelTextDataModule",
     "SentimentDataModule",
     "SequenceDataModule",
+    "SentencePieceTokenizer",
     "SequenceDataset",
     "SklearnDigits",
+    "SubwordTokenizer",
     "TextCorpusDataModule",
     "Tokenizer",
     "Vocabulary",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -13,6 +15,7 @@ from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.splits import carve_validation, generated_splits
+from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.docstrings import append_args
 
 
@@ -111,6 +114,7 @@ class SequenceDataModule(pl.LightningDataModule):
         self._train_position: Any = None  # the training loader's BucketBatchSampler or StreamWindows
         self.paths: dict[str, str | None] = dict.fromkeys(SPLITS)
         self.records: dict[str, list[Any]] = {}
+        self.subword: dict[str, SubwordTokenizer] = {}  # trained tokenizers by argument name (fit_tokenizers)
 
     # ------------------------------------------------------------------------------------------------ splits
     def load_splits(self, *, generated_size: int, val_fraction: float, minimum: int = 1) -> None:
@@ -168,8 +172,83 @@ class SequenceDataModule(pl.LightningDataModule):
             self.records[split] = self.read(split)
         return self.records[split]
 
+    # ------------------------------------------------------------------------------------------------ tokenizers
+    def fit_tokenizers(self, texts: dict[str, Sequence[str]]) -> None:
+        """Train each subword tokenizer among the module's tokenizers on its training texts (unless it is loaded).
+
+        Args:
+            texts: the training texts for each tokenizer, by the argument that holds it (``tokenizer``,
+                ``source_tokenizer``, ...); tokenizers that are not subword tokenizers are left alone.
+        """
+        for name, training_texts in texts.items():
+            tokenizer = getattr(self, name)
+            if isinstance(tokenizer, SubwordTokenizer):
+                if not tokenizer.is_trained:
+                    tokenizer.train(list(training_texts))
+                self.subword[name] = tokenizer
+
+    def state_dict(self) -> dict[str, Any]:
+        """What checkpoints keep of the data: the trained subword tokenizers' models, by argument name."""
+        return {"tokenizers": {name: t.to_bytes() for name, t in self.subword.items()}} if self.subword else {}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Check a checkpoint's tokenizers against this module's (Lightning calls this when it restores one)."""
+        self.check_tokenizers(state_dict, "the checkpoint")
+
+    def check_tokenizers(self, state: dict[str, Any], owner: str) -> None:
+        """Refuse a checkpoint whose tokenizers differ from this module's: its token ids would mean other pieces.
+
+        Args:
+            state: the checkpoint's entry for this module (what ``state_dict`` returned when it was saved).
+            owner: how to name the checkpoint in messages (its path).
+        """
+        for name, model in state.get("tokenizers", {}).items():
+            mine = self.subword.get(name)
+            hint = f"--data.init_args.{name}.init_args.model_path=<run dir>/{name}"
+            if mine is None:
+                current = type(getattr(self, name, None)).__name__
+                raise ValueError(
+                    f"{owner} was trained with a subword {name} but the data module's {name} is a {current}: build "
+                    f"the data with the training run's tokenizer ({hint}.model or .json)"
+                )
+            if mine.to_bytes() != model:
+                theirs = hashlib.sha256(model).hexdigest()[:12]
+                raise ValueError(
+                    f"{owner}'s {name} (model {theirs}) differs from the data module's {type(mine).__name__} (model "
+                    f"{mine.fingerprint()}): the checkpoint's token ids would be read as other pieces. Build the data "
+                    f"with the tokenizer the model was trained with: {hint}{mine.suffix}"
+                )
+
+    def save_tokenizers(self, folder: str | Path) -> list[Path]:
+        """Write each trained subword tokenizer into ``folder`` as ``<argument name><suffix>``."""
+        return [tokenizer.save(folder, name) for name, tokenizer in self.subword.items()]
+
+    def save_tokenizers_when_fitting(self, stage: str | None) -> None:
+        """In ``setup`` for fit: save the trained subword tokenizers into the trainer's log folder (rank 0).
+
+        Every rank trained its own tokenizers when it built the module; under DDP they must be the same model
+        (SentencePiece and BPE training is repeatable; Hugging Face unigram training is not: give it a
+        ``model_path`` trained once), which is checked here.
+        """
+        if stage not in (None, "fit") or not self.subword or self.trainer is None:
+            return
+        for name, tokenizer in self.subword.items():
+            first = self.trainer.strategy.broadcast(tokenizer.fingerprint(), src=0)
+            if first != tokenizer.fingerprint():
+                raise ValueError(
+                    f"rank {self.trainer.global_rank} trained another {name} than rank 0 ({tokenizer.fingerprint()} "
+                    f"vs {first}): train it once and give its file as model_path"
+                )
+        log_dir = self.trainer.log_dir  # a collective under DDP: every rank must ask
+        if log_dir and self.trainer.is_global_zero:
+            self.save_tokenizers(log_dir)
+
     def setup(self, stage: str | None = None) -> None:
-        """Build the data sets of the splits ``stage`` needs (reading val/test/predict sources now)."""
+        """Build the data sets of the splits ``stage`` needs (reading val/test/predict sources now).
+
+        When fitting, trained subword tokenizers are saved into the log folder (``tokenizer.model``, ...).
+        """
+        self.save_tokenizers_when_fitting(stage)
         for split in STAGE_SPLITS.get(stage or "fit", STAGE_SPLITS["fit"]):
             if split in self.datasets:
                 continue

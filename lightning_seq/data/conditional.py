@@ -133,6 +133,7 @@ class ConditionalSequenceDataModule(SequenceDataModule):
         self.features = features if features is not None else AudioFeatures("logmel", 16000)
         self.collate_fn = collate_with_references
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
+        self.fit_tokenizers({"target_tokenizer": [t or "" for _, t, _ in self.records["train"]]})
         targets = [self.target_tokenizer(t or "") for _, t, _ in self.records["train"]]
         self.target_vocab = Vocabulary.build(targets, min_freq, max_vocab_size)
         self.target_vocabulary = list(self.target_vocab.tokens)

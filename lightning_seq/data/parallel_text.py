@@ -87,6 +87,8 @@ class ParallelTextDataModule(SequenceDataModule):
         self.target_tokenizer = target_tokenizer if target_tokenizer is not None else WordTokenizer(lowercase=False)
         self.collate_fn = collate_with_references
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
+        train = self.records["train"]
+        self.fit_tokenizers({"source_tokenizer": [r.text for r in train], "target_tokenizer": [r.label for r in train]})
         sources = [self.source_tokenizer(r.text) for r in self.records["train"]]
         targets = [self.target_tokenizer(r.label) for r in self.records["train"]]
         if shared_vocabulary:

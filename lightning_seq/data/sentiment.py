@@ -95,6 +95,7 @@ class SentimentDataModule(SequenceDataModule):
         self.max_length = max_length
         self.drop_empty = drop_empty
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=2)
+        self.fit_tokenizers({"tokenizer": [r.text for r in self.records["train"]]})
         train_tokens = [self.tokenizer(r.text) for r in self.records["train"]]
         if vocab_path is not None:
             self.vocab = Vocabulary.load(vocab_path)

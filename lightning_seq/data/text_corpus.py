@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader
 from lightning_seq.data.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.streams import StreamWindows, arrange_streams, stream_ids
+from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.data.synthetic.corpus import generate_corpus
 from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer
 from lightning_seq.data.unigram import unigram_perplexity
@@ -102,6 +103,7 @@ class TextCorpusDataModule(SequenceDataModule):
         self.sequence_length, self.prompt_length, self.num_prompts = sequence_length, prompt_length, num_prompts
         self.val_fraction = val_fraction
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
+        self.fit_tokenizers({"tokenizer": [text for text, _ in self.records["train"]]})
         train_tokens = [self.tokenizer(text) for text, _ in self.records["train"]]
         if not any(train_tokens):
             raise ValueError(f"the training corpus {train_path or '<generated>'} is empty (0 tokens)")
@@ -179,6 +181,7 @@ class TextCorpusDataModule(SequenceDataModule):
     # ------------------------------------------------------------------------------------------------ Lightning
     def setup(self, stage: str | None = None) -> None:
         """Arrange this rank's streams for the stage (or read and encode the prompts for ``predict``)."""
+        self.save_tokenizers_when_fitting(stage)
         if stage == "predict":
             self.datasets["predict"] = self._prompts()
             return
@@ -198,6 +201,8 @@ class TextCorpusDataModule(SequenceDataModule):
 
     def _prefix(self, text: str) -> str:
         tokens = self.tokenizer(text)[: self.prompt_length]
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            return self.tokenizer.detokenize(tokens)
         return "".join(tokens) if isinstance(self.tokenizer, CharTokenizer) else " ".join(tokens)
 
     def _prompts(self) -> SequenceDataset:

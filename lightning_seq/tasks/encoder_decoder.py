@@ -24,13 +24,14 @@ from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
-from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, SPECIALS, Seq2SeqBatch
+from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, SPECIALS, Seq2SeqBatch, join_tokens
 
 
 class GeneratedSequences(NamedTuple):
     """What ``predict_step`` returns: ``hypotheses[b][n]`` token lists, best first, with their ``scores (B, N)``.
 
-    ``joiner`` glues tokens into text (a space for words, nothing for characters); ``prompts`` (language models)
+    ``joiner`` glues tokens into text (a space for words; nothing for characters or subword pieces, whose word marks
+    become spaces: ``join_tokens``); ``prompts`` (language models)
     are the tokens each hypothesis continues, as the model read them.
     """
 
@@ -44,12 +45,12 @@ class GeneratedSequences(NamedTuple):
         """One row per input: the best hypothesis and score, plus the n-best list when there are several."""
         rows = []
         for i, hyps, scores in zip(self.indices.tolist(), self.hypotheses, self.scores.tolist(), strict=True):
-            row = {"index": int(i), "hypothesis": self.joiner.join(hyps[0]), "score": scores[0]}
+            row = {"index": int(i), "hypothesis": join_tokens(hyps[0], self.joiner), "score": scores[0]}
             if self.prompts is not None:
-                row["prompt"] = self.joiner.join(self.prompts[len(rows)])
+                row["prompt"] = join_tokens(self.prompts[len(rows)], self.joiner)
             if len(hyps) > 1:
                 row["n_best"] = [
-                    {"hypothesis": self.joiner.join(h), "score": s} for h, s in zip(hyps, scores, strict=True)
+                    {"hypothesis": join_tokens(h, self.joiner), "score": s} for h, s in zip(hyps, scores, strict=True)
                 ]
             rows.append(row)
         return rows
@@ -83,7 +84,8 @@ DECODER_SIDE_ARGS = """
             (None: the default), ``Sampling`` or ``BeamSearch``.
         max_length: most tokens generated per sequence.
         heat_maps: test examples drawn as attention heat maps (PNG) after ``test`` (attention decoders only).
-        target_joiner: text between target tokens in predictions and CER (a space for words, "" for characters).
+        target_joiner: text between target tokens in predictions and CER (a space for words, "" for characters and
+            for subword pieces, whose word marks become spaces).
 """
 
 
@@ -271,7 +273,9 @@ class EncoderDecoderTask(SequenceTask):
         cost as much as missing ones ("abc xyz" against "abc" scores 0.5); corpus-level, it is the matches over the
         summed longer lengths.
         """
-        join = self.target_joiner.join
+        def join(tokens: list[str]) -> str:
+            return join_tokens(tokens, self.target_joiner)
+
         exact = torch.tensor([p == t for p, t in zip(predicted, truth, strict=True)], dtype=torch.float)
         longer = [max(len(p), len(t), 1) for p, t in zip(predicted, truth, strict=True)]
         pairs = zip(predicted, truth, longer, strict=True)

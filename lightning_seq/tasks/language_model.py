@@ -57,7 +57,7 @@ class LanguageModel(SequenceTask):
         decoding: strategy for ``predict`` and ``generate``: ``lightning_seq.tasks.Sampling`` (None: the default,
             temperature 1), ``Greedy`` or ``BeamSearch``.
         max_length: most tokens generated after a prompt (generation also stops at the end-of-line token).
-        token_joiner: text between generated tokens ("" for characters, a space for words).
+        token_joiner: text between generated tokens ("" for characters and subword pieces, a space for words).
         optimizer: ``params -> Optimizer`` (default AdamW).
         lr_scheduler: ``optimizer -> scheduler`` or None.
         scheduler_interval: step the scheduler after every optimizer ``step`` (chunk) or every ``epoch``.
