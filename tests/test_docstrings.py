@@ -9,6 +9,7 @@ import pytest
 import lightning_seq.data as data
 import lightning_seq.nn as nn
 import lightning_seq.tasks as tasks
+from lightning_seq.callbacks import LineProgress
 from lightning_seq.optim import WarmupCosineLR
 
 BUILT_BY_THE_CLI = [
@@ -22,6 +23,8 @@ BUILT_BY_THE_CLI = [
     data.TextCorpusDataModule,
     data.ImageAugment,
     data.RowScan,
+    data.SentencePieceTokenizer,
+    data.HFTokenizer,
     nn.LSTMEncoder,
     nn.GRUEncoder,
     nn.RNNEncoder,
@@ -41,6 +44,7 @@ BUILT_BY_THE_CLI = [
     tasks.BeamSearch,
     tasks.CTCBeamSearch,
     WarmupCosineLR,
+    LineProgress,
 ]
 
 

@@ -20,6 +20,7 @@ from lightning_seq.data import (
     SentimentDataModule,
     TextCorpusDataModule,
 )
+from lightning_seq.data.sources import read_text_records
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
 from lightning_seq.tasks import SequenceClassifier
 
@@ -200,3 +201,69 @@ def test_a_checkpoint_of_another_task_or_vocabulary_is_refused_and_loads_weights
     other.set_names(vocabulary=[*VOCAB[:4], "x", "y"])
     with pytest.raises(ValueError, match="vocabulary .* does not match .* first difference at index 4"):
         other.on_load_checkpoint(checkpoint)
+
+
+# ------------------------------------------------------------------------------------------------------ tables
+def test_parquet_and_saved_datasets_missing_columns_corrupt_or_empty_name_the_file(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "train.parquet"
+    pq.write_table(pa.table({"body": ["a", "b"], "label": ["x", "y"]}), path)
+    with pytest.raises(ValueError, match=r"train.parquet: no column 'text'; columns found: \['body', 'label'\]"):
+        SentimentDataModule(train_path=str(path))
+    with pytest.raises(ValueError, match=r"train.parquet: no column at position 4; columns found: \['body', 'label'\]"):
+        SentimentDataModule(train_path=str(path), text_column=4)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(ValueError, match=r"broken.parquet: not a readable Parquet file \("):
+        SentimentDataModule(train_path=str(broken))
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string()), "label": pa.array([], pa.string())}), empty)
+    with pytest.raises(ValueError, match=r"train data .*empty.parquet has no rows"):
+        SentimentDataModule(train_path=str(empty))
+    gaps = tmp_path / "gaps.parquet"
+    pq.write_table(pa.table({"text": ["a", "b"], "label": ["x", None]}), gaps)
+    with pytest.raises(ValueError, match=r"gaps.parquet row 1: empty label in column 'label'"):
+        SentimentDataModule(train_path=str(gaps))
+    nested = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"text": [{"a": 1}], "label": ["x"]}), nested)
+    with pytest.raises(ValueError, match=r"nested.parquet row 0: column 'text' holds a dict, not text"):
+        read_text_records(nested)
+    saved = tmp_path / "saved"
+    datasets.Dataset.from_dict({"text": [], "label": []}).save_to_disk(str(saved))
+    with pytest.raises(ValueError, match=r"train data .*saved has no rows"):
+        SentimentDataModule(train_path=str(saved))
+    broken = tmp_path / "broken_saved"
+    datasets.Dataset.from_dict({"text": ["a"], "label": ["x"]}).save_to_disk(str(broken))
+    arrow = next(broken.glob("*.arrow"))
+    arrow.write_bytes(arrow.read_bytes()[:30])
+    with pytest.raises(ValueError, match=r"broken_saved: not a readable saved data set \("):
+        SentimentDataModule(train_path=str(broken))
+    (tmp_path / "blank.csv").write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"train data .*blank.csv has no rows"):
+        SentimentDataModule(train_path=str(tmp_path / "blank.csv"))
+
+
+def test_a_headerless_row_with_an_unquoted_delimiter_is_reported_not_cut(tmp_path):
+    path = write(tmp_path / "train.csv", "a good film,pos\nfunny, but too long,neg\n")
+    with pytest.raises(ValueError, match=r"train.csv:2: more fields than the 2 fields of the first row"):
+        SentimentDataModule(train_path=path)
+
+
+# ------------------------------------------------------------------------------------------------------ tokenizers
+def test_tokenizer_model_files_that_are_not_one_or_do_not_match_the_checkpoint(tmp_path):
+    pytest.importorskip("sentencepiece")
+    from lightning_seq.data import SentencePieceTokenizer
+
+    garbage = write(tmp_path / "tokenizer.model", b"\x00\x01 not a model")
+    with pytest.raises(ValueError, match=r"tokenizer.model: not a SentencePiece model"):
+        SentencePieceTokenizer(model_path=garbage)
+    trained = SentimentDataModule(generated_size=300, tokenizer=SentencePieceTokenizer(vocab_size=200))
+    other = SentencePieceTokenizer(vocab_size=120)
+    other.train([r.text for r in trained.records["train"]])
+    loaded = SentimentDataModule(generated_size=300, tokenizer=SentencePieceTokenizer(
+        model_path=str(other.save(tmp_path, "other"))))
+    with pytest.raises(ValueError, match=r"best.ckpt's tokenizer \(model [0-9a-f]{12}\) differs from the data "
+                       r"module's SentencePieceTokenizer"):
+        loaded.check_tokenizers(trained.state_dict(), "best.ckpt")

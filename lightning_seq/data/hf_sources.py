@@ -7,6 +7,7 @@ each split a data module reads). The ``datasets`` package is an optional extra: 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,25 @@ def _read_parquet(datasets: Any, path: Path) -> Any:
             return datasets.Dataset.from_dict({name: [] for name in schema.names})
         return datasets.Dataset.from_parquet(str(path), keep_in_memory=True)
     except Exception as err:  # pyarrow's and datasets' errors carry no file name; the innermost says what is wrong
-        while err.__cause__ is not None or err.__context__ is not None:
-            err = err.__cause__ or err.__context__
-        raise ValueError(f"{path}: not a readable Parquet file ({type(err).__name__}: {err})") from None
+        raise ValueError(f"{path}: not a readable Parquet file ({_innermost(err)})") from None
+
+
+def _innermost(error: BaseException) -> str:
+    while error.__cause__ is not None or error.__context__ is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return f"{type(error).__name__}: {error}"
+
+
+def _read_saved(datasets: Any, path: Path) -> Any:
+    """A ``save_to_disk`` folder; one that holds no rows as an empty data set (``datasets`` cannot read those)."""
+    try:
+        return datasets.load_from_disk(str(path), keep_in_memory=True)
+    except Exception as err:
+        state, info = path / "state.json", path / "dataset_info.json"
+        if state.is_file() and info.is_file() and not json.loads(state.read_text(encoding="utf-8")).get("_data_files"):
+            features = json.loads(info.read_text(encoding="utf-8")).get("features") or {}
+            return datasets.Dataset.from_dict({name: [] for name in features})
+        raise ValueError(f"{path}: not a readable saved data set ({_innermost(err)})") from None
 
 
 def load_table(source: str | Path, split: str) -> Any:
@@ -90,7 +107,7 @@ def load_table(source: str | Path, split: str) -> Any:
         raise FileNotFoundError(f"data file not found: {path}")
     if path.suffix.lower() == ".parquet":
         return _read_parquet(datasets, path)
-    loaded = datasets.load_from_disk(str(path), keep_in_memory=True)
+    loaded = _read_saved(datasets, path)
     if isinstance(loaded, datasets.DatasetDict):
         wanted = SPLIT_NAMES.get(split, ("test",))
         found = next((s for s in wanted if s in loaded), None)

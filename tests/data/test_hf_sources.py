@@ -67,28 +67,3 @@ def test_hub_name_reads_its_splits_and_carves_validation(tmp_path):
 
 
 PAIRS = [(f"{w} {v}", f"{w.upper()} {v.upper()}") for w in "abcde" for v in "xy"]
-
-
-def test_hostile_dataset_sources_name_the_file(tmp_path):
-    path = tmp_path / "train.parquet"
-    pq.write_table(pa.table({"body": ["a", "b"], "label": ["x", "y"]}), path)
-    with pytest.raises(ValueError, match=r"train.parquet: no column 'text'; columns found: \['body', 'label'\]"):
-        SentimentDataModule(train_path=str(path))
-    with pytest.raises(ValueError, match=r"train.parquet: no column at position 4; columns found: \['body', 'label'\]"):
-        SentimentDataModule(train_path=str(path), text_column=4)
-    broken = tmp_path / "broken.parquet"
-    broken.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(ValueError, match=r"broken.parquet: not a readable Parquet file \("):
-        SentimentDataModule(train_path=str(broken))
-    empty = tmp_path / "empty.parquet"
-    pq.write_table(pa.table({"text": pa.array([], pa.string()), "label": pa.array([], pa.string())}), empty)
-    with pytest.raises(ValueError, match=r"train data .*empty.parquet has no rows"):
-        SentimentDataModule(train_path=str(empty))
-    gaps = tmp_path / "gaps.parquet"
-    pq.write_table(pa.table({"text": ["a", "b"], "label": ["x", None]}), gaps)
-    with pytest.raises(ValueError, match=r"gaps.parquet row 1: empty label in column 'label'"):
-        SentimentDataModule(train_path=str(gaps))
-    nested = tmp_path / "nested.parquet"
-    pq.write_table(pa.table({"text": [{"a": 1}], "label": ["x"]}), nested)
-    with pytest.raises(ValueError, match=r"nested.parquet row 0: column 'text' holds a dict, not text"):
-        read_text_records(nested)
