@@ -111,3 +111,19 @@ def test_readme_baseline_figures_are_the_committed_full_size_run():
             in readme)
     assert f"test accuracy {scores['digits']['pixel_logreg']:.3f} |" in readme
     assert f"test accuracy {scores['audio']['frame_stats_logreg']:.3f} |" in readme
+
+
+def test_subword_table_runs_and_readme_holds_the_committed_full_size_run():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import subword_tokens
+    finally:
+        sys.path.pop(0)
+    stdout = run_script("subword_tokens.py", "--size", "tiny", "--markdown")
+    result = json.loads(next(line for line in stdout.splitlines() if line.startswith("{")))
+    assert set(result["tasks"]) == set(subword_tokens.TASKS)
+    assert set(result["tasks"]["sentiment"]) == {"words", "HF BPE"}
+    assert subword_tokens.markdown(result) in stdout
+    committed = json.loads((ROOT / "benchmarks/results/subword_tokens.json").read_text(encoding="utf-8"))
+    assert committed["size"] == "default" and set(committed["tasks"]["seq2seq"]) == set(subword_tokens.TOKENIZERS)
+    assert subword_tokens.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lightning_seq.cli import run
+from lightning_seq.cli import main, run
 from lightning_seq.data import SentencePieceTokenizer
 from tests.conftest import TEXTS, write_csv
 
@@ -29,7 +29,7 @@ def without_seed_line(stderr):
     return [line for line in stderr.splitlines() if not line.startswith("Seed set to")]
 
 
-def test_a_broken_file_prints_one_block_and_exits_1(tmp_path):
+def test_a_broken_file_prints_one_block_and_exits_1(tmp_path, monkeypatch):
     (tmp_path / "bad.csv").write_text("text,label\ngood film,pos\nfunny, but long,neg\n", encoding="utf-8")
     words = ["fit", "--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), "--data.init_args.train_path=bad.csv"]
     done = cli_subprocess(tmp_path, *words)
@@ -43,19 +43,24 @@ def test_a_broken_file_prints_one_block_and_exits_1(tmp_path):
     assert re.fullmatch(hint, second)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"\n{first}\n" in readme and re.search(hint.replace("  ", "\n  ", 1), readme)  # README shows this block
-    shown = cli_subprocess(tmp_path, *words, "--print_traceback")
-    assert shown.returncode == 1 and "Traceback (most recent call last)" in shown.stderr
-    assert "ValueError: bad.csv:3: more fields than the 2 columns of the header" in shown.stderr
-    by_variable = cli_subprocess(tmp_path, *words, env_extra={"LIGHTNING_SEQ_TRACEBACK": "1"})
-    assert "Traceback (most recent call last)" in by_variable.stderr
+    # the full chain on request: the error itself propagates (in-process here; the console shows its traceback)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"bad.csv:3: more fields than the 2 columns of the header"):
+        main([*words, "--print_traceback"])
+    monkeypatch.setenv("LIGHTNING_SEQ_TRACEBACK", "1")
+    with pytest.raises(ValueError, match=r"bad.csv:3: more fields than the 2 columns of the header"):
+        main(words)
 
 
-def test_a_bad_model_argument_prints_one_block(tmp_path):
+def test_a_bad_model_argument_prints_one_block(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LIGHTNING_SEQ_TRACEBACK", raising=False)
     words = ["fit", "--config", str(ROOT / "recipes/sentiment_bilstm.yaml"), "--data.init_args.generated_size=60",
              "--model.init_args.encoder.init_args.hidden_size=-3"]
-    done = cli_subprocess(tmp_path, *words)
-    assert done.returncode == 1
-    lines = without_seed_line(done.stderr)
+    with pytest.raises(SystemExit) as exited:
+        main(words)
+    assert exited.value.code == 1
+    lines = without_seed_line(capsys.readouterr().err)
     assert lines[0] == "lightning-seq: error: hidden_size must be an integer >= 1, got -3"
     assert lines[1].startswith("  (ValueError raised in lightning_seq/nn/") and len(lines) == 2
 

@@ -100,6 +100,13 @@ def test_split_folders_and_manifest(tmp_path):
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
     assert sorted(batch.target_lengths.tolist()) == [2, 3, 4, 5]
+    # the same manifest without its header line (LibriSpeech-style "path<TAB>transcript" lists), detected or stated
+    bare = tmp_path / "m" / "bare.tsv"
+    bare.write_text("".join(f"clips/{i}.wav\tab{'c' * i}\n" for i in range(4)), encoding="utf-8")
+    for header in (None, False):
+        dm = AudioTranscriptionDataModule(train_manifest=str(bare), val_manifest=str(bare), header=header,
+                                          features=features())
+        assert [c.label for c in dm.records["val"]] == ["ab", "abc", "abcc", "abccc"]
 
 
 def test_manifest_paths_missing_or_escaping_are_refused(tmp_path):
