@@ -9,6 +9,7 @@ whose tiny run is tested).
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,13 @@ def test_sentiment_bilstm_recipe_reaches_readme_accuracy(tmp_path, monkeypatch, 
     baseline = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
     strongest = max(baseline["test_accuracy"]["sentiment"].values())
     assert metrics["test/acc"] >= 0.88 and metrics["test/acc"] >= strongest + 0.08, (metrics, strongest)
-    # the verdict line README quotes for the main job, and its picture
-    line = ("best epoch 12 of 15: val/acc 0.9075; last 0.9075 (early stopping ended the run at epoch 15; the best "
-            "checkpoint holds the best)")
-    assert line in capsys.readouterr().out and f"\n{line}\n" in (ROOT / "README.md").read_text(encoding="utf-8")
+    # the verdict line README quotes for the main job, its value within 0.01 (the same seed picks another epoch on
+    # another CPU: float kernels differ, and early stopping amplifies that; README says so), and its picture
+    verdict = (r"best epoch (\d+) of (\d+): val/acc ([\d.]+); last ([\d.]+) \(early stopping ended the run at epoch "
+               r"\2; the best checkpoint holds the best\)")
+    printed = re.search(verdict, capsys.readouterr().out)
+    quoted = re.search(f"\n{verdict}\n", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert printed and quoted and abs(float(printed[3]) - float(quoted[3])) <= 0.01, (printed, quoted)
     assert (tmp_path / "runs/sentiment_bilstm/version_0/learning_curves.png").is_file()
 
 
