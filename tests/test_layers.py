@@ -13,6 +13,7 @@ FORBIDDEN = {
     "plots": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli"),
     "data": ("lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.export"),
     "tasks": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export"),
+    "streaming": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export"),
 }
 
 

@@ -1,0 +1,8 @@
+"""Streaming inference: trained classifiers and CTC transcribers run on live streams with carried state."""
+
+from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
+from lightning_seq.streaming.ctc_streamer import CTCStreamer
+from lightning_seq.streaming.encoder_stream import EncoderStreams
+from lightning_seq.streaming.framing import FrameStream
+
+__all__ = ["CTCStreamer", "ClassifierStreamer", "EncoderStreams", "FrameStream"]
