@@ -4,5 +4,6 @@ from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.streaming.ctc_streamer import CTCStreamer
 from lightning_seq.streaming.encoder_stream import EncoderStreams
 from lightning_seq.streaming.framing import FrameStream
+from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
 
-__all__ = ["CTCStreamer", "ClassifierStreamer", "EncoderStreams", "FrameStream"]
+__all__ = ["CTCStreamer", "ClassifierStreamer", "EncoderStreams", "FrameStream", "KeywordDetector", "KeywordEvent"]

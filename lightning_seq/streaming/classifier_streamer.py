@@ -46,12 +46,21 @@ class ClassifierStreamer:
 
         A stream that has not completed a step yet has a row of NaN.
         """
+        self.push_frames(chunks)
+        return self.posteriors()
+
+    def push_frames(self, chunks: Sequence[Tensor]) -> list[Tensor]:
+        """The next chunk of each stream -> for each stream, the posteriors after each new step ``(T_new, C)``.
+
+        Row ``t`` is the classifier's output on the stream up to that step (with ``last`` pooling: that step's
+        encoder output alone), the per-frame posteriors keyword spotting smooths and thresholds.
+        """
         if self.task.embedding is not None:
             chunks = [self.task.embedding(c.long().unsqueeze(0))[0] for c in chunks]  # ids (n,) -> (n, E)
         return self._update(self.streams.steps(chunks))
 
-    def flush(self) -> Tensor:
-        """End every stream (a stream shorter than one frame gets its one padded frame) -> final posteriors."""
+    def flush(self) -> list[Tensor]:
+        """End every stream (a stream shorter than one frame gets its one padded frame): the last frames' posteriors."""
         return self._update(self.streams.final_steps())
 
     def reset(self, stream: int) -> None:
@@ -60,21 +69,34 @@ class ClassifierStreamer:
         self.total[stream], self.peak[stream], self.last[stream], self.count[stream] = 0.0, -torch.inf, 0.0, 0
 
     @torch.no_grad()
-    def _update(self, steps: Sequence[Tensor]) -> Tensor:
-        for stream, outputs in enumerate(self.streams.encode(steps)):
-            if outputs.size(0) == 0:
-                continue
-            self.total[stream] += outputs.sum(0)
-            self.peak[stream] = torch.maximum(self.peak[stream], outputs.amax(0))
-            self.last[stream] = outputs[-1]
-            self.count[stream] += outputs.size(0)
+    def posteriors(self) -> Tensor:
+        """Posteriors ``(num_streams, C)`` of each stream so far (NaN rows for streams without a step)."""
+        probabilities = self._classify(self._pooled(self.total, self.peak, self.last, self.count))
+        return probabilities.masked_fill((self.count == 0).unsqueeze(-1), float("nan"))
+
+    def _pooled(self, total: Tensor, peak: Tensor, last: Tensor, count: Tensor) -> Tensor:
         pooling = self.task.pooling
         if isinstance(pooling, MeanPooling):
-            pooled = self.total / self.count.clamp(min=1).unsqueeze(-1).to(self.total.dtype)
-        elif isinstance(pooling, MaxPooling):
-            pooled = self.peak.clamp(min=torch.finfo(self.peak.dtype).min)
-        else:
-            pooled = self.last
-        pooled = merge_directions(pooled, 1, self.task.direction_merge)
-        probabilities = self.task.head(pooled).softmax(-1)  # (S, C)
-        return probabilities.masked_fill((self.count == 0).unsqueeze(-1), float("nan"))
+            return total / count.clamp(min=1).unsqueeze(-1).to(total.dtype)
+        if isinstance(pooling, MaxPooling):
+            return peak.clamp(min=torch.finfo(peak.dtype).min)
+        return last
+
+    def _classify(self, pooled: Tensor) -> Tensor:
+        return self.task.head(merge_directions(pooled, 1, self.task.direction_merge)).softmax(-1)
+
+    @torch.no_grad()
+    def _update(self, steps: Sequence[Tensor]) -> list[Tensor]:
+        frames = []
+        for stream, outputs in enumerate(self.streams.encode(steps)):
+            n = outputs.size(0)
+            if n == 0:
+                frames.append(outputs.new_zeros(0, self.task.num_classes))
+                continue
+            total = self.total[stream] + outputs.cumsum(0)  # (T, H) running sums after each step
+            peak = torch.maximum(self.peak[stream], outputs.cummax(0).values)  # (T, H)
+            count = self.count[stream] + torch.arange(1, n + 1)  # (T,)
+            frames.append(self._classify(self._pooled(total, peak, outputs, count)))  # (T, C)
+            self.total[stream], self.peak[stream], self.last[stream] = total[-1], peak[-1], outputs[-1]
+            self.count[stream] = count[-1]
+        return frames
