@@ -33,6 +33,7 @@ BENCHMARKS = (
     "audio_features",
     "memory",
     "checkpoint_load",
+    "streaming",
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"lightning_overhead", "length_handling", "fused_vs_loop", "seq2seq_decoding", "ctc_decoding",
-              "audio_features", "memory", "checkpoint_load"}
+              "audio_features", "memory", "checkpoint_load", "streaming"}
 
 
 def run_script(name, *args):
@@ -127,3 +127,15 @@ def test_subword_table_runs_and_readme_holds_the_committed_full_size_run():
     committed = json.loads((ROOT / "benchmarks/results/subword_tokens.json").read_text(encoding="utf-8"))
     assert committed["size"] == "default" and set(committed["tasks"]["seq2seq"]) == set(subword_tokens.TOKENIZERS)
     assert subword_tokens.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_streaming_table_is_the_committed_default_run_and_meets_its_targets():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import streaming
+    finally:
+        sys.path.pop(0)
+    committed = json.loads((ROOT / "benchmarks/results/streaming.json").read_text(encoding="utf-8"))
+    assert committed["settings"]["size"] == "default" and committed["settings"]["lengths"] == [1, 10, 60]
+    assert all(r["met"] is not False for r in committed["rows"])
+    assert streaming.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
