@@ -1,6 +1,6 @@
 """Export a trained task's inference graph to TorchScript (``.pt``) or ONNX (``.onnx``), batch and length dynamic.
 
-    lightning-seq-export runs/sentiment_bilstm/checkpoints/best.ckpt model.onnx
+    lightning-seq-export runs/sentiment_bilstm/checkpoints/best.ckpt model.onnx [--quantize int8]
 
 What is exported, per task family (inputs -> outputs, all batch-first; the encoders' padding-exact path needs no
 PackedSequence, so the graph holds fused LSTM/GRU/RNN ops):
@@ -34,6 +34,7 @@ from torch import Tensor, nn
 
 from lightning_seq.nn.attention import AttentionMemory
 from lightning_seq.nn.decoder import DecoderState
+from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
@@ -236,14 +237,26 @@ def load_task(checkpoint: str | Path) -> SequenceTask:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``lightning-seq-export CHECKPOINT OUTPUT``: write the checkpoint's inference graph (.pt or .onnx)."""
+    """``lightning-seq-export CHECKPOINT OUTPUT [--quantize int8]``: write the checkpoint's inference graph(s).
+
+    With ``--quantize int8`` (ONNX only) each fp32 graph also gets an int8 twin, ``<stem>.int8.onnx``.
+    """
     parser = argparse.ArgumentParser(description="Export a lightning_seq checkpoint to TorchScript or ONNX.")
     parser.add_argument("checkpoint", help="a .ckpt written by lightning-seq fit")
     parser.add_argument("output", help="model.pt (TorchScript) or model.onnx (ONNX)")
+    parser.add_argument("--quantize", choices=["none", "int8"], default="none",
+                        help="int8: also write <stem>.int8.onnx, dynamically quantized by ONNX Runtime (ONNX only)")
     args = parser.parse_args(argv)
+    if args.quantize == "int8" and not args.output.endswith(".onnx"):
+        parser.error("--quantize int8 needs an .onnx output (ONNX Runtime quantizes ONNX graphs)")
     paths = export(load_task(args.checkpoint), args.output)
     for path in paths:
         print(f"wrote {path}")
+        if args.quantize == "int8":
+            quantized = quantize_int8(path)
+            left = fp32_recurrent_ops(quantized)
+            kept = f" ({', '.join(left)} kept in fp32: no int8 kernel in ONNX Runtime)" if left else ""
+            print(f"wrote {quantized}{kept}")
 
 
 if __name__ == "__main__":

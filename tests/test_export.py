@@ -11,6 +11,7 @@ import torch
 from lightning_seq.data.vocab import SPECIALS
 from lightning_seq.export import STATE_NAMES, decode_greedy, export, main
 from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
+from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, Greedy, LanguageModel, Seq2SeqTask, SequenceClassifier
 
 VOCAB = [*SPECIALS, *"abcdefgh"]
@@ -129,3 +130,71 @@ def test_a_generator_needs_an_example_batch(tmp_path):
     with torch.no_grad():
         state = generator.encode(labels, torch.ones(3, dtype=torch.long))
     torch.testing.assert_close(encoder(labels, torch.ones(3, dtype=torch.long))[0], state.hidden)
+
+
+def int8_session(path):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 2
+    return onnxruntime.InferenceSession(str(path), options)
+
+
+def test_int8_export_shrinks_an_lstm_classifier_and_keeps_its_decisions(tmp_path, capsys):
+    torch.manual_seed(0)
+    task = SequenceClassifier(num_classes=3, vocab_size=2000, embedding_dim=48, head_hidden_sizes=[32],
+                              encoder=functools.partial(LSTMEncoder, hidden_size=96, num_layers=2, bidirectional=True))
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.strategy.connect(task)
+    trainer.save_checkpoint(tmp_path / "model.ckpt")
+    main([str(tmp_path / "model.ckpt"), str(tmp_path / "model.onnx"), "--quantize", "int8"])
+    out = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'model.onnx'}\nwrote {tmp_path / 'model.int8.onnx'}\n" in out
+    fp32, int8 = tmp_path / "model.onnx", tmp_path / "model.int8.onnx"
+    assert int8.stat().st_size <= 0.3 * fp32.stat().st_size  # the embedding table and LSTM weights as int8
+    assert fp32_recurrent_ops(int8) == []  # LSTM becomes DynamicQuantizeLSTM
+    tokens, lengths = torch.randint(4, 2000, (32, 40)), torch.randint(1, 41, (32,))
+    feeds = {"inputs": tokens.numpy(), "lengths": lengths.numpy()}
+    a, b = (int8_session(p).run(None, feeds)[0] for p in (fp32, int8))
+    assert np.abs(a - b).max() < 0.05 and (a.argmax(1) == b.argmax(1)).mean() >= 0.9
+
+
+def test_int8_gru_graphs_keep_their_gru_in_fp32_and_say_so(tmp_path, capsys):
+    task = tasks()["classifier_features"].eval()
+    (path,) = export(task, tmp_path / "gru.onnx")
+    quantized = quantize_int8(path)
+    assert quantized.name == "gru.int8.onnx" and fp32_recurrent_ops(quantized) == ["GRU"]
+    inputs = new_batch("classifier_features")
+    got = int8_session(quantized).run(None, {"inputs": inputs[0].numpy(), "lengths": inputs[1].numpy()})[0]
+    torch.testing.assert_close(torch.from_numpy(got), eager(task, inputs)[0], atol=0.05, rtol=0.05)
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "x.ckpt"), str(tmp_path / "model.pt"), "--quantize", "int8"])
+    assert "--quantize int8 needs an .onnx output" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"int8 quantization takes an exported \.onnx graph"):
+        quantize_int8(tmp_path / "missing.onnx")
+
+
+def onnx_runner(path, names):
+    session = int8_session(path)
+    wanted = {i.name for i in session.get_inputs()}  # ONNX drops inputs the graph never reads
+
+    def call(*tensors):
+        feeds = {n: t.numpy() for n, t in zip(names, tensors, strict=True) if n in wanted}
+        return [torch.from_numpy(np.asarray(out)) for out in session.run(None, feeds)]
+    return call
+
+
+def test_int8_encoder_and_step_graphs_decode_like_the_fp32_graphs(tmp_path):
+    torch.manual_seed(0)
+    task = Seq2SeqTask(vocab_size=len(VOCAB), target_vocab_size=len(VOCAB), max_length=9,
+                       encoder=functools.partial(LSTMEncoder, hidden_size=32)).eval()
+    paths = export(task, tmp_path / "s2s.onnx")
+    quantized = [quantize_int8(p) for p in paths]
+    assert [p.name for p in quantized] == ["s2s.encoder.int8.onnx", "s2s.step.int8.onnx"]
+    sources, lengths = new_batch("classifier_tokens", batch=5, steps=8)
+    outputs = []
+    for encoder_path, step_path in (paths, quantized):
+        state = onnx_runner(encoder_path, ["inputs", "lengths"])(sources, lengths)
+        tokens = torch.full((5,), 2)  # BOS
+        log_probs, hidden, _, _ = onnx_runner(step_path, ["tokens", *STATE_NAMES])(tokens, *state)
+        outputs.append((torch.cat([t.flatten() for t in state[:2]]), log_probs, hidden))
+    for fp32, int8 in zip(*outputs, strict=True):  # encoder state, first-step log-probabilities, next state
+        torch.testing.assert_close(int8, fp32, atol=0.05, rtol=0.05)  # int8 rounding: a few percent

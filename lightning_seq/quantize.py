@@ -1,0 +1,51 @@
+"""int8 ONNX graphs for CPUs: dynamic quantization of an exported graph's weights with ONNX Runtime.
+
+Weights of matrix products and LSTMs are stored as int8 and activations are quantized on the fly per batch
+(``MatMulInteger``, ``DynamicQuantizeLSTM``), so no calibration data is needed. ONNX Runtime's tooling is used
+rather than ``torch.ao.quantization``, which PyTorch is retiring in favour of torchao, and whose eager-mode dynamic
+quantization produces modules that do not export to ONNX. ONNX Runtime has no quantized GRU or vanilla RNN kernel:
+those ops stay fp32 (their input and output projections around them are still quantized), so a GRU model gains
+little; ``fp32_recurrent_ops`` says which remain.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+UNQUANTIZED_RECURRENT_OPS = ("GRU", "RNN")
+"""ONNX recurrent ops ONNX Runtime's dynamic quantization leaves in fp32."""
+
+
+def quantize_int8(path: str | Path) -> Path:
+    """Write ``<stem>.int8.onnx`` beside an exported fp32 ONNX graph: int8 weights, dynamically quantized activations.
+
+    Args:
+        path: an ``.onnx`` file written by ``lightning_seq.export.export``.
+
+    Returns:
+        The path of the quantized graph.
+    """
+    path = Path(path)
+    if path.suffix != ".onnx" or not path.is_file():
+        raise ValueError(f"int8 quantization takes an exported .onnx graph, got {str(path)!r}")
+    try:
+        quantization = importlib.import_module("onnxruntime.quantization")
+    except ImportError as err:
+        raise ImportError("int8 export needs onnxruntime: pip install 'lightning-seq[export]'") from err
+    out = path.with_name(f"{path.stem}.int8.onnx")
+    quantization.quantize_dynamic(str(path), str(out), weight_type=quantization.QuantType.QInt8)
+    left = fp32_recurrent_ops(out)
+    if left:
+        log.warning("%s: %s ops stay fp32 (ONNX Runtime has no int8 kernel for them)", out, ", ".join(left))
+    return out
+
+
+def fp32_recurrent_ops(path: str | Path) -> list[str]:
+    """The recurrent ops of an ONNX graph that ONNX Runtime does not quantize (``GRU``, ``RNN``), sorted."""
+    onnx = importlib.import_module("onnx")
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return sorted({node.op_type for node in graph.node if node.op_type in UNQUANTIZED_RECURRENT_OPS})
