@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +93,19 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Parse the command line, train every variant, print JSON (and the tables)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="default")
-    parser.add_argument("--markdown", action="store_true", help="print README's tables after the JSON")
+def table_script_main(
+    description: str,
+    sizes: dict[str, list[str]],
+    run_all: Callable[[str], dict[str, Any]],
+    markdown: Callable[[dict[str, Any]], str],
+) -> None:
+    """The command line of a script that trains recipes for a README table: ``--size``, ``--markdown``.
+
+    Runs ``run_all(size)`` quietly, prints its JSON on one line and, with ``--markdown``, the table after it.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", choices=sorted(sizes), default="default")
+    parser.add_argument("--markdown", action="store_true", help="print README's table(s) after the JSON")
     args = parser.parse_args()
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning_seq").setLevel(logging.ERROR)
@@ -109,4 +117,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    table_script_main(__doc__.splitlines()[0], SIZES, run_all, markdown)

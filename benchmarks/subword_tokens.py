@@ -11,15 +11,11 @@ strings whatever the tokenizer. Prints JSON and, with ``--markdown``, README's t
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
-from seq2seq_variants import QUIET, inside
+from seq2seq_variants import QUIET, inside, table_script_main
 
 from lightning_seq.cli import run
 
@@ -97,20 +93,5 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Parse the command line, train every row, print JSON (and the table)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="default")
-    parser.add_argument("--markdown", action="store_true", help="print README's table after the JSON")
-    args = parser.parse_args()
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning_seq").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    results = run_all(args.size)
-    print(json.dumps(results))
-    if args.markdown:
-        print(markdown(results))
-
-
 if __name__ == "__main__":
-    main()
+    table_script_main(__doc__.splitlines()[0], SIZES, run_all, markdown)

@@ -45,20 +45,28 @@ class SeqCLI(LightningCLI):
                 if key in restored:
                     restored[key] = value
 
+    def _checkpoint(self, ckpt_path: str) -> dict[str, Any]:
+        """The checkpoint's entries, read once per path while the CLI checks it, memory-mapped (weights unread).
+
+        ``_check_data_against_checkpoint``, the last check, lets them go: a resumed fit overwrites ``last.ckpt``.
+        """
+        cache = self.__dict__.setdefault("_checkpoints", {})
+        if ckpt_path not in cache:
+            cache[ckpt_path] = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)
+        return cache[ckpt_path]
+
     def _check_checkpoint_task(self, subcommand: str | None, model: Any) -> None:
         """Refuse a checkpoint written by another task than the configured one, or in an older format, by name."""
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
         class_path = getattr(model, "class_path", None)
         if not ckpt_path or class_path is None or not Path(ckpt_path).is_file():
             return
-        # memory-mapped: reads one entry, not the weights (Lightning loads the file itself right after)
-        meta = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)
+        meta = self._checkpoint(ckpt_path)
         written_by = meta.get(TASK_KEY)
-        module_name, _, name = class_path.rpartition(".")
-        configured = getattr(importlib.import_module(module_name), name, None)
-        if isinstance(configured, type) and issubclass(configured, SequenceTask):
+        configured = _class_of(class_path)
+        if configured is not None and issubclass(configured, SequenceTask):
             check_checkpoint_format(meta, configured, ckpt_path)
-        if written_by is not None and isinstance(configured, type) and written_by != import_path(configured):
+        if written_by is not None and configured is not None and written_by != import_path(configured):
             raise ValueError(
                 f"{ckpt_path} was written by {written_by}, but the config builds {import_path(configured)}: "
                 f"give the config (recipe) the checkpoint was trained with"
@@ -67,9 +75,9 @@ class SeqCLI(LightningCLI):
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
         """The trainer, with plain-line progress when stderr is not a terminal and its loggers in one folder.
 
-        * Lightning's bar redraws itself on every step; written to a file that is one line per step (a 10-epoch fit
-          wrote 223 KB). When stderr is not a terminal and the progress bar is on and not configured, ``LineProgress``
-          prints one line per epoch instead.
+        * Lightning's bar redraws itself on every step; written to a file that is one line per step (issue 16 saw a
+          223 KB log from a 10-epoch fit). When stderr is not a terminal and the progress bar is on and not
+          configured, ``LineProgress`` prints one line per epoch instead.
         * Loggers that share a ``save_dir`` and ``name`` (the recipes' TensorBoard and CSV loggers) each pick the
           next free ``version_N`` when they first write, so the second would take the folder after the first's.
           They are given the first one's version, so events, ``metrics.csv`` and the pictures share one folder.
@@ -95,9 +103,8 @@ class SeqCLI(LightningCLI):
         init_args = getattr(data, "init_args", None)
         if not ckpt_path or init_args is None or not Path(ckpt_path).is_file():
             return
-        meta = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)
-        class_path = getattr(data, "class_path", "")
-        state = meta.get(class_path.rpartition(".")[2]) if class_path else None
+        data_class = _class_of(getattr(data, "class_path", None))
+        state = self._checkpoint(ckpt_path).get(data_class.__qualname__) if data_class is not None else None
         for name, model in (state or {}).get("tokenizers", {}).items():
             tokenizer = init_args.get(name)
             tokenizer_class = _class_of(getattr(tokenizer, "class_path", None))
@@ -118,9 +125,10 @@ class SeqCLI(LightningCLI):
         ckpt_path = self.config[self.subcommand].get("ckpt_path") if self.subcommand else None
         data = self.datamodule
         if not ckpt_path or not Path(ckpt_path).is_file() or not isinstance(data, SequenceDataModule):
+            self.__dict__.pop("_checkpoints", None)
             return
-        meta = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)  # reads only what it uses
-        state = meta.get(type(data).__qualname__)
+        state = self._checkpoint(ckpt_path).get(type(data).__qualname__)
+        self.__dict__.pop("_checkpoints", None)
         if isinstance(state, dict):
             data.check_tokenizers(state, str(ckpt_path))
 

@@ -1,5 +1,6 @@
 """The benchmark suite runs at tiny size and emits valid JSON, so it cannot rot (no timing is asserted)."""
 
+import importlib
 import json
 import subprocess
 import sys
@@ -10,6 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"lightning_overhead", "length_handling", "fused_vs_loop", "seq2seq_decoding", "ctc_decoding",
               "audio_features", "memory", "checkpoint_load", "streaming"}
+
+
+def import_benchmark(name):
+    """A module of benchmarks/ (they import each other by bare name, as when run as scripts)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 def run_script(name, *args):
@@ -85,11 +95,7 @@ def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
 def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_latest_default_run():
     """README's variant table is the script's output: at tiny size the script trains every variant through the CLI
     and prints the tables; README holds the tables of the committed default-size run (benchmarks/results)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import seq2seq_variants
-    finally:
-        sys.path.pop(0)
+    seq2seq_variants = import_benchmark("seq2seq_variants")
     stdout = run_script("seq2seq_variants.py", "--size", "tiny", "--markdown")
     result = json.loads(next(line for line in stdout.splitlines() if line.startswith("{")))
     cells = {f"{c}/{k}" for c in seq2seq_variants.CONTEXTS for k in seq2seq_variants.CONDITIONINGS}
@@ -114,11 +120,7 @@ def test_readme_baseline_figures_are_the_committed_full_size_run():
 
 
 def test_subword_table_runs_and_readme_holds_the_committed_full_size_run():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import subword_tokens
-    finally:
-        sys.path.pop(0)
+    subword_tokens = import_benchmark("subword_tokens")
     stdout = run_script("subword_tokens.py", "--size", "tiny", "--markdown")
     result = json.loads(next(line for line in stdout.splitlines() if line.startswith("{")))
     assert set(result["tasks"]) == set(subword_tokens.TASKS)
@@ -130,11 +132,7 @@ def test_subword_table_runs_and_readme_holds_the_committed_full_size_run():
 
 
 def test_readme_streaming_table_is_the_committed_default_run_and_meets_its_targets():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import streaming
-    finally:
-        sys.path.pop(0)
+    streaming = import_benchmark("streaming")
     committed = json.loads((ROOT / "benchmarks/results/streaming.json").read_text(encoding="utf-8"))
     assert committed["settings"]["size"] == "default" and committed["settings"]["lengths"] == [1, 10, 60]
     assert all(r["met"] is not False for r in committed["rows"])

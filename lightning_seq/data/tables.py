@@ -29,17 +29,17 @@ def has_header(path: Path, first: list[str], columns: Sequence[Column | None], h
     A first row holding some of the names but not all is a header with a column missing: an error that lists the
     columns found, since reading it as data would turn the header into a sample.
     """
-    names = [c for c in columns if isinstance(c, str)]
     if header is not None:
         return header
+    names = [c for c in columns if isinstance(c, str)]
     held = [name for name in names if name in first]
-    if names and len(held) < len(names) and held:
+    if held and len(held) < len(names):
         missing = next(name for name in names if name not in first)
         raise ValueError(
             f"{path}: no column {missing!r}; columns found: {first} (the first row names {held}, so it was taken "
             f"for a header; give header: false if it is data)"
         )
-    return bool(names) and len(held) == len(names)
+    return bool(held)  # every configured name, or none of them
 
 
 def positions(

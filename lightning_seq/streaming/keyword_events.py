@@ -56,15 +56,10 @@ class KeywordDetector:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
         if refractory < 0:
             raise ValueError(f"refractory must be >= 0 seconds, got {refractory!r}")
-        self.labels, self.background = list(labels), self.labels_index(labels, background)
+        self.labels, self.background = list(labels), list(labels).index(background)
         self.hop_seconds, self.frame_seconds = hop_seconds, frame_seconds
         self.smoothing, self.threshold, self.refractory = smoothing, threshold, refractory
         self.reset()
-
-    @staticmethod
-    def labels_index(labels: Sequence[str], name: str) -> int:
-        """The id of class ``name``."""
-        return list(labels).index(name)
 
     def reset(self) -> None:
         """Forget the stream: frame count, smoothing window, open event and refractory period."""
