@@ -37,11 +37,22 @@ def quantize_int8(path: str | Path) -> Path:
     except ImportError as err:
         raise ImportError("int8 export needs onnxruntime: pip install 'lightning-seq[export]'") from err
     out = path.with_name(f"{path.stem}.int8.onnx")
-    quantization.quantize_dynamic(str(path), str(out), weight_type=quantization.QuantType.QInt8)
+    quantization.quantize_dynamic(str(path), str(out), weight_type=quantization.QuantType.QInt8,
+                                  nodes_to_exclude=feature_nodes(path))
     left = fp32_recurrent_ops(out)
     if left:
         log.warning("%s: %s ops stay fp32 (ONNX Runtime has no int8 kernel for them)", out, ", ".join(left))
     return out
+
+
+def feature_nodes(path: str | Path) -> list[str]:
+    """The nodes of an exported graph that compute its audio features, which stay fp32.
+
+    The DFT and mel weights are the front end every later layer depends on: quantizing them distorts the spectrum.
+    """
+    onnx = importlib.import_module("onnx")
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return [node.name for node in graph.node if "/featurizer/" in node.name]
 
 
 def fp32_recurrent_ops(path: str | Path) -> list[str]:

@@ -122,12 +122,37 @@ class AudioFeatures(nn.Module):
         frames = self.num_frames(lengths.to(waveforms.device))  # (B,)
         if self.kind == "raw":
             out = waveforms.unfold(1, self.frame_length, self.hop_length)  # (B, T, frame_length)
+        elif torch.onnx.is_in_onnx_export():
+            out = self._real_dft_features(waveforms.float())  # (B, T, F)
         else:
             out = torch.log(self.transform(waveforms.float()) + 1e-6) if self.kind == "logmel" else \
                 self.transform(waveforms.float())
             out = out.transpose(1, 2)  # (B, T, F)
         mask = lengths_to_mask(frames, out.size(1)).unsqueeze(-1)  # (B, T, 1)
         return out * mask, frames
+
+    def _real_dft_features(self, waveforms: Tensor) -> Tensor:
+        """The same log-mel / MFCC features with the DFT as real convolutions: ``(B, N)`` -> ``(B, T, F)``.
+
+        ONNX has no complex-valued STFT (nor a length-dynamic unfold), so an exported graph computes the power
+        spectrum with two strided convolutions whose kernels are the windowed cosines and sines (equal to the FFT's
+        to float rounding); training keeps the FFT.
+        """
+        assert self.transform is not None
+        mel_transform = self.transform if self.kind == "logmel" else self.transform.MelSpectrogram
+        n_fft = self.frame_length
+        angle = 2 * torch.pi * torch.outer(torch.arange(n_fft // 2 + 1), torch.arange(n_fft)) / n_fft  # (K, n_fft)
+        window = mel_transform.spectrogram.window  # (n_fft,)
+        kernels = torch.cat([torch.cos(angle), torch.sin(angle)]) * window  # (2K, n_fft)
+        samples = torch._shape_as_tensor(waveforms)[1]  # a graph value: the exported length stays dynamic
+        count = self.num_frames(samples)  # clips shorter than a frame give one zero-padded frame, as offline
+        padded = nn.functional.pad(waveforms, (0, n_fft - 1))
+        parts = nn.functional.conv1d(padded.unsqueeze(1), kernels.unsqueeze(1), stride=self.hop_length)
+        parts = parts[:, :, :count]  # (B, 2K, T)
+        real, imaginary = parts.chunk(2, dim=1)  # (B, K, T) each
+        power = (real.square() + imaginary.square()).transpose(1, 2)  # (B, T, K)
+        out = torch.log(power @ mel_transform.mel_scale.fb + 1e-6)  # (B, T, n_mels)
+        return out if self.kind == "logmel" else out @ self.transform.dct_mat  # (B, T, F)
 
     def forward(self, waveforms: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Waveforms ``(B, N)`` with sample lengths ``(B,)`` -> features ``(B, T, F)`` and frame lengths ``(B,)``.
