@@ -229,3 +229,26 @@ def test_onnx_graphs_with_audio_features_in_the_model_equal_eager_at_any_length(
     # int8 rounding of an untrained model's log-probabilities (measured 0.18 at most; a tiny LSTM-16 gave 0.5, so
     # the recipes' decisions are what benchmarks/int8_accuracy.py measures)
     assert (torch.from_numpy(got) - want).abs().max() < 0.3
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_onnx_lstms_take_lengths_as_sequence_lens_so_int8_keeps_the_trained_weights(tmp_path, bidirectional):
+    """The padding-exact path's +-1e4 gate column would set the int8 scale of the LSTM weights and round them all to
+    zero (a trained BiLSTM classifier fell from 0.90 to 0.33 accuracy): exported LSTMs get lengths instead."""
+    import onnx
+    from onnx import numpy_helper
+
+    torch.manual_seed(0)
+    task = SequenceClassifier(num_classes=3, vocab_size=len(VOCAB), embedding_dim=6, pooling="last",
+                              encoder=functools.partial(LSTMEncoder, hidden_size=8, num_layers=2,
+                                                        bidirectional=bidirectional)).eval()
+    (path,) = export(task, tmp_path / "lstm.onnx")
+    graph = onnx.load(str(path)).graph
+    lstms = [node for node in graph.node if node.op_type == "LSTM"]
+    assert len(lstms) == 2 and all(len(node.input) > 4 and node.input[4] for node in lstms)  # sequence_lens fed
+    assert max(np.abs(numpy_helper.to_array(t)).max() for t in graph.initializer if t.data_type == 1) < 100
+    quantized = quantize_int8(path)
+    inputs = new_batch("classifier_tokens", batch=5, steps=11)
+    feeds = {"inputs": inputs[0].numpy(), "lengths": inputs[1].numpy()}
+    got = int8_session(quantized).run(None, feeds)[0]
+    torch.testing.assert_close(torch.from_numpy(got), eager(task, inputs)[0], atol=0.05, rtol=0.05)
