@@ -7,6 +7,7 @@ from typing import Literal
 from lightning_seq.data.framed_audio import Clip, FramedAudioDataModule, with_audio_args
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.synthetic.audio import KEYWORD_SPEAKERS, generate_keyword_clips
+from lightning_seq.data.synthetic.keyword_stream import generate_stream_keyword_clips
 from lightning_seq.nn.audio_features import AudioFeatures
 
 
@@ -22,7 +23,10 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
     * ``root``: ``<root>/<label>/*.wav`` with optional ``validation_list.txt`` / ``testing_list.txt`` (Speech
       Commands layout), or ``<root>/train|val|test/<label>/``;
     * nothing: embedded generated clips (ten vowel keywords spoken by 24 training voices, with val and test each
-      spoken by 8 voices never heard in training).
+      spoken by 8 voices never heard in training); with ``background_class`` the clips of a streaming spotter
+      instead (``lightning_seq.data.synthetic.keyword_stream``: each ends on a keyword or on background, after up to
+      1.2 s of background, and an eleventh class ``_background_`` holds noise, words that are no keyword and
+      keywords cut short).
 
     Args:
         root: folder of a folder-per-label layout, or of Speech Commands.
@@ -31,6 +35,9 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         test_manifest: test manifest.
         speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root``.
         download: let Speech Commands download its archive.
+        background_class: the embedded data as a streaming keyword spotter needs it (a ``_background_`` class and
+            keywords after background; see above). Real data brings its own "no keyword" class (a ``_background_``
+            folder or label): name it to ``lightning-seq-stream --background``.
     """
 
     text_column = "label"
@@ -44,6 +51,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         header: bool | None = None,
         speech_commands: bool = False,
         download: bool = False,
+        background_class: bool = False,
         features: AudioFeatures | None = None,
         features_on_device: bool = False,
         cache_features: bool = True,
@@ -62,6 +70,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
+        self.background_class = background_class  # read by generate(), which the base constructor calls
         super().__init__(
             header=header,
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest},
@@ -89,7 +98,11 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
 
     def generate(self, split: str, size: int, seed: int) -> list[Clip | None]:
         """``size`` keyword clips of ``split``'s voices (val and test voices are never heard in training)."""
-        pairs = generate_keyword_clips(size, seed, self.sample_rate, KEYWORD_SPEAKERS[split])
+        speakers = KEYWORD_SPEAKERS[split]
+        if self.background_class:
+            pairs = generate_stream_keyword_clips(size, seed, self.sample_rate, speakers)
+        else:
+            pairs = generate_keyword_clips(size, seed, self.sample_rate, speakers)
         return self.generated_clips(split, pairs)
 
     def build_names(self) -> None:

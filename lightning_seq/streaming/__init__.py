@@ -3,7 +3,19 @@
 from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.streaming.ctc_streamer import CTCStreamer
 from lightning_seq.streaming.encoder_stream import EncoderStreams
+from lightning_seq.streaming.event_scores import EventScores, score_events
 from lightning_seq.streaming.framing import FrameStream
 from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
+from lightning_seq.streaming.spotting import spot_keywords
 
-__all__ = ["CTCStreamer", "ClassifierStreamer", "EncoderStreams", "FrameStream", "KeywordDetector", "KeywordEvent"]
+__all__ = [
+    "CTCStreamer",
+    "ClassifierStreamer",
+    "EncoderStreams",
+    "EventScores",
+    "FrameStream",
+    "KeywordDetector",
+    "KeywordEvent",
+    "score_events",
+    "spot_keywords",
+]

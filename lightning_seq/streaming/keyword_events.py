@@ -23,8 +23,9 @@ class KeywordDetector:
 
     Each frame's posteriors are averaged with the ``smoothing - 1`` frames before it (causal, so nothing waits for
     later frames). An event opens when the best keyword's smoothed posterior exceeds ``threshold`` and lasts while
-    that keyword stays above it; its score is the highest smoothed posterior it reached. After an event ends, no new
-    event opens for ``refractory`` seconds (one spoken word, one event). The background class never makes events.
+    that keyword stays above it; its score is the highest smoothed posterior it reached. An event that lasted less than
+    ``min_duration`` is dropped (a blip, e.g. the first vowels of a longer keyword). After an event ends, no new event
+    opens for ``refractory`` seconds (one spoken word, one event). The background class never makes events.
 
     Args:
         labels: class names by id (the classifier's ``label_names``).
@@ -34,6 +35,8 @@ class KeywordDetector:
         smoothing: frames averaged (1: none).
         threshold: smoothed posterior a keyword must exceed.
         refractory: seconds after an event's end during which no event opens.
+        min_duration: seconds an event must last (from its first to its last frame above the threshold) to count;
+            a shorter one is dropped and starts no refractory period.
     """
 
     def __init__(
@@ -43,8 +46,9 @@ class KeywordDetector:
         hop_seconds: float,
         frame_seconds: float = 0.0,
         smoothing: int = 5,
-        threshold: float = 0.7,
+        threshold: float = 0.9,
         refractory: float = 0.5,
+        min_duration: float = 0.2,
     ) -> None:
         if background not in labels:
             raise ValueError(f"background class {background!r} is not among the labels {list(labels)}")
@@ -56,9 +60,12 @@ class KeywordDetector:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
         if refractory < 0:
             raise ValueError(f"refractory must be >= 0 seconds, got {refractory!r}")
+        if min_duration < 0:
+            raise ValueError(f"min_duration must be >= 0 seconds, got {min_duration!r}")
         self.labels, self.background = list(labels), list(labels).index(background)
         self.hop_seconds, self.frame_seconds = hop_seconds, frame_seconds
         self.smoothing, self.threshold, self.refractory = smoothing, threshold, refractory
+        self.min_duration = min_duration
         self.reset()
 
     def reset(self) -> None:
@@ -87,7 +94,7 @@ class KeywordDetector:
                 if smoothed[label] > self.threshold:
                     self.open = (label, start, now, max(score, float(smoothed[label])))
                     continue
-                events.append(self._close())
+                events += self._close()
             if now < self.quiet_until:
                 continue
             keywords = smoothed.clone()
@@ -99,11 +106,13 @@ class KeywordDetector:
 
     def flush(self) -> list[KeywordEvent]:
         """End the stream: the event still open, if any."""
-        return [self._close()] if self.open is not None else []
+        return self._close() if self.open is not None else []
 
-    def _close(self) -> KeywordEvent:
+    def _close(self) -> list[KeywordEvent]:
         assert self.open is not None
         label, start, end, score = self.open
         self.open = None
+        if end - start < self.min_duration - 1e-9:  # a blip: no event, no refractory period
+            return []
         self.quiet_until = end + self.refractory
-        return KeywordEvent(self.labels[label], start, end, score)
+        return [KeywordEvent(self.labels[label], start, end, score)]

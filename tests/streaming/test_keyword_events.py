@@ -22,7 +22,8 @@ def posteriors(spans, frames=100):
 
 
 def detector(**overrides):
-    settings = {"hop_seconds": 0.01, "smoothing": 3, "threshold": 0.6, "refractory": 0.2} | overrides
+    settings = {"hop_seconds": 0.01, "smoothing": 3, "threshold": 0.6, "refractory": 0.2, "min_duration": 0.0}
+    settings |= overrides
     return KeywordDetector(LABELS, "_background_", **settings)
 
 
@@ -71,3 +72,13 @@ def test_per_frame_posteriors_are_the_classifier_on_each_prefix(pooling):
     got = torch.cat([streamer.push_frames([chunk])[0] for chunk in ids.split([4, 1, 6, 6])])
     torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
     torch.testing.assert_close(streamer.posteriors()[0], want[-1], atol=1e-5, rtol=0)
+
+
+def test_an_event_shorter_than_min_duration_is_dropped_and_starts_no_refractory_period():
+    frames = posteriors({"no": [(10, 12)], "yes": [(16, 40)]})  # a 3-frame blip, then the word 0.04 s later
+    found = detector(min_duration=0.1, refractory=0.5).push(frames)
+    assert [(e.label, round(e.start, 2), round(e.end, 2)) for e in found] == [("yes", 0.17, 0.41)]
+    kept = detector(min_duration=0.0, refractory=0.5).push(frames)
+    assert [e.label for e in kept] == ["no"]  # without it the blip's refractory period hides the word
+    with pytest.raises(ValueError, match=r"min_duration must be >= 0 seconds, got -0.1"):
+        detector(min_duration=-0.1)
