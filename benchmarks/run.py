@@ -34,6 +34,7 @@ BENCHMARKS = (
     "memory",
     "checkpoint_load",
     "streaming",
+    "int8",
 )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"lightning_overhead", "length_handling", "fused_vs_loop", "seq2seq_decoding", "ctc_decoding",
-              "audio_features", "memory", "checkpoint_load", "streaming"}
+              "audio_features", "memory", "checkpoint_load", "streaming", "int8"}
 
 
 def import_benchmark(name):
@@ -137,3 +137,33 @@ def test_readme_streaming_table_is_the_committed_default_run_and_meets_its_targe
     assert committed["settings"]["size"] == "default" and committed["settings"]["lengths"] == [1, 10, 60]
     assert all(r["met"] is not False for r in committed["rows"])
     assert streaming.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_int8_table_is_the_committed_default_run():
+    int8 = import_benchmark("int8")
+    committed = json.loads((ROOT / "benchmarks/results/int8.json").read_text(encoding="utf-8"))
+    assert committed["settings"]["size"] == "default" and committed["settings"]["threads"] == 2
+    assert int8.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_int8_accuracy_script_tests_a_trained_recipe_three_ways_and_readme_holds_the_committed_run(
+        tmp_path, monkeypatch):
+    """A briefly trained sentiment recipe: the fp32 graph scores exactly what eager PyTorch scores (same metric
+    code, same batches); the int8 graph's score is reported beside it."""
+    from lightning_seq.cli import run
+
+    small = ["--data.init_args.generated_size=300", "--trainer.max_epochs=1", "--trainer.enable_progress_bar=false"]
+    recipe = str(ROOT / "recipes" / "sentiment_bilstm.yaml")
+    monkeypatch.chdir(tmp_path)  # the recipe writes runs/sentiment_bilstm/ here; the script reads it from --runs
+    run(["fit", "--config", recipe, *small])
+    out = tmp_path / "int8_accuracy.json"
+    stdout = run_script("int8_accuracy.py", "--runs", str(tmp_path), "--recipes", "sentiment_bilstm",
+                        f"--extra={small[0]}", "--out", str(out))
+    (result,) = json.loads(out.read_text(encoding="utf-8"))
+    assert result["recipe"] == "sentiment_bilstm" and result["metric"] == "test/acc"
+    assert abs(result["fp32"] - result["eager"]) < 1e-6 and 0.0 <= result["int8"] <= 1.0
+    assert result["int8_bytes"] < 0.5 * result["fp32_bytes"]
+    accuracy = import_benchmark("int8_accuracy")
+    assert accuracy.markdown([result]) in stdout
+    committed = json.loads((ROOT / "benchmarks/results/int8_accuracy.json").read_text(encoding="utf-8"))
+    assert accuracy.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
