@@ -112,6 +112,14 @@ class Seq2SeqBatch(NamedTuple):
     references: list[list[str]] | None = None
 
 
+class SpokenWord(NamedTuple):
+    """A word known to be in a recording: its label and where it is spoken (seconds from the recording start)."""
+
+    label: str
+    start: float
+    end: float
+
+
 class LanguageModelBatch(NamedTuple):
     """A window of ``B`` contiguous token streams: row ``r`` of batch ``i + 1`` continues row ``r`` of batch ``i``.
 

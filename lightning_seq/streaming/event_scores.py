@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from lightning_seq.data.synthetic.keyword_stream import SpokenWord
 from lightning_seq.streaming.keyword_events import KeywordEvent
+from lightning_seq.types import SpokenWord
 
 
 class EventScores(NamedTuple):

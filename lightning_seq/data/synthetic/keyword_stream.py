@@ -11,26 +11,20 @@ precision and recall.
 from __future__ import annotations
 
 import random
-from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
 from lightning_seq.data.synthetic.audio import KEYWORDS
 from lightning_seq.data.synthetic.voices import Speaker, reverberate, speak
+from lightning_seq.types import SpokenWord
 
 BACKGROUND = "_background_"
 """The "no keyword" class of the streaming clips."""
 # vowel words that are not keywords: the background speech a spotter must ignore
 DISTRACTORS = ("ae", "ea", "io", "oi", "eu", "ue", "oa", "ieo", "aou", "uia")
-
-
-class SpokenWord(NamedTuple):
-    """A word placed in a recording: its label and where it is spoken (seconds from the recording start)."""
-
-    label: str
-    start: float
-    end: float
+__all__ = ["BACKGROUND", "DISTRACTORS", "SpokenWord", "background", "generate_long_recording",
+           "generate_stream_keyword_clips"]
 
 
 def background(rng: random.Random, samples: int, sample_rate: int) -> Tensor:
