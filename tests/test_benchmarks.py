@@ -148,11 +148,12 @@ def test_readme_int8_table_is_the_committed_default_run():
 
 def test_int8_accuracy_script_tests_a_trained_recipe_three_ways_and_readme_holds_the_committed_run(
         tmp_path, monkeypatch):
-    """A briefly trained sentiment recipe: the fp32 graph scores exactly what eager PyTorch scores (same metric
-    code, same batches); the int8 graph's score is reported beside it."""
+    """A briefly trained sentiment recipe (1000 posts, 3 epochs: 0.51 where chance is 0.33): the fp32 graph scores
+    exactly what eager PyTorch scores (same metric code, same batches) and int8 keeps it (measured: the same 0.51;
+    with the LSTM weights rounded to zero, as before sequence_lens, int8 fell to chance)."""
     from lightning_seq.cli import run
 
-    small = ["--data.init_args.generated_size=300", "--trainer.max_epochs=1", "--trainer.enable_progress_bar=false"]
+    small = ["--data.init_args.generated_size=1000", "--trainer.max_epochs=3", "--trainer.enable_progress_bar=false"]
     recipe = str(ROOT / "recipes" / "sentiment_bilstm.yaml")
     monkeypatch.chdir(tmp_path)  # the recipe writes runs/sentiment_bilstm/ here; the script reads it from --runs
     run(["fit", "--config", recipe, *small])
@@ -161,8 +162,9 @@ def test_int8_accuracy_script_tests_a_trained_recipe_three_ways_and_readme_holds
                         f"--extra={small[0]}", "--out", str(out))
     (result,) = json.loads(out.read_text(encoding="utf-8"))
     assert result["recipe"] == "sentiment_bilstm" and result["metric"] == "test/acc"
-    assert abs(result["fp32"] - result["eager"]) < 1e-6 and 0.0 <= result["int8"] <= 1.0
-    assert result["int8_bytes"] < 0.5 * result["fp32_bytes"]
+    assert abs(result["fp32"] - result["eager"]) < 1e-6 and result["fp32"] >= 0.45
+    assert abs(result["int8"] - result["fp32"]) <= 0.02 and result["met"] is (result["int8"] >= result["fp32"] - 0.005)
+    assert result["int8_bytes"] < 0.3 * result["fp32_bytes"]
     accuracy = import_benchmark("int8_accuracy")
     assert accuracy.markdown([result]) in stdout
     committed = json.loads((ROOT / "benchmarks/results/int8_accuracy.json").read_text(encoding="utf-8"))
