@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from lightning_seq.data.framed_audio import Clip, FramedAudioDataModule, with_audio_args
+from lightning_seq.data.audio import load_audio
+from lightning_seq.data.framed_audio import AUDIO_SUFFIXES, Clip, FramedAudioDataModule, with_audio_args
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.synthetic.audio import KEYWORD_SPEAKERS, generate_keyword_clips
-from lightning_seq.data.synthetic.keyword_stream import generate_stream_keyword_clips
+from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, generate_stream_keyword_clips
 from lightning_seq.nn.audio_features import AudioFeatures
 
 
@@ -35,9 +37,13 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         test_manifest: test manifest.
         speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root``.
         download: let Speech Commands download its archive.
-        background_class: the embedded data as a streaming keyword spotter needs it (a ``_background_`` class and
-            keywords after background; see above). Real data brings its own "no keyword" class (a ``_background_``
-            folder or label): name it to ``lightning-seq-stream --background``.
+        background_class: a "no keyword" class, ``_background_``, as a streaming spotter needs. Embedded data: the
+            streaming clips described above. Folders and Speech Commands: the long noise recordings of
+            ``_background_noise_`` are cut into pieces of ``duration`` (else 1 s) labelled ``_background_``, pieces
+            8 and 9 of every 10 going to val and test; a ``_background_`` folder or label is read as is. Name the
+            class to ``lightning-seq-stream --background`` if yours is called otherwise.
+        keywords: the labels to spot; every other label becomes ``_background_`` (Speech Commands: the usual ten
+            words, the other 25 as background). None keeps every label. Needs ``background_class``.
     """
 
     text_column = "label"
@@ -52,6 +58,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         speech_commands: bool = False,
         download: bool = False,
         background_class: bool = False,
+        keywords: list[str] | None = None,
         features: AudioFeatures | None = None,
         features_on_device: bool = False,
         cache_features: bool = True,
@@ -70,7 +77,12 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         num_workers: int = 0,
         seed: int = 0,
     ) -> None:
+        if keywords is not None and not background_class:
+            raise ValueError("keywords needs background_class: the labels that are not keywords become its class")
+        if keywords is not None and (not keywords or BACKGROUND in keywords):
+            raise ValueError(f"keywords must name at least one label other than {BACKGROUND!r}, got {keywords!r}")
         self.background_class = background_class  # read by generate(), which the base constructor calls
+        self.keywords = None if keywords is None else list(keywords)
         super().__init__(
             header=header,
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest},
@@ -103,7 +115,45 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
             pairs = generate_stream_keyword_clips(size, seed, self.sample_rate, speakers)
         else:
             pairs = generate_keyword_clips(size, seed, self.sample_rate, speakers)
-        return self.generated_clips(split, pairs)
+        return self._only_keywords({split: self.generated_clips(split, pairs)})[split]
+
+    def read_sources(self) -> dict[str, list[Clip | None]]:
+        """The given sources; with ``background_class`` also the noise pieces, and only ``keywords`` kept as labels."""
+        splits = super().read_sources()
+        if not self.background_class:
+            return splits
+        for split, pieces in self._noise_pieces().items():
+            splits["train" if split not in splits else split].extend(pieces)  # no val source: carved from train
+        return self._only_keywords(splits)
+
+    def _only_keywords(self, splits: dict[str, list[Clip | None]]) -> dict[str, list[Clip | None]]:
+        """Labels outside ``keywords`` renamed ``_background_`` (all kept when ``keywords`` is None)."""
+        if self.keywords is None:
+            return splits
+        found = {c.label for clips in splits.values() for c in clips if c is not None}
+        missing = sorted(set(self.keywords) - found)
+        if missing:
+            raise ValueError(f"keywords {missing} are not labels of the data; its labels: {sorted(found)}")
+        return {split: [c if c is None or c.label in self.keywords else c._replace(label=BACKGROUND) for c in clips]
+                for split, clips in splits.items()}
+
+    def _noise_pieces(self) -> dict[str, list[Clip | None]]:
+        """Speech Commands' ``_background_noise_`` recordings cut into labelled pieces, by split (none: empty)."""
+        if self.root is None:
+            return {}
+        root = Path(self.root)
+        folders = [root / "_background_noise_", *sorted(root.glob("SpeechCommands/*/_background_noise_"))]
+        files = [f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir())
+                 if f.suffix.lower() in AUDIO_SUFFIXES]
+        size = self.duration or self.sample_rate  # samples per piece: duration, else 1 s
+        pieces: dict[str, list[Clip | None]] = {"train": [], "val": [], "test": []}
+        for path in files:
+            wave = load_audio(path, self.sample_rate)
+            for k in range(wave.numel() // size):
+                split = {8: "val", 9: "test"}.get(k % 10, "train")
+                pieces[split].append(self._clip(wave[k * size : (k + 1) * size].clone(), BACKGROUND,
+                                                f"{path} at {k * size / self.sample_rate:g} s"))
+        return pieces
 
     def build_names(self) -> None:
         """``label_names`` and ``num_classes`` from the training labels (at least two)."""

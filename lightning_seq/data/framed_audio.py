@@ -217,7 +217,8 @@ class FramedAudioDataModule(SequenceDataModule):
         if not folder.is_dir():
             raise FileNotFoundError(f"audio folder not found: {folder}")
         found = []
-        for label_dir in sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("_")):
+        # Speech Commands' long noise recordings are no clips (AudioKeywordsDataModule cuts them with background_class)
+        for label_dir in sorted(d for d in folder.iterdir() if d.is_dir() and d.name != "_background_noise_"):
             found += [(f, label_dir.name) for f in sorted(label_dir.iterdir()) if f.suffix.lower() in AUDIO_SUFFIXES]
         if not found:
             raise ValueError(f"{folder}: no audio files in <label>/ folders (suffixes {list(AUDIO_SUFFIXES)})")

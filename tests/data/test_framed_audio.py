@@ -236,3 +236,35 @@ def test_augmented_training_clips_are_not_cached_and_spec_augment_is_drawn_per_a
     assert torch.equal(train.cached[0], train.cached[0].clone()) and not torch.equal(first, train.cached[0])
     with pytest.raises(ValueError, match="without waveform augmentation"):
         augmented.dataset("train").precompute()
+
+
+def test_background_class_cuts_speech_commands_noise_and_keeps_only_the_keywords(tmp_path):
+    make_folder_layout(tmp_path)
+    write_wav(tmp_path / "left" / "left_0_nohash_0.wav", tone(600.0))
+    noise = np.random.default_rng(0).normal(0.0, 0.1, 12 * 16000).astype(np.float32)  # 12 s at 16 kHz
+    write_wav(tmp_path / "_background_noise_" / "running_tap.wav", noise, rate=16000)
+    dm = AudioKeywordsDataModule(root=str(tmp_path), features=features(), background_class=True,
+                                 keywords=["up", "down"], batch_size=8)
+    assert dm.label_names == ["_background_", "down", "up"]
+    by_split = {s: [c.label for c in dm.records[s]] for s in ("train", "val", "test")}
+    # twelve 1 s pieces: 8 and 9 of each ten go to val and test; "left" is no keyword, so background too
+    assert by_split["train"].count("_background_") == 10 + 1 and by_split["train"].count("up") == 2
+    assert by_split["val"].count("_background_") == 1 and by_split["test"].count("_background_") == 1
+    piece = next(c for c in dm.records["val"] if c.label == "_background_")
+    assert piece.samples == RATE and piece.where.endswith("running_tap.wav at 8 s")
+    expected = load_audio(tmp_path / "_background_noise_" / "running_tap.wav", RATE)[8 * RATE : 9 * RATE]
+    torch.testing.assert_close(piece.source, expected)
+    # a _background_ folder of the user's own is a class like any other, with or without background_class
+    write_wav(tmp_path / "_background_" / "hum.wav", tone(50.0))
+    plain = AudioKeywordsDataModule(root=str(tmp_path), features=features())
+    assert plain.label_names == ["_background_", "down", "left", "up"]
+
+
+def test_keyword_settings_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="keywords needs background_class"):
+        AudioKeywordsDataModule(keywords=["ai"], generated_size=20)
+    with pytest.raises(ValueError, match=r"keywords must name at least one label other than '_background_'"):
+        AudioKeywordsDataModule(keywords=[], background_class=True, generated_size=20)
+    make_folder_layout(tmp_path)
+    with pytest.raises(ValueError, match=r"keywords \['yes'\] are not labels of the data; its labels: \['down', "):
+        AudioKeywordsDataModule(root=str(tmp_path), features=features(), background_class=True, keywords=["yes"])
