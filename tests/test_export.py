@@ -165,6 +165,14 @@ def test_int8_gru_graphs_keep_their_gru_in_fp32_and_say_so(tmp_path, capsys):
     inputs = new_batch("classifier_features")
     got = int8_session(quantized).run(None, {"inputs": inputs[0].numpy(), "lengths": inputs[1].numpy()})[0]
     torch.testing.assert_close(torch.from_numpy(got), eager(task, inputs)[0], atol=0.05, rtol=0.05)
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.strategy.connect(task)
+    trainer.save_checkpoint(tmp_path / "gru.ckpt")
+    capsys.readouterr()
+    main([str(tmp_path / "gru.ckpt"), str(tmp_path / "cmd.onnx"), "--quantize", "int8"])
+    said = capsys.readouterr()
+    assert said.out == (f"wrote {tmp_path / 'cmd.onnx'}\nwrote {tmp_path / 'cmd.int8.onnx'} (GRU kept in fp32: no int8 "
+                        "kernel in ONNX Runtime)\n") and "GRU" not in said.err  # said once
     with pytest.raises(SystemExit):
         main([str(tmp_path / "x.ckpt"), str(tmp_path / "model.pt"), "--quantize", "int8"])
     assert "--quantize int8 needs an .onnx output" in capsys.readouterr().err
