@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import soundfile
@@ -22,7 +23,7 @@ from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.streaming.ctc_streamer import CTCStreamer
 from lightning_seq.streaming.event_scores import read_spoken_words, score_events, write_csv
 from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
-from lightning_seq.streaming.spotting import spot_keywords
+from lightning_seq.streaming.spotting import spot_stream
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.classification import SequenceClassifier
 from lightning_seq.tasks.ctc import CTCTranscriber
@@ -48,6 +49,27 @@ def _audio_task(checkpoint: str) -> SequenceTask:
     return task
 
 
+def chunks(source: str, sample_rate: int, chunk: int) -> Iterator[torch.Tensor]:
+    """``chunk`` samples at a time, each as soon as it has arrived.
+
+    From an audio file (resampled to ``sample_rate``), or with ``-`` from standard input as raw 16-bit
+    little-endian mono PCM at ``sample_rate``.
+    """
+    if source != "-":
+        wave = load_audio(source, sample_rate)
+        for start in range(0, wave.numel(), chunk):
+            yield wave[start : start + chunk]
+        return
+    stream = sys.stdin.buffer
+    while True:
+        data = stream.read(2 * chunk)
+        if len(data) % 2:  # an odd byte at the very end: the last sample was cut
+            data = data[:-1]
+        if not data:
+            return
+        yield torch.frombuffer(bytearray(data), dtype=torch.int16).float() / 32768.0
+
+
 def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEvent]:
     """Print each keyword event as the stream reaches its end; return them all."""
     features = task.featurizer
@@ -57,10 +79,9 @@ def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEven
         frame_seconds=features.frame_length / features.sample_rate, smoothing=args.smoothing,
         threshold=args.threshold, refractory=args.refractory, min_duration=args.min_duration,
     )
-    wave = load_audio(args.input, features.sample_rate)
     chunk = max(1, round(args.chunk_ms / 1000 * features.sample_rate))
     events = []
-    for event in spot_keywords(ClassifierStreamer(task), detector, wave, chunk):
+    for event in spot_stream(ClassifierStreamer(task), detector, chunks(args.input, features.sample_rate, chunk)):
         print(f"{event.start:8.2f} s  {event.label:<12} until {event.end:.2f} s, score {event.score:.3f}", flush=True)
         events.append(event)
     return events
@@ -70,13 +91,14 @@ def transcribe(task: CTCTranscriber, args: argparse.Namespace) -> str:
     """Print the text as it becomes known (greedy CTC, never revised); return all of it."""
     features = task.featurizer
     assert features is not None
-    wave = load_audio(args.input, features.sample_rate)
     chunk = max(1, round(args.chunk_ms / 1000 * features.sample_rate))
     streamer = CTCStreamer(task)
-    for start in range(0, wave.numel(), chunk):
-        added = streamer.push([wave[start : start + chunk]])[0]
+    heard = 0
+    for piece in chunks(args.input, features.sample_rate, chunk):
+        heard += piece.numel()
+        added = streamer.push([piece])[0]
         if added:
-            print(f"{(start + chunk) / features.sample_rate:8.2f} s  {added}", flush=True)
+            print(f"{heard / features.sample_rate:8.2f} s  {added}", flush=True)
     streamer.flush()
     return streamer.text(0)
 
@@ -89,9 +111,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ckpt_path", help="a checkpoint of a SequenceClassifier or CTCTranscriber with a "
                    "unidirectional encoder and features computed in the model")
-    p.add_argument("--input", help="the recording (wav, flac, ogg), resampled to the model's rate")
+    p.add_argument("--input", help="the recording (wav, flac, ogg), resampled to the model's rate; - reads raw "
+                   "16-bit little-endian mono PCM at the model's rate from standard input, live")
     p.add_argument("--output", help="events CSV (label,start,end,score) or transcript file; default "
-                   "<input stem>.events.csv / .txt beside the input")
+                   "<input stem>.events.csv / .txt beside the input (stream.events.csv / stream.txt for -)")
     p.add_argument("--chunk_ms", type=float, default=100.0, help="milliseconds of audio per push (default 100)")
     p.add_argument("--background", default=BACKGROUND, help="the class that means no keyword (default %(default)s)")
     # defaults tuned on five generated minutes apart from the test minutes README reports (F1 on validation)
@@ -129,7 +152,10 @@ def run(argv: list[str] | None = None) -> None:
         p.error(f"--chunk_ms must be > 0, got {args.chunk_ms:g}")
     torch.set_grad_enabled(False)
     task = _audio_task(args.ckpt_path)
-    source = Path(args.input)
+    source = Path("stream") if args.input == "-" else Path(args.input)
+    if args.input == "-":
+        assert task.featurizer is not None
+        print(f"reading 16-bit mono PCM at {task.featurizer.sample_rate} Hz from standard input", file=sys.stderr)
     if isinstance(task, CTCTranscriber):
         text = transcribe(task, args)
         output = Path(args.output) if args.output else source.with_suffix(".txt")

@@ -84,6 +84,29 @@ def test_events_are_printed_written_and_scored_as_the_python_api_finds_them(tmp_
                            f"{scores.recall:.3f} ({scores.hits} of {scores.keywords} keywords), within 0.2 s")
 
 
+def test_raw_pcm_on_standard_input_streams_like_the_file(tmp_path, capsys, monkeypatch):
+    """``--input -``: 16-bit PCM from a pipe (a microphone), read chunk by chunk; the same samples, the same events."""
+    import io
+    import types
+
+    import soundfile
+
+    ckpt = save(spotter(), tmp_path / "kws.ckpt")
+    main(["--make_example", str(tmp_path / "long.wav"), "--seconds", "6", "--seed", "4"])
+    settings = ["--threshold", "0.5", "--smoothing", "3", "--refractory", "0.3", "--min_duration", "0.05"]
+    main(["--ckpt_path", ckpt, "--input", str(tmp_path / "long.wav"), *settings])
+    from_file = (tmp_path / "long.events.csv").read_text(encoding="utf-8")
+    pcm, rate = soundfile.read(str(tmp_path / "long.wav"), dtype="int16")
+    assert rate == RATE and from_file.count("\n") >= 3  # header and at least two events
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(pcm.astype("<i2").tobytes() + b"\x01")))
+    capsys.readouterr()
+    main(["--ckpt_path", ckpt, "--input", "-", *settings])
+    said = capsys.readouterr()
+    assert "reading 16-bit mono PCM at 8000 Hz from standard input" in said.err
+    assert (tmp_path / "stream.events.csv").read_text(encoding="utf-8") == from_file  # a cut last byte is dropped
+
+
 def test_a_ctc_checkpoint_prints_and_writes_its_streamed_text(tmp_path, capsys):
     torch.manual_seed(0)
     task = CTCTranscriber(feature_size=16, vocab_size=len(SPECIALS) + 8, input_features=features().config(),

@@ -6,7 +6,7 @@ from lightning_seq.streaming.encoder_stream import EncoderStreams
 from lightning_seq.streaming.event_scores import EventScores, score_events
 from lightning_seq.streaming.framing import FrameStream
 from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
-from lightning_seq.streaming.spotting import spot_keywords
+from lightning_seq.streaming.spotting import spot_keywords, spot_stream
 
 __all__ = [
     "CTCStreamer",
@@ -18,4 +18,5 @@ __all__ = [
     "KeywordEvent",
     "score_events",
     "spot_keywords",
+    "spot_stream",
 ]

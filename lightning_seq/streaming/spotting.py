@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from torch import Tensor
 
@@ -24,7 +24,17 @@ def spot_keywords(
         raise ValueError(f"the recording must be mono samples (N,), got shape {tuple(waveform.shape)}")
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1 sample, got {chunk!r}")
-    for start in range(0, waveform.numel(), chunk):
-        yield from detector.push(streamer.push_frames([waveform[start : start + chunk]])[0])
+    yield from spot_stream(streamer, detector, (waveform[start : start + chunk]
+                                                for start in range(0, waveform.numel(), chunk)))
+
+
+def spot_stream(
+    streamer: ClassifierStreamer, detector: KeywordDetector, chunks: Iterable[Tensor]
+) -> Iterator[KeywordEvent]:
+    """Like ``spot_keywords``, for chunks ``(n,)`` as they arrive (a microphone, a pipe): events as soon as they end."""
+    if streamer.streams.num_streams != 1:
+        raise ValueError(f"spot_stream runs one stream, the streamer has {streamer.streams.num_streams}")
+    for piece in chunks:
+        yield from detector.push(streamer.push_frames([piece])[0])
     yield from detector.push(streamer.flush()[0])
     yield from detector.flush()
