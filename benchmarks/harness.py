@@ -143,6 +143,20 @@ def row(
     }
 
 
+def met_cell(met: bool | None) -> str:
+    """A row's ``met`` as README shows it: ``yes``, ``**no**``, or ``-`` for a ``report`` row."""
+    return "-" if met is None else ("yes" if met else "**no**")
+
+
+def rows_table(rows: list[dict[str, Any]], library: str, baseline: str, ratio: str = "ratio") -> str:
+    """One benchmark's rows as a README table whose figure columns are named ``library``, ``baseline``, ``ratio``."""
+    lines = [f"| metric | {library} | {baseline} | {ratio} | target | met |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['metric']} | {r['library']:g} | {r['baseline']:g} | {r['ratio']:g} | {r['target']} | "
+                     f"{met_cell(r['met'])} |")
+    return "\n".join(lines)
+
+
 def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     """Largest absolute difference of two tensors, in fp32."""
     return float((a.float() - b.float()).abs().max())

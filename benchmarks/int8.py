@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import onnxruntime
 import torch
-from harness import Settings, interleave, main, row
+from harness import Settings, interleave, main, row, rows_table
 
 from lightning_seq.export import STATE_NAMES, export
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
@@ -148,13 +148,7 @@ def run(settings: Settings) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     """README's int8 table: one line per row (library = int8, baseline = fp32)."""
-    lines = ["| metric | int8 | fp32 | ratio (speed: fp32 / int8, size: int8 / fp32) | target | met |",
-             "|---|---|---|---|---|---|"]
-    for r in result["rows"]:
-        met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
-        lines.append(f"| {r['metric']} | {r['library']:g} | {r['baseline']:g} | {r['ratio']:g} | {r['target']} | "
-                     f"{met} |")
-    return "\n".join(lines)
+    return rows_table(result["rows"], "int8", "fp32", "ratio (speed: fp32 / int8, size: int8 / fp32)")
 
 
 if __name__ == "__main__":

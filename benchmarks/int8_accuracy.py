@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import onnxruntime
 import torch
+from harness import met_cell
 
 from lightning_seq.cli import run as cli_run
 from lightning_seq.export import export
@@ -89,7 +90,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         kept = f" ({', '.join(r['fp32_ops_kept'])} fp32)" if r["fp32_ops_kept"] else ""
         size = f"{r['int8_bytes'] / r['fp32_bytes']:.2f}x{kept}"
         lines.append(f"| `{r['recipe']}` | {r['metric']} | {r['eager']:g} | {r['fp32']:g} | {r['int8']:g} | "
-                     f"{r['change']:+g} | {r['target']} | {'yes' if r['met'] else '**no**'} | {size} |")
+                     f"{r['change']:+g} | {r['target']} | {met_cell(r['met'])} | {size} |")
     return "\n".join(lines)
 
 

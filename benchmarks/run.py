@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from harness import SIZE_NAMES, Settings, threads
+from harness import SIZE_NAMES, Settings, met_cell, threads
 
 BENCHMARKS = (
     "lightning_overhead",
@@ -54,9 +54,8 @@ def markdown(results: dict[str, Any]) -> str:
     for precision, by_name in results["precisions"].items():
         for result in by_name.values():
             for r in result["rows"]:
-                met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
                 lines.append(f"| {r['benchmark']} | {r['metric']} | {precision} | {r['library']:g} | "
-                             f"{r['baseline']:g} | {r['ratio']:g} | {r['target']} | {met} |")
+                             f"{r['baseline']:g} | {r['ratio']:g} | {r['target']} | {met_cell(r['met'])} |")
     return "\n".join(lines)
 
 

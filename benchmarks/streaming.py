@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 import torch
-from harness import Settings, main, row
+from harness import Settings, main, row, rows_table
 
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
 from lightning_seq.streaming import ClassifierStreamer, CTCStreamer
@@ -110,13 +110,7 @@ def run(settings: Settings) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     """README's streaming table: one line per row (library = streaming, baseline = re-encoding the prefix)."""
-    lines = ["| metric | streaming | re-encoding the prefix / chunk | ratio | target | met |",
-             "|---|---|---|---|---|---|"]
-    for r in result["rows"]:
-        met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
-        figures = f"{r['library']:g} | {r['baseline']:g} | {r['ratio']:g}"
-        lines.append(f"| {r['metric']} | {figures} | {r['target']} | {met} |")
-    return "\n".join(lines)
+    return rows_table(result["rows"], "streaming", "re-encoding the prefix / chunk")
 
 
 if __name__ == "__main__":

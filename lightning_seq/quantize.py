@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 UNQUANTIZED_RECURRENT_OPS = ("GRU", "RNN")
 """ONNX recurrent ops ONNX Runtime's dynamic quantization leaves in fp32."""
@@ -45,13 +46,15 @@ def feature_nodes(path: str | Path) -> list[str]:
 
     The DFT and mel weights are the front end every later layer depends on: quantizing them distorts the spectrum.
     """
-    onnx = importlib.import_module("onnx")
-    graph = onnx.load(str(path), load_external_data=False).graph
-    return [node.name for node in graph.node if "/featurizer/" in node.name]
+    return [node.name for node in _nodes(path) if "/featurizer/" in node.name]
 
 
 def fp32_recurrent_ops(path: str | Path) -> list[str]:
     """The recurrent ops of an ONNX graph that ONNX Runtime does not quantize (``GRU``, ``RNN``), sorted."""
+    return sorted({node.op_type for node in _nodes(path) if node.op_type in UNQUANTIZED_RECURRENT_OPS})
+
+
+def _nodes(path: str | Path) -> list[Any]:
+    """The nodes of an ONNX graph (its structure only: weights stored outside the file are not read)."""
     onnx = importlib.import_module("onnx")
-    graph = onnx.load(str(path), load_external_data=False).graph
-    return sorted({node.op_type for node in graph.node if node.op_type in UNQUANTIZED_RECURRENT_OPS})
+    return list(onnx.load(str(path), load_external_data=False).graph.node)

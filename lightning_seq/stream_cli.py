@@ -3,6 +3,7 @@
 lightning-seq-stream --make_example long.wav                 # a minute of background with keywords (+ long.csv)
 lightning-seq-stream --ckpt_path best.ckpt --input long.wav  # events as they happen, and long.events.csv
 lightning-seq-stream --ckpt_path best.ckpt --input long.wav --truth long.csv   # + precision and recall
+arecord -q -t raw -f S16_LE -c 1 -r 8000 | lightning-seq-stream --ckpt_path best.ckpt --input -   # live
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.streaming.ctc_streamer import CTCStreamer
 from lightning_seq.streaming.event_scores import read_spoken_words, score_events, write_csv
 from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
-from lightning_seq.streaming.spotting import spot_stream
+from lightning_seq.streaming.spotting import pieces, spot_stream
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.classification import SequenceClassifier
 from lightning_seq.tasks.ctc import CTCTranscriber
@@ -49,16 +50,16 @@ def _audio_task(checkpoint: str) -> SequenceTask:
     return task
 
 
-def chunks(source: str, sample_rate: int, chunk: int) -> Iterator[torch.Tensor]:
-    """``chunk`` samples at a time, each as soon as it has arrived.
+def chunks(task: SequenceClassifier | CTCTranscriber, args: argparse.Namespace) -> Iterator[torch.Tensor]:
+    """``--chunk_ms`` of samples at a time at the model's rate, each as soon as it has arrived.
 
-    From an audio file (resampled to ``sample_rate``), or with ``-`` from standard input as raw 16-bit
-    little-endian mono PCM at ``sample_rate``.
+    From an audio file (resampled), or with ``-`` from standard input as raw 16-bit little-endian mono PCM.
     """
-    if source != "-":
-        wave = load_audio(source, sample_rate)
-        for start in range(0, wave.numel(), chunk):
-            yield wave[start : start + chunk]
+    features = task.featurizer
+    assert features is not None
+    chunk = max(1, round(args.chunk_ms / 1000 * features.sample_rate))
+    if args.input != "-":
+        yield from pieces(load_audio(args.input, features.sample_rate), chunk)
         return
     stream = sys.stdin.buffer
     while True:
@@ -79,9 +80,8 @@ def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEven
         frame_seconds=features.frame_length / features.sample_rate, smoothing=args.smoothing,
         threshold=args.threshold, refractory=args.refractory, min_duration=args.min_duration,
     )
-    chunk = max(1, round(args.chunk_ms / 1000 * features.sample_rate))
     events = []
-    for event in spot_stream(ClassifierStreamer(task), detector, chunks(args.input, features.sample_rate, chunk)):
+    for event in spot_stream(ClassifierStreamer(task), detector, chunks(task, args)):
         print(f"{event.start:8.2f} s  {event.label:<12} until {event.end:.2f} s, score {event.score:.3f}", flush=True)
         events.append(event)
     return events
@@ -89,16 +89,14 @@ def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEven
 
 def transcribe(task: CTCTranscriber, args: argparse.Namespace) -> str:
     """Print the text as it becomes known (greedy CTC, never revised); return all of it."""
-    features = task.featurizer
-    assert features is not None
-    chunk = max(1, round(args.chunk_ms / 1000 * features.sample_rate))
+    assert task.featurizer is not None
     streamer = CTCStreamer(task)
     heard = 0
-    for piece in chunks(args.input, features.sample_rate, chunk):
+    for piece in chunks(task, args):
         heard += piece.numel()
         added = streamer.push([piece])[0]
         if added:
-            print(f"{heard / features.sample_rate:8.2f} s  {added}", flush=True)
+            print(f"{heard / task.featurizer.sample_rate:8.2f} s  {added}", flush=True)
     streamer.flush()
     return streamer.text(0)
 

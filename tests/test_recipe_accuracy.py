@@ -105,6 +105,17 @@ def test_image_to_text_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
     assert metrics["test/exact"] >= 0.8 and metrics["test/cer"] <= 0.12
 
 
+def check_quoted_example(out):
+    """README's example output of ``lightning-seq-stream`` on the default ``--make_example`` recording."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    event = re.search(r"`\s+([\d.]+) s  (\S+)\s+until [\d.]+ s, score [\d.]+`: the moment it fired", readme)
+    first = re.search(r"^\s+([\d.]+) s  (\S+)\s+until", out, re.MULTILINE)
+    assert event and first and first[2] == event[2] and abs(float(first[1]) - float(event[1])) <= 0.1, (event, first)
+    quoted = re.search(r"`precision ([\d.]+) \(\d+ of \d+ events\), recall ([\d.]+) ", readme)
+    printed = re.search(r"^precision ([\d.]+) .*, recall ([\d.]+) ", out, re.MULTILINE)
+    assert quoted and printed and all(abs(float(printed[i]) - float(quoted[i])) <= 0.05 for i in (1, 2))
+
+
 @pytest.mark.slow
 def test_streaming_keyword_recipe_finds_readme_events_in_long_recordings(tmp_path, monkeypatch, capsys):
     """README: test accuracy 0.929; on five generated minutes (seeds 1-5, unseen voices, 66 keywords) precision and
@@ -124,8 +135,10 @@ def test_streaming_keyword_recipe_finds_readme_events_in_long_recordings(tmp_pat
         for seed in range(1, 6):
             stream(["--ckpt_path", "runs/audio_keywords_stream_gru/checkpoints/best.ckpt", "--input",
                     f"long{seed}.wav", "--truth", f"long{seed}.csv", *settings])
-            found = re.search(r"\((\d+) of (\d+) events\), recall [\d.]+ \(\d+ of (\d+) keywords\)",
-                              capsys.readouterr().out)
+            out = capsys.readouterr().out
+            found = re.search(r"\((\d+) of (\d+) events\), recall [\d.]+ \(\d+ of (\d+) keywords\)", out)
+            if seed == 1 and not settings:  # README quotes this run's first event and its score line
+                check_quoted_example(out)
             hits, events, keywords = hits + int(found[1]), events + int(found[2]), keywords + int(found[3])
         assert keywords == 66, keywords
         found_figures = (hits / events, hits / keywords)

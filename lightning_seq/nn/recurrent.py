@@ -288,7 +288,6 @@ class GatedRecurrentEncoder(RecurrentEncoder):
         cells = [] if c_n is None else list(c_n.unbind(0))
         return outputs, finals, cells
 
-
     def _packed_layer(
         self, directions: nn.ModuleList, x: Tensor, last: Tensor
     ) -> tuple[Tensor, list[Tensor], list[Tensor]]:

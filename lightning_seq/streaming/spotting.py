@@ -10,6 +10,16 @@ from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
 
 
+def pieces(waveform: Tensor, chunk: int) -> Iterator[Tensor]:
+    """``waveform (N,)`` as consecutive chunks of ``chunk`` samples (the last one shorter), as a stream delivers it."""
+    if waveform.dim() != 1:
+        raise ValueError(f"the recording must be mono samples (N,), got shape {tuple(waveform.shape)}")
+    if chunk < 1:
+        raise ValueError(f"chunk must be >= 1 sample, got {chunk!r}")
+    for start in range(0, waveform.numel(), chunk):
+        yield waveform[start : start + chunk]
+
+
 def spot_keywords(
     streamer: ClassifierStreamer, detector: KeywordDetector, waveform: Tensor, chunk: int
 ) -> Iterator[KeywordEvent]:
@@ -18,14 +28,7 @@ def spot_keywords(
     The events are those of a live stream: nothing after a chunk is used before that chunk is pushed. The streamer
     and the detector should be fresh (or reset); the stream is flushed at the end.
     """
-    if streamer.streams.num_streams != 1:
-        raise ValueError(f"spot_keywords runs one stream, the streamer has {streamer.streams.num_streams}")
-    if waveform.dim() != 1:
-        raise ValueError(f"the recording must be mono samples (N,), got shape {tuple(waveform.shape)}")
-    if chunk < 1:
-        raise ValueError(f"chunk must be >= 1 sample, got {chunk!r}")
-    yield from spot_stream(streamer, detector, (waveform[start : start + chunk]
-                                                for start in range(0, waveform.numel(), chunk)))
+    yield from spot_stream(streamer, detector, pieces(waveform, chunk))
 
 
 def spot_stream(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -40,6 +41,22 @@ def _add_noise(rng: random.Random, clip: Tensor, snr_db: float) -> Tensor:
     return clip + noise * torch.sqrt(power / 10 ** (snr_db / 10))
 
 
+def voices_and_labels(
+    rng: random.Random, classes: Sequence[str], num_samples: int, num_speakers: int
+) -> tuple[list[Speaker], list[str]]:
+    """``num_speakers`` voices drawn from ``rng``, then ``num_samples`` labels cycling through ``classes``, shuffled.
+
+    Clip ``i`` is meant to be spoken by ``speakers[i % num_speakers]``, so labels are balanced over classes and
+    voices are balanced over clips.
+    """
+    if num_speakers < 1:
+        raise ValueError(f"num_speakers must be >= 1, got {num_speakers!r}")
+    speakers = [Speaker.draw(rng) for _ in range(num_speakers)]
+    labels = [classes[i % len(classes)] for i in range(num_samples)]
+    rng.shuffle(labels)
+    return speakers, labels
+
+
 def generate_keyword_clips(
     num_samples: int, seed: int, sample_rate: int = 8000, num_speakers: int = 24
 ) -> list[tuple[Tensor, str]]:
@@ -50,12 +67,8 @@ def generate_keyword_clips(
     """
     if num_samples < len(KEYWORDS):
         raise ValueError(f"num_samples must be >= {len(KEYWORDS)}, got {num_samples!r}")
-    if num_speakers < 1:
-        raise ValueError(f"num_speakers must be >= 1, got {num_speakers!r}")
     rng = random.Random(seed)
-    speakers = [Speaker.draw(rng) for _ in range(num_speakers)]
-    labels = [KEYWORDS[i % len(KEYWORDS)] for i in range(num_samples)]
-    rng.shuffle(labels)
+    speakers, labels = voices_and_labels(rng, KEYWORDS, num_samples, num_speakers)
     return [
         (record(rng, speak(rng, label, speakers[i % num_speakers], sample_rate), sample_rate), label)
         for i, label in enumerate(labels)

@@ -15,7 +15,7 @@ import random
 import torch
 from torch import Tensor
 
-from lightning_seq.data.synthetic.audio import KEYWORDS
+from lightning_seq.data.synthetic.audio import KEYWORDS, voices_and_labels
 from lightning_seq.data.synthetic.voices import Speaker, reverberate, speak
 from lightning_seq.types import SpokenWord
 
@@ -66,12 +66,8 @@ def generate_stream_keyword_clips(
     classes = (*KEYWORDS, BACKGROUND, BACKGROUND)  # background twice as often as each keyword
     if num_samples < 1:
         raise ValueError(f"num_samples must be >= 1, got {num_samples!r}")
-    if num_speakers < 1:
-        raise ValueError(f"num_speakers must be >= 1, got {num_speakers!r}")
     rng = random.Random(seed)
-    speakers = [Speaker.draw(rng) for _ in range(num_speakers)]
-    labels = [classes[i % len(classes)] for i in range(num_samples)]
-    rng.shuffle(labels)
+    speakers, labels = voices_and_labels(rng, classes, num_samples, num_speakers)
     clips = []
     for i, label in enumerate(labels):
         speaker = speakers[i % num_speakers]
