@@ -39,7 +39,7 @@ from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
-from lightning_seq.types import BOS_ID, EOS_ID
+from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED
 
 STATE_NAMES = ["hidden", "cell", "feed", "context", "memory_values", "memory_keys", "memory_mask"]
 
@@ -213,13 +213,14 @@ def decode_greedy(
         ``(B, max_length)`` token ids, EOS after each row's end.
     """
     state = list(encoder(inputs, lengths))
+    never = torch.tensor(NEVER_GENERATED)  # <pad> and <bos> are never emitted, as in the task's own decoding
     tokens = torch.full((inputs.size(0),), BOS_ID, dtype=torch.long)
     out = torch.full((inputs.size(0), max_length), EOS_ID, dtype=torch.long)
     done = torch.zeros(inputs.size(0), dtype=torch.bool)
     for t in range(max_length):
         log_probs, hidden, cell, feed = step(tokens, *state)
         state[:3] = [hidden, cell, feed]
-        tokens = torch.as_tensor(log_probs).argmax(-1)
+        tokens = torch.as_tensor(log_probs).index_fill(-1, never, float("-inf")).argmax(-1)
         out[:, t] = torch.where(done, EOS_ID, tokens)
         done |= tokens == EOS_ID
         if bool(done.all()):

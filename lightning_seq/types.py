@@ -27,6 +27,8 @@ PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = (PAD, UNK, BOS, EOS)
 """The first four tokens of every vocabulary, in this order (``<pad>`` doubles as the CTC blank)."""
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+NEVER_GENERATED = (PAD_ID, BOS_ID)
+"""Ids no target holds, so decoding never emits them (an undertrained model may still rank them first)."""
 
 
 @runtime_checkable

@@ -116,6 +116,23 @@ def test_encoder_decoder_exports_as_encoder_and_step_graphs_that_decode_like_the
         assert got[row, :n].tolist() == expected.tokens[row, 0, :n].tolist()
 
 
+def test_exported_greedy_decoding_never_emits_pad_or_bos_like_the_task(tmp_path):
+    torch.manual_seed(0)
+    task = Seq2SeqTask(vocab_size=len(VOCAB), target_vocab_size=len(VOCAB), max_length=7,
+                       encoder=functools.partial(LSTMEncoder, hidden_size=5)).eval()
+    with torch.no_grad():
+        task.decoder.output.bias[0] += 50.0  # <pad>
+        task.decoder.output.bias[2] += 49.0  # <bos>
+    encoder_path, step_path = export(task, tmp_path / "s2s.pt")
+    sources, lengths = new_batch("classifier_tokens", batch=5, steps=8)
+    task.decoding = Greedy()
+    with torch.no_grad():
+        expected = task.generate(sources, lengths)
+    got = decode_greedy(torch.jit.load(str(encoder_path)), torch.jit.load(str(step_path)), sources, lengths, 7)
+    assert got.tolist() == expected.tokens[:, 0].tolist()
+    assert not {0, 2} & set(got.flatten().tolist())
+
+
 def test_a_generator_needs_an_example_batch(tmp_path):
     from lightning_seq.nn import LabelCondition
     from lightning_seq.tasks import SequenceGenerator

@@ -12,6 +12,7 @@ finished hypothesis only extends with EOS at no cost, so there is no Python loop
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 import torch
@@ -35,6 +36,37 @@ class Steppable(Protocol):
         Parts of the state that all beams of a sequence share (an encoder's memory) may be returned as they are.
         """
         ...
+
+
+class WithoutTokens:
+    """A decoder whose next-token distributions never hold some ids: their log-probabilities become ``-inf``.
+
+    The other tokens keep their log-probabilities (no renormalisation), so greedy and beam search choose as before
+    wherever the model did not rank a removed id first; sampling draws from the rest.
+
+    Args:
+        decoder: the model's step function and state reordering.
+        ids: token ids never to emit (the tasks pass ``<pad>`` and ``<bos>``).
+    """
+
+    def __init__(self, decoder: Steppable, ids: Sequence[int]) -> None:
+        if not ids:
+            raise ValueError("ids must name at least one token id")
+        self.decoder = decoder
+        self.ids = torch.tensor(sorted(set(ids)), dtype=torch.long)
+
+    def step(self, tokens: Tensor, state: Any) -> tuple[Tensor, Any]:
+        """The decoder's log-probabilities ``(N, V)`` with the removed ids at ``-inf``, and its new state."""
+        log_probs, state = self.decoder.step(tokens, state)
+        return log_probs.index_fill(-1, self.ids.to(log_probs.device), float("-inf")), state
+
+    def reorder(self, state: Any, index: Tensor) -> Any:
+        """The decoder's own reordering."""
+        return self.decoder.reorder(state, index)
+
+    def reorder_beams(self, state: Any, index: Tensor) -> Any:
+        """The decoder's own beam reordering."""
+        return self.decoder.reorder_beams(state, index)
 
 
 class Hypotheses(NamedTuple):

@@ -21,10 +21,10 @@ from lightning_seq.docstrings import append_args
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
 from lightning_seq.plots import publish_picture, render_attention
 from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
-from lightning_seq.tasks.decoding import Hypotheses
+from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
-from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, SPECIALS, Seq2SeqBatch, join_tokens
+from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED, PAD_ID, SPECIALS, Seq2SeqBatch, join_tokens
 
 
 class GeneratedSequences(NamedTuple):
@@ -232,8 +232,8 @@ class EncoderDecoderTask(SequenceTask):
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         state = self.encode(inputs, lengths)
         return strategy.search(
-            self.decoder, state, batch=lengths.numel(), start=BOS_ID, eos=EOS_ID, max_length=max_length,
-            device=inputs.device,
+            WithoutTokens(self.decoder, NEVER_GENERATED), state, batch=lengths.numel(), start=BOS_ID, eos=EOS_ID,
+            max_length=max_length, device=inputs.device,
         )
 
     def tokens(self, ids: list[int]) -> list[str]:

@@ -15,12 +15,13 @@ from torchmetrics.text import Perplexity
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.decoding import Hypotheses
+from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences, check_decoding
 from lightning_seq.tasks.strategies import DecodingStrategy, Sampling
 from lightning_seq.tasks.tbptt import detach_state, time_chunks
 from lightning_seq.types import (
     EOS_ID,
+    NEVER_GENERATED,
     PAD_ID,
     SPECIALS,
     EncoderState,
@@ -206,7 +207,8 @@ class LanguageModel(SequenceTask):
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         state, start = self.prompt_state(prompts, lengths)
         return strategy.search(
-            self, state, batch=prompts.size(0), start=start, eos=EOS_ID, max_length=max_length, device=prompts.device
+            WithoutTokens(self, NEVER_GENERATED), state, batch=prompts.size(0), start=start, eos=EOS_ID,
+            max_length=max_length, device=prompts.device,
         )
 
     def tokens(self, ids: list[int]) -> list[str]:

@@ -1,9 +1,10 @@
+import functools
 import itertools
 
 import pytest
 import torch
 
-from lightning_seq.tasks.decoding import beam_search, filter_logits, greedy_decode, sample_decode
+from lightning_seq.tasks.decoding import WithoutTokens, beam_search, filter_logits, greedy_decode, sample_decode
 
 EOS, BOS, VOCAB = 1, 2, 7
 
@@ -212,3 +213,61 @@ def test_start_tokens_per_row():
         assert torch.equal(beams.tokens[row], alone.tokens[0])
     with pytest.raises(ValueError, match=r"start tokens must have shape \(3,\), got \(2,\)"):
         greedy_decode(decoder, bias, batch=3, bos=starts[:2], eos=EOS, max_length=6)
+
+
+class FavoursRemoved(MarkovDecoder):
+    """A Markov decoder that ranks tokens 0 and BOS first after every token, then as the Markov decoder does."""
+
+    def step(self, tokens, state):
+        log_probs, state = super().step(tokens, state)
+        favoured = log_probs.clone()
+        favoured[:, 0], favoured[:, BOS] = 0.0, -0.1
+        return favoured, state
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        lambda d, s: greedy_decode(d, s, batch=4, bos=BOS, eos=EOS, max_length=10),
+        lambda d, s: beam_search(d, s, batch=4, bos=BOS, eos=EOS, max_length=10, beam_size=3, n_best=3),
+        lambda d, s: sample_decode(d, s, batch=4, bos=BOS, eos=EOS, max_length=10,
+                                   generator=torch.Generator().manual_seed(0)),
+    ],
+)
+def test_removed_tokens_are_never_emitted_even_when_ranked_first(search):
+    bias = row_bias(4)
+    unmasked = search(FavoursRemoved(3), bias)
+    assert bool((unmasked.tokens == 0).any())  # the model on its own does emit them
+    out = search(WithoutTokens(FavoursRemoved(3), [0, BOS]), bias)
+    for row, best in itertools.product(range(4), range(out.tokens.size(1))):
+        emitted = out.tokens[row, best, : int(out.lengths[row, best])].tolist()
+        assert 0 not in emitted and BOS not in emitted
+
+
+class NeverRanks(MarkovDecoder):
+    """A Markov decoder that gives token 3 a log-probability of -1e4 (probability 0 in fp32) after every token."""
+
+    def step(self, tokens, state):
+        log_probs, state = super().step(tokens, state)
+        return log_probs.index_fill(-1, torch.tensor([3]), -1.0e4), state
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        greedy_decode,
+        functools.partial(beam_search, beam_size=4, n_best=4),
+        lambda *args, **common: sample_decode(*args, temperature=0.8, generator=torch.Generator().manual_seed(5),
+                                              **common),
+    ],
+)
+def test_removing_a_token_the_model_never_chooses_changes_nothing(search):
+    decoder, bias = NeverRanks(1), row_bias(5, seed=1)
+    common = {"batch": 5, "bos": BOS, "eos": EOS, "max_length": 12}
+    plain, masked = search(decoder, bias, **common), search(WithoutTokens(decoder, [3]), bias, **common)
+    assert all(torch.equal(a, b) for a, b in zip(plain, masked, strict=True))  # tokens, lengths and scores
+
+
+def test_removing_no_token_is_refused():
+    with pytest.raises(ValueError, match="ids must name at least one token id"):
+        WithoutTokens(MarkovDecoder(), [])

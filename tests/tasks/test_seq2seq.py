@@ -137,3 +137,15 @@ def test_decoding_and_decoder_must_be_the_classes_they_name():
         task(decoder=torch.nn.Linear)
     with pytest.raises(TypeError, match="encoder must build a SequenceEncoder, got Linear"):
         task(encoder=lambda size: torch.nn.Linear(size, 3))
+
+
+@pytest.mark.parametrize("decoding", [Greedy(), BeamSearch(beam_size=3, n_best=3), Sampling(seed=0)])
+def test_decoding_never_emits_pad_or_bos_even_when_the_model_ranks_them_first(decoding):
+    model = task(decoding=decoding).eval()
+    with torch.no_grad():
+        model.decoder.output.bias[0] += 50.0  # <pad>
+        model.decoder.output.bias[2] += 49.0  # <bos>
+        out = model.generate(batch().inputs, batch().lengths)
+    emitted = [out.tokens[row, best, : int(out.lengths[row, best])].tolist()
+               for row in range(2) for best in range(decoding.n_best)]
+    assert sum(map(len, emitted)) > 0 and not any({0, 2} & set(tokens) for tokens in emitted)
