@@ -33,5 +33,5 @@ def test_keyword_recipe_scores_its_own_training_clips_better_in_eval_mode(tmp_pa
 
 def test_noise_on_every_clip_shows_up_as_a_mismatch(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    ratio, _ = clean_over_reported_loss("--data.init_args.noise_fraction=1.0")
+    ratio, _ = clean_over_reported_loss("--data.init_args.augment.noise_fraction=1.0")
     assert ratio > 0.95, ratio  # measured: 1.02: the clean clips are no easier than the noisy ones were

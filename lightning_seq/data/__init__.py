@@ -1,5 +1,6 @@
 """Data modules, tokenizers, vocabulary, collate and the DDP-correct bucketing sampler."""
 
+from lightning_seq.data.audio_augment import AudioAugment
 from lightning_seq.data.audio_keywords import AudioKeywordsDataModule
 from lightning_seq.data.audio_transcription import AudioTranscriptionDataModule
 from lightning_seq.data.base import SequenceDataModule
@@ -21,6 +22,7 @@ from lightning_seq.data.tokenizers import CharTokenizer, Tokenizer, WordTokenize
 from lightning_seq.data.vocab import Vocabulary
 
 __all__ = [
+    "AudioAugment",
     "AudioKeywordsDataModule",
     "AudioTranscriptionDataModule",
     "BucketBatchSampler",

@@ -2,84 +2,20 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 
 from lightning_seq.data.audio import fit_duration, load_audio
+from lightning_seq.data.audio_augment import WaveformAugment
 from lightning_seq.data.collate import pad_sequences
 from lightning_seq.nn.audio_features import AudioFeatures
 
 AudioSource = Path | Tensor
-
-
-class WaveformAugment:
-    """Training-only waveform augmentation: speed perturbation, a random time shift, noise on a fraction of clips.
-
-    Args:
-        max_shift: largest shift in samples (the clip is rolled by up to this many samples either way, with
-            the wrapped part zeroed).
-        snr_db: ``(low, high)`` range of signal-to-noise ratios in dB for added white noise; None adds none.
-        noise_fraction: share of clips that get noise; the others keep their own background (digital silence
-            included), so training still sees the clean clips that evaluation is made of.
-        speed: ``(low, high)`` range of speed factors: the clip is resampled to ``length / factor`` samples, which
-            changes tempo and pitch together (Kaldi-style speed perturbation); None keeps the speed.
-        seed: seed of the augmentation draws.
-    """
-
-    def __init__(
-        self,
-        max_shift: int = 0,
-        snr_db: tuple[float, float] | None = None,
-        *,
-        noise_fraction: float = 0.5,
-        speed: tuple[float, float] | None = None,
-        seed: int = 0,
-    ) -> None:
-        if max_shift < 0:
-            raise ValueError(f"time shift must be >= 0, got {max_shift!r}")
-        if snr_db is not None and (len(snr_db) != 2 or snr_db[0] > snr_db[1]):
-            raise ValueError(f"noise_snr_db must be (low, high) with low <= high, got {snr_db!r}")
-        if not 0.0 <= noise_fraction <= 1.0:
-            raise ValueError(f"noise_fraction must lie in [0, 1], got {noise_fraction!r}")
-        if speed is not None and (len(speed) != 2 or not 0.0 < speed[0] <= speed[1]):
-            raise ValueError(f"speed must be (low, high) with 0 < low <= high, got {speed!r}")
-        self.max_shift = max_shift
-        self.snr_db = snr_db
-        self.noise_fraction = noise_fraction
-        self.speed = speed
-        self.rng = random.Random(seed)
-
-    @property
-    def active(self) -> bool:
-        """Whether any augmentation is switched on."""
-        return self.max_shift > 0 or self.speed is not None or (self.snr_db is not None and self.noise_fraction > 0)
-
-    def __call__(self, waveform: Tensor) -> Tensor:
-        """Augment one mono waveform ``(N,)``; the length changes only under speed perturbation."""
-        if self.speed is not None:
-            factor = self.rng.uniform(*self.speed)
-            size = max(1, round(waveform.numel() / factor))
-            waveform = F.interpolate(waveform.view(1, 1, -1), size=size, mode="linear", align_corners=True).view(-1)
-        if self.max_shift:
-            shift = self.rng.randint(-self.max_shift, self.max_shift)
-            waveform = torch.roll(waveform, shift)
-            if shift > 0:
-                waveform[:shift] = 0
-            elif shift < 0:
-                waveform[shift:] = 0
-        if self.snr_db is not None and self.rng.random() < self.noise_fraction:
-            snr = self.rng.uniform(*self.snr_db)
-            power = waveform.square().mean().clamp(min=1e-8)
-            noise = torch.randn(waveform.shape, generator=torch.Generator().manual_seed(self.rng.randrange(2**31)))
-            waveform = waveform + noise * torch.sqrt(power / 10 ** (snr / 10))
-        return waveform
 
 
 class AudioClipDataset(Dataset):

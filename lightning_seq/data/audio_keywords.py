@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from lightning_seq.data.audio import load_audio
+from lightning_seq.data.audio_augment import AudioAugment
 from lightning_seq.data.framed_audio import AUDIO_SUFFIXES, Clip, FramedAudioDataModule, with_audio_args
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.synthetic.audio import KEYWORD_SPEAKERS, generate_keyword_clips
@@ -64,10 +65,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         cache_features: bool = True,
         duration: float | None = None,
         max_seconds: float | None = 30.0,
-        time_shift: float = 0.0,
-        noise_snr_db: tuple[float, float] | None = None,
-        noise_fraction: float = 0.5,
-        speed: tuple[float, float] | None = None,
+        augment: AudioAugment | None = None,
         on_bad_file: Literal["error", "skip"] = "error",
         val_fraction: float = 0.1,
         generated_size: int = 3000,
@@ -94,10 +92,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
             cache_features=cache_features,
             duration=duration,
             max_seconds=max_seconds,
-            time_shift=time_shift,
-            noise_snr_db=noise_snr_db,
-            noise_fraction=noise_fraction,
-            speed=speed,
+            augment=augment,
             on_bad_file=on_bad_file,
             val_fraction=val_fraction,
             generated_size=generated_size,

@@ -17,7 +17,8 @@ from torch.utils.data import DataLoader
 from torchaudio.datasets import SPEECHCOMMANDS
 
 from lightning_seq.data.audio import audio_info, load_audio, resampled_length
-from lightning_seq.data.audio_datasets import AudioClipDataset, WaveformAugment
+from lightning_seq.data.audio_augment import AudioAugment
+from lightning_seq.data.audio_datasets import AudioClipDataset
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
@@ -40,11 +41,8 @@ AUDIO_ARGS = """
             about 1.6 GB); False computes them per access, every epoch.
         duration: pad/crop every clip to this many seconds; None keeps lengths (padded per batch).
         max_seconds: clips longer than this are reported as an error (None: no limit).
-        time_shift: training augmentation: largest random shift in seconds.
-        noise_snr_db: training augmentation: ``[low, high]`` SNR range of added white noise, or None.
-        noise_fraction: share of training clips that get noise (the rest keep their own background: noise on
-            every clip hides the clean clips evaluation is made of, and real unseen-speaker accuracy fell to 0.52).
-        speed: training augmentation: ``[low, high]`` range of speed factors (tempo and pitch together), or None.
+        augment: training-only waveform augmentation (``AudioAugment``: speed, time shift, noise on a share of
+            clips), or None. Validation and test clips are never augmented.
         on_bad_file: ``error`` stops at an unreadable, corrupt or empty file; ``skip`` drops it and logs the count.
         val_fraction: share of training clips held out when there is no validation split.
         generated_size: training clips of the embedded data (val and test get a tenth each).
@@ -89,10 +87,7 @@ class FramedAudioDataModule(SequenceDataModule):
         cache_features: bool,
         duration: float | None,
         max_seconds: float | None,
-        time_shift: float,
-        noise_snr_db: tuple[float, float] | None,
-        noise_fraction: float,
-        speed: tuple[float, float] | None,
+        augment: AudioAugment | None,
         on_bad_file: Literal["error", "skip"],
         val_fraction: float,
         generated_size: int,
@@ -124,9 +119,7 @@ class FramedAudioDataModule(SequenceDataModule):
         self.cache_features = cache_features
         self.duration = round(duration * self.sample_rate) if duration is not None else None
         self.max_seconds = max_seconds
-        self.augment = WaveformAugment(
-            round(time_shift * self.sample_rate), noise_snr_db, noise_fraction=noise_fraction, speed=speed, seed=seed
-        )
+        self.augment = augment.transform(self.sample_rate, seed) if augment is not None and augment.active else None
         self.on_bad_file = on_bad_file
         self.skipped: list[str] = []
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=len(KEYWORDS))
@@ -277,7 +270,7 @@ class FramedAudioDataModule(SequenceDataModule):
         features = None
         if not self.features_on_device:
             features = copy.deepcopy(self.features_module).train(train)
-        augment = self.augment if train and self.augment.active else None
+        augment = self.augment if train else None
         dataset = AudioClipDataset(
             [c.source for c in clips],
             self.targets(split, clips),

@@ -6,7 +6,7 @@ import pytest
 import soundfile
 import torch
 
-from lightning_seq.data import AudioKeywordsDataModule, AudioTranscriptionDataModule
+from lightning_seq.data import AudioAugment, AudioKeywordsDataModule, AudioTranscriptionDataModule
 from lightning_seq.data.audio import load_audio
 from lightning_seq.nn import AudioFeatures
 
@@ -145,7 +145,8 @@ def test_clips_longer_than_max_seconds_are_reported(tmp_path):
 
 def test_augmentation_only_in_training():
     dm = AudioKeywordsDataModule(
-        features=features(time_masks=2, freq_masks=2), generated_size=30, time_shift=0.05, noise_snr_db=(5.0, 10.0)
+        features=features(time_masks=2, freq_masks=2), generated_size=30,
+        augment=AudioAugment(time_shift=0.05, noise_snr_db=(5.0, 10.0)),
     )
     dm.setup("fit")
     train, val = dm.dataset("train"), dm.dataset("val")
@@ -190,8 +191,8 @@ def test_invalid_arguments():
         AudioKeywordsDataModule(on_bad_file="ignore")
     with pytest.raises(ValueError, match="speech_commands needs root"):
         AudioKeywordsDataModule(speech_commands=True)
-    with pytest.raises(ValueError, match=r"noise_snr_db must be \(low, high\)"):
-        AudioKeywordsDataModule(noise_snr_db=(20.0, 10.0), generated_size=12)
+    with pytest.raises(ValueError, match=r"noise_snr_db must be \(low, high\) with low <= high, got \(20.0, 10.0\)"):
+        AudioAugment(noise_snr_db=(20.0, 10.0))
     with pytest.raises(ValueError, match="n_mfcc \\(30\\) cannot exceed n_mels \\(20\\)"):
         AudioFeatures("mfcc", n_mels=20, n_mfcc=30)
 
@@ -223,7 +224,7 @@ def test_cached_features_equal_features_computed_per_access(tmp_path, normalizat
 
 
 def test_augmented_training_clips_are_not_cached_and_spec_augment_is_drawn_per_access():
-    augmented = AudioKeywordsDataModule(features=features(), generated_size=30, time_shift=0.05)
+    augmented = AudioKeywordsDataModule(features=features(), generated_size=30, augment=AudioAugment(time_shift=0.05))
     augmented.setup("fit")
     assert augmented.dataset("train").cached is None and augmented.dataset("val").cached is not None
     spec_augment = features(time_masks=2, time_mask_width=4, freq_masks=2)
