@@ -2,9 +2,9 @@
 
     lightning-seq-export runs/sentiment_bilstm/checkpoints/best.ckpt model.onnx [--quantize int8]
 
-What is exported, per task family (inputs -> outputs, all batch-first; the graphs hold fused LSTM/GRU/RNN ops: GRU
-and RNN with the encoders' padding column, LSTM in ONNX with the row lengths as its ``sequence_lens``, so that int8
-quantization keeps its weights):
+What is exported, per task family (inputs -> outputs, all batch-first; the graphs hold fused LSTM/GRU/RNN ops; in
+ONNX an LSTM or GRU takes the row lengths as its ``sequence_lens`` instead of the encoders' padding column, so that
+int8 quantization keeps the LSTM weights; TorchScript keeps the encoders' own padding path):
 
 * ``SequenceClassifier``: ``inputs (B, T)`` ids or ``(B, T, F)`` features (or ``(B, N)`` waveforms when features
   are computed in the model), ``lengths (B,)`` -> ``logits (B, C)``;

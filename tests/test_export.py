@@ -277,3 +277,25 @@ def test_onnx_lstms_take_lengths_as_sequence_lens_so_int8_keeps_the_trained_weig
     feeds = {"inputs": inputs[0].numpy(), "lengths": inputs[1].numpy()}
     got = int8_session(quantized).run(None, feeds)[0]
     torch.testing.assert_close(torch.from_numpy(got), eager(task, inputs)[0], atol=0.05, rtol=0.05)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_onnx_grus_take_lengths_as_sequence_lens_and_carry_no_padding_column(tmp_path, bidirectional):
+    import onnx
+    import onnxruntime
+    from onnx import numpy_helper
+
+    torch.manual_seed(0)
+    task = SequenceClassifier(num_classes=3, vocab_size=len(VOCAB), embedding_dim=6, pooling="last",
+                              encoder=functools.partial(GRUEncoder, hidden_size=8, num_layers=2,
+                                                        bidirectional=bidirectional)).eval()
+    (path,) = export(task, tmp_path / "gru.onnx")
+    graph = onnx.load(str(path)).graph
+    grus = [node for node in graph.node if node.op_type == "GRU"]
+    assert len(grus) == 2 and all(len(node.input) > 4 and node.input[4] for node in grus)  # sequence_lens fed
+    assert max(np.abs(numpy_helper.to_array(t)).max() for t in graph.initializer if t.data_type == 1) < 100
+    session = onnxruntime.InferenceSession(str(path))
+    for batch, steps in ((5, 11), (3, 4)):
+        inputs = new_batch("classifier_tokens", batch=batch, steps=steps)
+        got = session.run(None, {"inputs": inputs[0].numpy(), "lengths": inputs[1].numpy()})[0]
+        torch.testing.assert_close(torch.from_numpy(got), eager(task, inputs)[0], atol=1e-4, rtol=1e-4)

@@ -256,7 +256,7 @@ class GatedRecurrentEncoder(RecurrentEncoder):
         is_lstm = isinstance(self, LSTMEncoder)
         if is_lstm and self.bidirectional and initial_state is not None and padded is not None:
             return None  # the LSTM's h is not frozen on padding: a given backward start state needs the reversal
-        if is_lstm and padded is not None and initial_state is None and torch.onnx.is_in_onnx_export():
+        if padded is not None and initial_state is None and torch.onnx.is_in_onnx_export():
             return self._packed_layer(directions, x, last)
         batch, size = x.size(0), self.hidden_size
         count = len(directions)
@@ -291,26 +291,33 @@ class GatedRecurrentEncoder(RecurrentEncoder):
     def _packed_layer(
         self, directions: nn.ModuleList, x: Tensor, last: Tensor
     ) -> tuple[Tensor, list[Tensor], list[Tensor]]:
-        """One layer on right-padded rows as a packed sequence: the ONNX export path of an LSTM.
+        """One layer on right-padded rows as a packed sequence: the ONNX export path of LSTMs and GRUs.
 
-        The exported LSTM op then takes the lengths as its ``sequence_lens`` input instead of the saturating
+        The exported LSTM / GRU op then takes the lengths as its ``sequence_lens`` input instead of the saturating
         padding column, whose +-1e4 weights would set the scale of an int8-quantized weight matrix and round every
         trained weight to zero (ONNX Runtime's ``DynamicQuantizeLSTM`` quantizes each direction's weights as one
-        tensor). The outputs are those of the padding-column path.
+        tensor; it has no quantized GRU yet, whose graphs are kept clean of the column all the same). The outputs are
+        those of the padding-column path.
         """
         batch, size, count = x.size(0), self.hidden_size, len(directions)
         packed = nn.utils.rnn.pack_padded_sequence(x, last + 1, batch_first=True, enforce_sorted=False)
         params = [p for cell in directions for p in (cell.weight_ih_l0, cell.weight_hh_l0, cell.bias_ih_l0,
                                                       cell.bias_hh_l0)]
         h0 = x.new_zeros(count, batch, size)  # (D, B, H)
-        data, h_n, c_n = torch.lstm(packed.data, packed.batch_sizes, (h0, h0), params, True, 1, 0.0, False, count == 2)
+        data, h_n, c_n = self._packed_kernel(packed.data, packed.batch_sizes, h0, params, count == 2)
         outputs, _ = nn.utils.rnn.pad_packed_sequence(
             nn.utils.rnn.PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices),
             batch_first=True, total_length=x.size(1))  # (B, T, D*H), zero at padded steps
         order = packed.unsorted_indices
-        h_n, c_n = h_n.index_select(1, order), c_n.index_select(1, order)  # (D, B, H), the rows' own order
+        h_n = h_n.index_select(1, order)  # (D, B, H), the rows' own order
         finals = [h_n[0]] if count == 1 else [h_n[0], h_n[1]]
-        return outputs, finals, list(c_n.unbind(0))
+        return outputs, finals, [] if c_n is None else list(c_n.index_select(1, order).unbind(0))
+
+    def _packed_kernel(
+        self, data: Tensor, batch_sizes: Tensor, h0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """One packed layer call from zeros: packed outputs, final ``h (D, B, H)`` and final cell or None."""
+        raise NotImplementedError
 
 
 class LSTMEncoder(GatedRecurrentEncoder):
@@ -333,6 +340,12 @@ class LSTMEncoder(GatedRecurrentEncoder):
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         outputs, h_n, c_n = torch.lstm(x, (h0, c0), params, True, 1, 0.0, self.training, bidirectional, True)
         return outputs, h_n, c_n
+
+    def _packed_kernel(
+        self, data: Tensor, batch_sizes: Tensor, h0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        data, h_n, c_n = torch.lstm(data, batch_sizes, (h0, h0), params, True, 1, 0.0, False, bidirectional)
+        return data, h_n, c_n
 
     def _run_direction(
         self, cell: nn.RNNBase, x: Tensor, padded: Tensor | None, start: tuple[Tensor, Tensor | None] | None
@@ -371,6 +384,12 @@ class GRUEncoder(GatedRecurrentEncoder):
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         outputs, h_n = torch.gru(x, h0, params, True, 1, 0.0, self.training, bidirectional, True)
         return outputs, h_n, None
+
+    def _packed_kernel(
+        self, data: Tensor, batch_sizes: Tensor, h0: Tensor, params: list[Tensor], bidirectional: bool
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        data, h_n = torch.gru(data, batch_sizes, h0, params, True, 1, 0.0, False, bidirectional)
+        return data, h_n, None
 
 
 class RNNEncoder(RecurrentEncoder):
