@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import soundfile
 import torch
 
@@ -68,7 +69,8 @@ def chunks(task: SequenceClassifier | CTCTranscriber, args: argparse.Namespace) 
             data = data[:-1]
         if not data:
             return
-        yield torch.frombuffer(bytearray(data), dtype=torch.int16).float() / 32768.0
+        samples = np.frombuffer(data, dtype="<i2").astype(np.float32)  # little-endian whatever the host's order
+        yield torch.from_numpy(samples) / 32768.0
 
 
 def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEvent]:
