@@ -458,3 +458,33 @@ def test_a_100k_word_vocabulary_costs_nothing_to_load_from_a_checkpoint(tmp_path
         hits = [(restored(b.inputs, b.lengths).argmax(-1) == b.targets).sum().item()
                 for b in tested.datamodule.test_dataloader()]
     assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(sum(hits) / 40, abs=1e-6)
+
+
+def test_a_second_fit_in_the_same_folder_replaces_best_ckpt_so_the_readme_test_command_reads_it(
+    tmp_path, monkeypatch
+):
+    """Lightning would write ``best-v1.ckpt`` beside the first run's ``best.ckpt``; the README's
+    ``test --ckpt_path runs/<recipe>/checkpoints/best.ckpt`` would then score the old model without a word."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "runs/sentiment_bilstm/checkpoints"
+    fits = []
+    for seed in (1, 2):
+        cli = run(["fit", "--config", RECIPE, "--trainer.max_epochs=1", f"--seed_everything={seed}", *SMALL_DATA,
+                   *QUIET])
+        fits.append({name: value.clone() for name, value in cli.model.state_dict().items()})
+        assert sorted(p.name for p in folder.iterdir()) == ["best.ckpt", "last.ckpt"]
+    best = torch.load(folder / "best.ckpt", weights_only=True)["state_dict"]
+    assert all(torch.equal(best[name], value) for name, value in fits[1].items())  # one epoch: best is the last
+    assert not all(torch.equal(fits[0][name], value) for name, value in fits[1].items())
+
+
+@pytest.mark.parametrize("recipe", sorted(p.name for p in (ROOT / "recipes").glob("*.yaml")))
+def test_every_recipe_keeps_one_best_and_one_last_checkpoint_that_a_new_fit_replaces(recipe):
+    import yaml
+
+    callbacks = yaml.safe_load((ROOT / "recipes" / recipe).read_text(encoding="utf-8"))["trainer"]["callbacks"]
+    checkpoints = [c["init_args"] for c in callbacks if c["class_path"].endswith("ModelCheckpoint")]
+    saved = {settings["filename"]: settings for settings in checkpoints}
+    assert sorted(saved) == ["best", "last"]
+    assert all(settings.get("enable_version_counter") is False for settings in saved.values())
+    assert saved["best"]["dirpath"] == saved["last"]["dirpath"] == f"runs/{recipe.removesuffix('.yaml')}/checkpoints"
