@@ -9,6 +9,7 @@ arecord -q -t raw -f S16_LE -c 1 -r 8000 | lightning-seq-stream --ckpt_path best
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,7 +105,9 @@ def transcribe(task: CTCTranscriber, args: argparse.Namespace) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command's arguments."""
+    """The command's arguments (the detector's and the scoring's defaults are theirs, read from their signatures)."""
+    detector = {name: p.default for name, p in inspect.signature(KeywordDetector).parameters.items()}
+    tolerance = inspect.signature(score_events).parameters["tolerance"].default
     p = argparse.ArgumentParser(
         prog="lightning-seq-stream",
         description="Run a keyword spotter or a CTC transcriber over a recording chunk by chunk, as a live stream.",
@@ -117,19 +120,19 @@ def parser() -> argparse.ArgumentParser:
                    "<input stem>.events.csv / .txt beside the input (stream.events.csv / stream.txt for -)")
     p.add_argument("--chunk_ms", type=float, default=100.0, help="milliseconds of audio per push (default 100)")
     p.add_argument("--background", default=BACKGROUND, help="the class that means no keyword (default %(default)s)")
-    # defaults tuned on five generated minutes apart from the test minutes README reports (F1 on validation)
-    p.add_argument("--threshold", type=float, default=0.9, help="smoothed posterior a keyword must exceed "
-                   "(default %(default)s)")
-    p.add_argument("--smoothing", type=int, default=5, help="frames averaged before the threshold, causally "
-                   "(default %(default)s)")
-    p.add_argument("--refractory", type=float, default=0.5, help="seconds after an event with no new event "
-                   "(default %(default)s)")
-    p.add_argument("--min_duration", type=float, default=0.2, help="seconds an event must stay above the threshold "
-                   "to count; shorter blips are dropped (default %(default)s)")
+    # KeywordDetector's defaults were tuned on five generated minutes apart from the test minutes README reports
+    p.add_argument("--threshold", type=float, default=detector["threshold"], help="smoothed posterior a keyword "
+                   "must exceed (default %(default)s)")
+    p.add_argument("--smoothing", type=int, default=detector["smoothing"], help="frames averaged before the "
+                   "threshold, causally (default %(default)s)")
+    p.add_argument("--refractory", type=float, default=detector["refractory"], help="seconds after an event with "
+                   "no new event (default %(default)s)")
+    p.add_argument("--min_duration", type=float, default=detector["min_duration"], help="seconds an event must "
+                   "stay above the threshold to count; shorter blips are dropped (default %(default)s)")
     p.add_argument("--truth", help="CSV of the keywords known to be spoken (label,start,end): prints precision and "
                    "recall of the events")
-    p.add_argument("--tolerance", type=float, default=0.2, help="seconds an event may fire before or after its "
-                   "keyword and still count (default 0.2)")
+    p.add_argument("--tolerance", type=float, default=tolerance, help="seconds an event may fire before or after "
+                   "its keyword and still count (default %(default)s)")
     p.add_argument("--make_example", metavar="WAV", help="write a recording with keywords at known times (unseen "
                    "voices) and WAV's .csv of them, then stop")
     p.add_argument("--seconds", type=float, default=60.0, help="length of --make_example's recording")

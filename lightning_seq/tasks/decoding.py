@@ -58,7 +58,9 @@ class WithoutTokens:
     def step(self, tokens: Tensor, state: Any) -> tuple[Tensor, Any]:
         """The decoder's log-probabilities ``(N, V)`` with the removed ids at ``-inf``, and its new state."""
         log_probs, state = self.decoder.step(tokens, state)
-        return log_probs.index_fill(-1, self.ids.to(log_probs.device), float("-inf")), state
+        if self.ids.device != log_probs.device:  # moved once, not copied to the accelerator at every step
+            self.ids = self.ids.to(log_probs.device)
+        return log_probs.index_fill(-1, self.ids, float("-inf")), state
 
     def reorder(self, state: Any, index: Tensor) -> Any:
         """The decoder's own reordering."""

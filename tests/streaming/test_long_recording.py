@@ -28,8 +28,9 @@ def test_a_briefly_trained_streaming_spotter_finds_keywords_in_unseen_minutes(tm
     for seed in (1, 2):
         wave, words = generate_long_recording(60.0, seed)
         # a weaker model than the recipe's: a lower bar than the command's defaults (0.9, 0.2 s)
-        detector = KeywordDetector(task.label_names, BACKGROUND, hop_seconds=0.02, frame_seconds=0.032,
-                                   threshold=0.7, min_duration=0.1)
+        rate = task.featurizer.sample_rate
+        detector = KeywordDetector(task.label_names, BACKGROUND, hop_seconds=task.featurizer.hop_length / rate,
+                                   frame_seconds=task.featurizer.frame_length / rate, threshold=0.7, min_duration=0.1)
         with torch.no_grad():
             found = list(spot_keywords(ClassifierStreamer(task), detector, 0.9 * wave / wave.abs().max(), 800))
         scores = score_events(found, words)
