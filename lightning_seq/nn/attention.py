@@ -53,8 +53,13 @@ class Attention(nn.Module, ABC):
         """Unnormalised scores ``(B, S)`` of ``query (B, Dq)`` against ``keys (B, S, A)``."""
 
     def memory(self, outputs: Tensor, mask: Tensor) -> AttentionMemory:
-        """Prepare ``outputs (B, S, Dk)`` with ``mask (B, S)`` for repeated queries."""
-        return AttentionMemory(outputs, self.keys(outputs), mask)
+        """Prepare ``outputs (B, S, Dk)`` with ``mask (B, S)`` for repeated queries.
+
+        Padded steps of the values are set to zero first: their weight is exactly 0, but ``0 * inf`` and ``0 * NaN``
+        are NaN, so whatever a caller left there must not reach the weighted average.
+        """
+        values = outputs.masked_fill(~mask.unsqueeze(-1), 0.0)  # (B, S, Dk)
+        return AttentionMemory(values, self.keys(values), mask)
 
     def forward(self, query: Tensor, memory: AttentionMemory) -> tuple[Tensor, Tensor]:
         """Attend with ``query (B, Dq)``.

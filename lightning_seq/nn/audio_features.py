@@ -117,9 +117,13 @@ class AudioFeatures(nn.Module):
 
     def features(self, waveforms: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Features before normalisation: ``(B, N)`` waveforms -> ``(B, T, F)``, frame lengths ``(B,)``."""
+        lengths = lengths.to(waveforms.device)
+        # a clip shorter than one frame is read as zero-padded to a frame: its padding must be zeros, whatever the
+        # batch holds there (frames of longer clips never reach their padding: frames are not centred)
+        waveforms = waveforms.masked_fill(~lengths_to_mask(lengths, waveforms.size(1)), 0.0)  # (B, N)
         if waveforms.size(1) < self.frame_length:
             waveforms = nn.functional.pad(waveforms, (0, self.frame_length - waveforms.size(1)))
-        frames = self.num_frames(lengths.to(waveforms.device))  # (B,)
+        frames = self.num_frames(lengths)  # (B,)
         if self.kind == "raw":
             out = waveforms.unfold(1, self.frame_length, self.hop_length)  # (B, T, frame_length)
         elif torch.onnx.is_in_onnx_export():
@@ -129,7 +133,7 @@ class AudioFeatures(nn.Module):
                 self.transform(waveforms.float())
             out = out.transpose(1, 2)  # (B, T, F)
         mask = lengths_to_mask(frames, out.size(1)).unsqueeze(-1)  # (B, T, 1)
-        return out * mask, frames
+        return out.masked_fill(~mask, 0.0), frames
 
     def _real_dft_features(self, waveforms: Tensor) -> Tensor:
         """The same log-mel / MFCC features with the DFT as real convolutions: ``(B, N)`` -> ``(B, T, F)``.
@@ -170,7 +174,7 @@ class AudioFeatures(nn.Module):
             out = (out - self.mean) / self.std
         if self.training:
             out = self.spec_augment(out, frames)
-        return out * mask, frames
+        return out.masked_fill(~mask, 0.0), frames
 
     def spec_augment(self, out: Tensor, frames: Tensor) -> Tensor:
         """Random SpecAugment time and feature masks on features ``(B, T, F)`` with frame lengths ``(B,)``."""

@@ -39,9 +39,9 @@ class ConvFrontEnd(SequenceFrontEnd):
 
     Per block: conv 3×3 → ReLU → max-pool 2 over the feature (height) axis, and also over time in the first
     ``log2(time_reduction)`` blocks. Each step's ``F`` features are read as ``in_channels`` planes of
-    ``F / in_channels`` pixels (the layout of ``RowScan``). Padded steps are zeroed after every block, so a row's
-    result does not depend on batch padding: the convolution's own zero padding and the (post-ReLU) pooling see
-    the same zeros.
+    ``F / in_channels`` pixels (the layout of ``RowScan``). Padded steps are set to zero before and after every
+    block, whatever they held (infinities and NaN included), so a row's result does not depend on batch padding:
+    the convolution's own zero padding and the (post-ReLU) pooling see the same zeros.
 
     Args:
         input_size: features per step ``F`` (derived; not configured in YAML).
@@ -96,11 +96,14 @@ class ConvFrontEnd(SequenceFrontEnd):
         lengths = lengths.to(x.device)
         image = x.view(batch, steps, self.in_channels, self.height).permute(0, 2, 3, 1)  # (B, C, H, T)
         for block, (conv, pool) in enumerate(zip(self.convs, self.pools, strict=True)):
-            valid = lengths_to_mask(lengths, image.size(-1)).view(batch, 1, 1, -1).to(image.dtype)  # (B, 1, 1, T)
-            image = pool(conv(image * valid).relu() * valid)  # (B, C', H', T'): padding never reaches a valid max
+            padded = ~lengths_to_mask(lengths, image.size(-1)).view(batch, 1, 1, -1)  # (B, 1, 1, T)
+            # masked_fill, not a product: inf * 0 and NaN * 0 are NaN, which the 3x3 kernel would carry into the
+            # last valid columns
+            image = conv(image.masked_fill(padded, 0.0)).relu().masked_fill(padded, 0.0)  # (B, C', H', T)
+            image = pool(image)  # (B, C', H', T'): padding never reaches a valid max
             if 2**block < self.time_reduction:  # this block also halved time (rounding up)
                 lengths = (lengths + 1) // 2
         steps = image.size(-1)
         out = self.norm(image.permute(0, 3, 1, 2).reshape(batch, steps, self.output_size))  # (B, T', C'*H')
-        out = out * lengths_to_mask(lengths, steps).unsqueeze(-1).to(out.dtype)  # zero at padded steps
+        out = out.masked_fill(~lengths_to_mask(lengths, steps).unsqueeze(-1), 0.0)  # zero at padded steps
         return self.dropout(out), lengths

@@ -42,7 +42,7 @@ class MeanPooling(nn.Module):
         """Pool ``outputs (B, T, F)`` with ``lengths (B,)`` into ``(B, F)``."""
         lengths = lengths.to(outputs.device)
         mask = lengths_to_mask(lengths, outputs.size(1)).unsqueeze(-1)  # (B, T, 1)
-        total = (outputs * mask).sum(dim=1)  # (B, F)
+        total = outputs.masked_fill(~mask, 0.0).sum(dim=1)  # (B, F); a fill, as NaN * 0 is NaN
         return total / lengths.unsqueeze(-1).to(outputs.dtype)
 
 
@@ -78,6 +78,8 @@ class AttentionPooling(nn.Module):
 
     def forward(self, outputs: Tensor, lengths: Tensor) -> Tensor:
         """Pool ``outputs (B, T, F)`` with ``lengths (B,)`` into ``(B, F)``."""
+        mask = lengths_to_mask(lengths.to(outputs.device), outputs.size(1)).unsqueeze(-1)  # (B, T, 1)
+        outputs = outputs.masked_fill(~mask, 0.0)  # a zero weight times NaN or inf padding would still be NaN
         return (self.weights(outputs, lengths).unsqueeze(-1) * outputs).sum(dim=1)  # (B, F)
 
 

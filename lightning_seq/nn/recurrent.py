@@ -38,12 +38,14 @@ def _check_size(name: str, value: int, minimum: int) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
-def _zero_padding(outputs: Tensor, keep: Tensor) -> Tensor:
-    """Outputs ``(B, T, D*H)`` with padded steps zeroed, in their own dtype; in place without gradient (inference)."""
-    keep = keep.to(outputs.dtype)
+def _zero_padding(outputs: Tensor, padded: Tensor) -> Tensor:
+    """Outputs ``(B, T, D*H)`` with the ``padded (B, T, 1)`` steps set to zero; in place without gradient.
+
+    A fill, not a product: a ReLU RNN run over long padding can overflow to inf there, and ``inf * 0`` is NaN.
+    """
     if outputs.requires_grad:
-        return outputs * keep
-    return outputs.mul_(keep)
+        return outputs.masked_fill(padded, 0.0)
+    return outputs.masked_fill_(padded, 0.0)
 
 
 class RecurrentEncoder(SequenceEncoder):
@@ -149,7 +151,6 @@ class RecurrentEncoder(SequenceEncoder):
         lengths = lengths.to(x.device)
         valid = None if full else lengths_to_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
         padded = None if valid is None else (~valid).to(x.dtype)  # (B, T, 1)
-        keep = None if valid is None else valid.to(x.dtype)  # (B, T, 1), 1.0 at valid steps
         last = lengths - 1  # (B,)
         reverse = reversal_index(lengths, steps) if self.bidirectional and not full else None  # (B, T)
         hiddens: list[Tensor] = []
@@ -164,7 +165,7 @@ class RecurrentEncoder(SequenceEncoder):
             if fused is not None:
                 layer_input, layer_h, layer_c = fused
                 if valid is not None:
-                    layer_input = _zero_padding(layer_input, keep)
+                    layer_input = _zero_padding(layer_input, ~valid)
                 hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
                 if layer_c:
                     cells.append(torch.cat(layer_c, dim=-1))
@@ -184,7 +185,7 @@ class RecurrentEncoder(SequenceEncoder):
                 outs.append(out if direction == 0 else self._reverse(out, reverse))
             layer_input = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)  # (B, T, D*H)
             if valid is not None:
-                layer_input = _zero_padding(layer_input, keep)
+                layer_input = _zero_padding(layer_input, ~valid)
             hiddens.append(torch.cat(layer_h, dim=-1))  # (B, D*H)
             if layer_c:
                 cells.append(torch.cat(layer_c, dim=-1))
