@@ -29,6 +29,9 @@ SPECIALS = (PAD, UNK, BOS, EOS)
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 NEVER_GENERATED = (PAD_ID, BOS_ID)
 """Ids no target holds, so decoding never emits them (an undertrained model may still rank them first)."""
+UNKNOWN_REFERENCE = "\ufffd"
+"""What a reference's ``<unk>`` is scored as when the data gives no text as written: U+FFFD, one character that no
+hypothesis holds (hypotheses keep ``<unk>`` or drop it), so an unknown reference token always counts as an error."""
 
 
 @runtime_checkable

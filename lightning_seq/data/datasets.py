@@ -49,6 +49,11 @@ class WithReferences(Dataset):
         self.references = [list(r) for r in references]
         self.lengths = dataset.lengths
 
+    @property
+    def targets(self) -> Any:
+        """The wrapped data set's target ids (what the model trains on; ``<unk>`` where a token was unknown)."""
+        return self.dataset.targets
+
     def __len__(self) -> int:
         return len(self.dataset)
 

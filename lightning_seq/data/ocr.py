@@ -10,8 +10,9 @@ import torch
 from PIL import Image
 
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
-from lightning_seq.data.collate import collate_transcriptions
+from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.ctc_lengths import ctc_length_problems
+from lightning_seq.data.datasets import WithReferences
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan
 from lightning_seq.data.paths import resolve_inside
@@ -107,7 +108,7 @@ class OCRDataModule(SequenceDataModule):
         self.transform = transform if transform is not None else RowScan("columns", height=32)
         if self.transform.feature_size() is None:
             raise ValueError("OCR needs a fixed feature size: scan columns with a height, or give a fixed size")
-        self.collate_fn = collate_transcriptions
+        self.collate_fn = collate_with_references
         self.load_splits(generated_size=generated_size, val_fraction=0.1)  # val_dir is required: nothing is carved
         chars = sorted(set(charset if charset is not None else "".join(e.text for e in self.records["train"])))
         clash = [c for c in chars if c in SPECIALS]
@@ -148,7 +149,10 @@ class OCRDataModule(SequenceDataModule):
             )
         if unknown:
             count = sum(c in unknown for e in entries for c in e.text)
-            log.warning("%s: mapped %d characters outside the charset to <unk>: %s", split, count, unknown)
+            log.warning(
+                "%s: mapped %d characters outside the charset to <unk>: %s (scored as written: each is an error, a "
+                "model cannot produce them)", split, count, unknown,
+            )
         return [torch.tensor(self.vocab.encode(list(e.text)), dtype=torch.long) for e in entries]
 
     def check_ctc_lengths(self, time_reduction: int = 1) -> None:
@@ -171,13 +175,18 @@ class OCRDataModule(SequenceDataModule):
                     f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5])
                 )
 
-    def to_dataset(self, split: str, entries: list[LabelledImage]) -> ImageSequenceDataset:
-        """Scanned images with their texts' label ids (none for a ``predict`` folder without texts)."""
+    def to_dataset(self, split: str, entries: list[LabelledImage]) -> WithReferences:
+        """Scanned images with their texts' label ids, and the texts as written (no targets for ``predict``).
+
+        Metrics score against the texts as written, so a character outside the charset (``unknown_to_unk``) counts
+        as an error.
+        """
         if split == "predict":
             targets = [torch.zeros(0, dtype=torch.long)] * len(entries)
         else:
             targets = self._encode_texts(split, entries)
-        return ImageSequenceDataset([e.source for e in entries], targets, self.transform)
+        references = [list(e.text) if split != "predict" else [] for e in entries]
+        return WithReferences(ImageSequenceDataset([e.source for e in entries], targets, self.transform), references)
 
     def setup(self, stage: str | None = None) -> None:
         """Build the data sets the stage needs, checking charset and CTC lengths before anything trains."""

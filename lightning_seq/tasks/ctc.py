@@ -166,18 +166,28 @@ class CTCTranscriber(SequenceTask):
         self.log_train_loss(loss, batch.lengths.numel())
         return self.global_mean(loss, batch.lengths.numel())
 
-    def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> list[str]:
+    def references(self, batch: Seq2SeqBatch) -> list[str]:
+        """The texts to score against, one per row.
+
+        As the data wrote them when it gives them (characters outside the charset included); else from the target
+        ids, each ``<unk>`` as U+FFFD (``UNKNOWN_REFERENCE``), which no prediction holds.
+        """
+        if batch.references is not None:
+            return ["".join(tokens) for tokens in batch.references]
+        rows = zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
+        return ["".join(self.reference_tokens("vocabulary", row[:n])) for row, n in rows]
+
+    def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> tuple[list[str], list[str]]:
         log_probs = self(batch.inputs, batch.lengths)
         self.log_eval_loss(stage, self._loss(log_probs, batch), batch.lengths.numel(), prog_bar=stage == "val")
         predictions, _ = self.decode(log_probs, self.output_lengths(batch.lengths))
-        truths = [self.text(row[:n]) for row, n in zip(batch.targets.tolist(), batch.target_lengths.tolist(),
-                                                                   strict=True)]
+        truths = self.references(batch)
         metrics[f"{stage}/cer"].update(predictions, truths)
         metrics[f"{stage}/wer"].update(predictions, truths)
         exact = torch.tensor([p == t for p, t in zip(predictions, truths, strict=True)], dtype=torch.float)
         metrics[f"{stage}/seq_acc"].update(exact)
         self.log_dict(metrics, on_epoch=True, batch_size=batch.lengths.numel(), prog_bar=stage == "val")
-        return predictions
+        return predictions, truths
 
     def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """Loss, CER, WER and whole-sequence accuracy of decoded texts, per epoch and synced across ranks."""
@@ -185,12 +195,10 @@ class CTCTranscriber(SequenceTask):
 
     def test_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """As validation; also keeps the first examples for the contact sheet."""
-        predictions = self._evaluate(batch, "test", self.test_metrics)
+        predictions, truths = self._evaluate(batch, "test", self.test_metrics)
         room = self.contact_sheet_size - len(self._sheet)
         if room > 0:
-            for index, n, row, pred in list(zip(batch.indices.tolist(), batch.target_lengths.tolist(),
-                                                batch.targets.tolist(), predictions, strict=True))[:room]:
-                self._sheet.append((index, self.text(row[:n]), pred))
+            self._sheet += list(zip(batch.indices.tolist(), truths, predictions, strict=True))[:room]
 
     def on_test_epoch_end(self) -> None:
         """Write ``contact_sheet.png`` (images with true and predicted text) next to the logs and to TensorBoard."""
@@ -200,6 +208,7 @@ class CTCTranscriber(SequenceTask):
         if not rows or not self.trainer.is_global_zero or datamodule is None:
             return
         dataset = datamodule.dataset("test")
+        dataset = getattr(dataset, "dataset", dataset)  # the images inside a wrapper that adds reference texts
         if not isinstance(dataset, HoldsImages):
             return
         images = [dataset.image(index) for index, _, _ in rows]

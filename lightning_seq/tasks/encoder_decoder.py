@@ -237,7 +237,7 @@ class EncoderDecoderTask(SequenceTask):
         )
 
     def tokens(self, ids: list[int]) -> list[str]:
-        """Target ids to tokens; PAD, BOS and EOS dropped, ``<unk>`` kept (it never equals a real word)."""
+        """Target ids to tokens; PAD, BOS and EOS dropped, ``<unk>`` kept (a reference scores it as an error)."""
         return self.ids_to_tokens("target_vocabulary", ids)
 
     # ------------------------------------------------------------------------------------------------ steps
@@ -257,9 +257,10 @@ class EncoderDecoderTask(SequenceTask):
         hyps = self.generate(batch.inputs, batch.lengths)
         predicted = [self.tokens(row[0, :n].tolist()) for row, n in zip(hyps.tokens, hyps.lengths[:, 0], strict=True)]
         truth = batch.references  # as written: words missing from the target vocabulary stay what they are
-        if truth is None:
+        if truth is None:  # ids only: an <unk> there must not match a predicted <unk>
             targets, counts = batch.targets.tolist(), batch.target_lengths.tolist()
-            truth = [self.tokens(row[:n]) for row, n in zip(targets, counts, strict=True)]
+            rows = zip(targets, counts, strict=True)
+            truth = [self.reference_tokens("target_vocabulary", row[:n]) for row, n in rows]
         self.update_generation_metrics(metrics, stage, predicted, truth)
         self.log_dict(metrics, on_epoch=True, batch_size=size, prog_bar=stage == "val")
         return hyps
@@ -269,22 +270,24 @@ class EncoderDecoderTask(SequenceTask):
     ) -> None:
         """Exact match, token accuracy, CER, WER and BLEU of hypotheses against references (token lists).
 
-        Token accuracy counts position-wise matches over the longer of hypothesis and reference, so extra tokens
-        cost as much as missing ones ("abc xyz" against "abc" scores 0.5); corpus-level, it is the matches over the
-        summed longer lengths.
+        Exact match and token accuracy compare target tokens (words, characters or subword pieces, whatever the
+        target tokenizer makes). Token accuracy counts position-wise matches over the longer of hypothesis and
+        reference, so extra tokens cost as much as missing ones ("abc xyz" against "abc" scores 0.5); corpus-level,
+        it is the matches over the summed longer lengths. CER, WER and BLEU read the texts joined by
+        ``target_joiner``: CER counts characters, WER and BLEU the words of that text (split on whitespace), so
+        with character or subword targets WER is still a word error rate.
         """
-        def join(tokens: list[str]) -> str:
-            return join_tokens(tokens, self.target_joiner)
-
+        hypotheses = [join_tokens(p, self.target_joiner) for p in predicted]
+        references = [join_tokens(t, self.target_joiner) for t in truth]
         exact = torch.tensor([p == t for p, t in zip(predicted, truth, strict=True)], dtype=torch.float)
         longer = [max(len(p), len(t), 1) for p, t in zip(predicted, truth, strict=True)]
         pairs = zip(predicted, truth, longer, strict=True)
         matches = torch.tensor([sum(a == b for a, b in zip(p, t, strict=False)) / n for p, t, n in pairs])
         metrics[f"{stage}/exact"].update(exact)
         metrics[f"{stage}/token_acc"].update(matches, torch.tensor(longer, dtype=torch.float))
-        metrics[f"{stage}/cer"].update([join(p) for p in predicted], [join(t) for t in truth])
-        metrics[f"{stage}/wer"].update([" ".join(p) for p in predicted], [" ".join(t) for t in truth])
-        metrics[f"{stage}/bleu"].update([" ".join(p) for p in predicted], [[" ".join(t)] for t in truth])
+        metrics[f"{stage}/cer"].update(hypotheses, references)
+        metrics[f"{stage}/wer"].update(hypotheses, references)
+        metrics[f"{stage}/bleu"].update(hypotheses, [[text] for text in references])
 
     def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         """Teacher-forced loss and free-running exact match, token accuracy, CER and BLEU."""

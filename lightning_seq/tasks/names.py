@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, UNK_ID
+from lightning_seq.types import BOS_ID, EOS_ID, PAD_ID, UNK_ID, UNKNOWN_REFERENCE
 
 NAMES_KEY = "lightning_seq_names"
 NAME_FIELDS = ("vocabulary", "label_names", "target_vocabulary")
@@ -103,14 +103,25 @@ class TaskNames:
         Args:
             key: ``vocabulary`` or ``target_vocabulary``.
             ids: token ids.
-            keep_unknown: keep ``<unk>`` (a reference scored against it never matches a real word); False drops it
-                (text to show, where there is nothing to compare).
+            keep_unknown: keep ``<unk>`` (a hypothesis as the model wrote it); False drops it (text to show). A
+                reference to score against comes from ``reference_tokens`` instead.
         """
         names = self.names(key)
         if names is None:
             raise RuntimeError(f"the {key} is unknown: fit or test with a data module, or load a checkpoint")
         dropped = {PAD_ID, BOS_ID, EOS_ID} if keep_unknown else {PAD_ID, UNK_ID, BOS_ID, EOS_ID}
         return [names[i] for i in ids if i not in dropped]
+
+    def reference_tokens(self, key: str, ids: Iterable[int]) -> list[str]:
+        """Target ids as a reference to score against, when the data gives no text as written.
+
+        As ``ids_to_tokens``, but ``<unk>`` becomes ``UNKNOWN_REFERENCE`` (U+FFFD), which no hypothesis holds: the
+        token it replaced is one the model cannot produce, so a predicted ``<unk>`` must not match it.
+        """
+        ids = list(ids)
+        tokens = self.ids_to_tokens(key, ids)  # keeps <unk>: one token per kept id
+        kept = [i for i in ids if i not in (PAD_ID, BOS_ID, EOS_ID)]
+        return [UNKNOWN_REFERENCE if i == UNK_ID else token for i, token in zip(kept, tokens, strict=True)]
 
     def names_from(self, holder: Any, source: str) -> None:
         """``set_names`` with whichever of the lists ``holder`` (a data module) has as attributes."""

@@ -1,10 +1,14 @@
 import functools
 
 import pytest
+import pytorch_lightning as pl
 import torch
+from torch.utils.data import DataLoader
 
+from lightning_seq.data import OCRDataModule
+from lightning_seq.data.collate import collate_transcriptions
 from lightning_seq.nn import ConvFrontEnd, GRUEncoder, LSTMEncoder
-from lightning_seq.tasks import CTCBeamSearch, CTCGreedy, CTCTranscriber
+from lightning_seq.tasks import CTCBeamSearch, CTCDecoding, CTCGreedy, CTCTranscriber
 from lightning_seq.types import Seq2SeqBatch
 
 VOCAB = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
@@ -107,3 +111,47 @@ def test_checkpoint_with_other_charset_is_refused():
         task.on_load_checkpoint({"lightning_seq_names": {"vocabulary": other}})
     with pytest.raises(ValueError, match=r"the vocabulary must be the specials \['<pad>', '<unk>', '<bos>', '<eos>'\]"):
         CTCTranscriber(feature_size=16, vocab_size=7).set_names(vocabulary=["a", "b", "c", "d", "e", "f", "g"])
+
+
+class Fixed(CTCDecoding):
+    """Decodes every row as the same label ids, whatever the model says: a model whose output is known."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def decode(self, log_probs, lengths, blank):
+        return [list(self.ids) for _ in range(lengths.numel())], torch.zeros(lengths.numel())
+
+
+def quiet_trainer(folder):
+    return pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False,
+                      enable_checkpointing=False, default_root_dir=folder)
+
+
+def test_labels_with_characters_outside_the_charset_are_scored_as_written(tmp_path):
+    """OCR with unknown_to_unk: 'abz' (z outside the training charset) read as 'ab' is one character wrong, not a
+    perfect line; the data module logs how many characters it mapped."""
+    from tests.data.test_ocr import make_split
+
+    make_split(tmp_path / "train", ["abc", "bad", "cab", "dab"])
+    make_split(tmp_path / "val", ["ab", "dc"])
+    make_split(tmp_path / "test", ["abz", "ab"])
+    dm = OCRDataModule(train_dir=str(tmp_path / "train"), val_dir=str(tmp_path / "val"),
+                       test_dir=str(tmp_path / "test"), unknown_to_unk=True, batch_size=2)
+    task = CTCTranscriber(feature_size=dm.feature_size, vocab_size=dm.vocab_size,
+                          encoder=functools.partial(GRUEncoder, hidden_size=4), decoding=Fixed([4, 5]))  # "ab"
+    (scores,) = quiet_trainer(tmp_path).test(task, datamodule=dm, verbose=False)
+    assert scores["test/cer"] == pytest.approx(1 / 5)  # one missing character of five
+    assert scores["test/wer"] == pytest.approx(1 / 2)
+    assert scores["test/seq_acc"] == pytest.approx(1 / 2)
+
+
+def test_without_references_a_predicted_unk_never_matches_a_target_unk(tmp_path):
+    """Targets given only as ids: an <unk> there is a character the model cannot produce, so even a predicted <unk>
+    at that place is an error."""
+    task = model(decoding=Fixed([4, 1, 5]))  # "a<unk>b"
+    samples = [(torch.randn(10, 16), torch.tensor([4, 1, 5]), 0), (torch.randn(9, 16), torch.tensor([4, 5]), 1)]
+    data = DataLoader(samples, batch_size=2, collate_fn=collate_transcriptions)
+    (scores,) = quiet_trainer(tmp_path).test(task, dataloaders=data, verbose=False)
+    assert scores["test/cer"] == pytest.approx(1 / 5)  # a?b scored against "ab": one character missed
+    assert scores["test/seq_acc"] == pytest.approx(1 / 2)  # "ab" against "ab" is right

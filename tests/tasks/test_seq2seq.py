@@ -2,6 +2,7 @@ import functools
 
 import pytest
 import torch
+from torchmetrics.text import BLEUScore
 
 from lightning_seq.nn import GRUEncoder, LSTMDecoder
 from lightning_seq.tasks import BeamSearch, Greedy, Sampling, Seq2SeqTask
@@ -150,3 +151,51 @@ def test_decoding_never_emits_pad_or_bos_even_when_the_model_ranks_them_first(de
         out = model.generate(batch().inputs, batch().lengths)
     assert bool((out.lengths == 6).all())
     assert not bool(((out.tokens == 0) | (out.tokens == 2)).any())
+
+
+def evaluate(model, monkeypatch, hypothesis_ids, batch_):
+    """``model._evaluate`` on ``batch_`` with the decoder's output fixed to ``hypothesis_ids`` (one row each)."""
+    from lightning_seq.tasks.decoding import Hypotheses
+
+    width = max(len(h) for h in hypothesis_ids) + 1
+    tokens = torch.tensor([[h + [3] * (width - len(h))] for h in hypothesis_ids])  # (B, 1, T), EOS after each
+    hypothesis = Hypotheses(tokens, torch.tensor([[len(h)] for h in hypothesis_ids]), torch.zeros(len(tokens), 1))
+    monkeypatch.setattr(model, "generate", lambda inputs, lengths: hypothesis)
+    monkeypatch.setattr(model, "log_dict", lambda *args, **kwargs: None)
+    monkeypatch.setattr(model, "log_eval_loss", lambda *args, **kwargs: None)
+    model.test_metrics.reset()
+    model._evaluate(batch_, "test", model.test_metrics)
+    return {name.removeprefix("test/"): float(value) for name, value in model.test_metrics.compute().items()}
+
+
+def test_without_references_a_predicted_unk_never_matches_a_target_unk(monkeypatch):
+    model = task()
+    x, y, unk = 4, 5, 1
+    ids_only = Seq2SeqBatch(torch.tensor([[4, 5]]), torch.tensor([2]), torch.tensor([[x, unk, y]]),
+                            torch.tensor([3]), torch.tensor([0]))
+    result = evaluate(model, monkeypatch, [[x, unk, y]], ids_only)
+    assert result["exact"] == 0.0
+    assert result["token_acc"] == pytest.approx(2 / 3)
+    assert result["wer"] == pytest.approx(1 / 3)
+
+
+def test_wer_and_bleu_count_words_of_the_joined_text_for_character_targets(monkeypatch):
+    """Character targets (target_joiner ""): "ab cd" read as "ab cx" is one word wrong of two (WER 0.5), not one
+    piece of five; BLEU compares the words of the joined texts."""
+    model = Seq2SeqTask(vocab_size=9, target_vocab_size=10, encoder=functools.partial(GRUEncoder, hidden_size=8),
+                        embedding_dim=8, decoder=functools.partial(LSTMDecoder, hidden_size=16, embedding_dim=8),
+                        max_length=6, target_joiner="")
+    model.set_names(vocabulary=SPECIALS + list("abcde"), target_vocabulary=SPECIALS + list("abcd x"))
+    a, b, c, d, space, x = 4, 5, 6, 7, 8, 9
+    truth = Seq2SeqBatch(torch.tensor([[4, 5]]), torch.tensor([2]), torch.tensor([[a, b, space, c, d]]),
+                         torch.tensor([5]), torch.tensor([0]), references=[["a", "b", " ", "c", "d"]])
+    result = evaluate(model, monkeypatch, [[a, b, space, c, x]], truth)
+    assert result["wer"] == pytest.approx(1 / 2)
+    assert result["cer"] == pytest.approx(1 / 5)
+    words = [a, b, space, c, d, space, a, b, space, c, d, space, a, b]  # "ab cd ab cd ab"
+    longer = Seq2SeqBatch(torch.tensor([[4, 5]]), torch.tensor([2]), torch.tensor([words]), torch.tensor([14]),
+                          torch.tensor([0]))
+    result = evaluate(model, monkeypatch, [words[:-1] + [x]], longer)  # "ab cd ab cd ax"
+    assert result["wer"] == pytest.approx(1 / 5)
+    expected = BLEUScore()(["ab cd ab cd ax"], [["ab cd ab cd ab"]])  # 4/5, 3/4, 2/3, 1/2 matching n-grams
+    assert result["bleu"] == pytest.approx(float(expected)) and 0.6 < result["bleu"] < 0.7
