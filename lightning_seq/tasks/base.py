@@ -6,7 +6,7 @@ import functools
 import logging
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import pytorch_lightning as pl
 import torch
@@ -98,6 +98,20 @@ FEATURES_ARGS = """
 """The in-model audio features argument of the tasks that read audio (appended to their docstrings)."""
 
 
+class MeanLoss(NamedTuple):
+    """A loss that is a mean, and what it is a mean over.
+
+    Attributes:
+        value: the scalar loss.
+        count: its denominator, a scalar tensor: rows, the summed class weights of the targets (a weighted
+            cross-entropy), target tokens, or sequences (CTC's per-sequence mean). Epoch means, evaluation losses
+            and the DDP rescaling of ``global_mean`` all weight by it, so a loss is averaged over what it averages.
+    """
+
+    value: Tensor
+    count: Tensor
+
+
 @append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class SequenceTask(TaskNames, pl.LightningModule):
     """Base LightningModule: injected optimizer and scheduler, and optional in-model input features.
@@ -127,10 +141,10 @@ class SequenceTask(TaskNames, pl.LightningModule):
         self.scheduler_interval = scheduler_interval
         self.scheduler_monitor = scheduler_monitor
         self.featurizer = AudioFeatures.from_config(input_features) if input_features is not None else None
-        # sample-weighted evaluation losses, summed over ranks by torchmetrics (not saved in checkpoints)
+        # evaluation losses weighted by their denominators, summed over ranks by torchmetrics (not checkpointed)
         self.eval_losses = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
-        self._train_loss_sum: Tensor | None = None  # sample-weighted sum over the epoch, on the device
-        self._train_loss_weight = 0
+        self._train_loss_sum: Tensor | None = None  # denominator-weighted sum over the epoch, on the device
+        self._train_loss_weight: Tensor | None = None  # the summed denominators, on the device
         self._state_epoch: int | None = None  # the training epoch the epoch state (loss sum, ...) belongs to
         self._pretrained_loaded = False  # pretrained vectors read, or weights restored from a checkpoint
 
@@ -208,28 +222,32 @@ class SequenceTask(TaskNames, pl.LightningModule):
             return inputs, lengths
         return self.featurizer(inputs, lengths)
 
-    def log_train_loss(self, loss: Tensor, weight: int, extra: dict[str, Tensor | float] | None = None) -> None:
+    def log_train_loss(
+        self, loss: Tensor, weight: Tensor | int, extra: dict[str, Tensor | float] | None = None
+    ) -> None:
         """Log ``train/loss_step`` (with ``extra``) and accumulate ``train/loss_epoch``, at little per-step cost.
 
         ``self.log`` costs about half a millisecond a call on a CPU, so step values are logged only on the steps
         something reads them: the steps the Trainer writes to its logger (every ``log_every_n_steps``), every step
         while a progress bar is shown, and every step of ``fast_dev_run``. The epoch value is the ``weight``-weighted
-        mean of every step's loss (weight: samples, or tokens for a language model), summed on the device and
-        logged once, averaged over ranks, by ``on_train_epoch_end``.
+        mean of every step's loss (weight: the loss's own denominator, ``MeanLoss.count``), summed on the device
+        (no host sync per step) and logged once, averaged over ranks, by ``on_train_epoch_end``.
 
         Args:
             loss: this step's scalar loss.
-            weight: what the loss is a mean over (samples or tokens).
+            weight: what the loss is a mean over (rows, summed class weights, target tokens).
             extra: other per-step values to log beside the loss (e.g. the teacher-forcing rate).
         """
-        weighted = loss.detach().float() * weight
+        loss = loss.detach().float()
+        weight = torch.as_tensor(weight, dtype=torch.float32, device=loss.device)
+        weighted = loss * weight
         self._train_loss_sum = weighted if self._train_loss_sum is None else self._train_loss_sum + weighted
-        self._train_loss_weight += weight
+        self._train_loss_weight = weight if self._train_loss_weight is None else self._train_loss_weight + weight
         if not self._step_is_read():
             return
-        self.log("train/loss_step", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, batch_size=weight)
+        self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)  # per step: no weight
         for name, value in (extra or {}).items():
-            self.log(name, value, on_step=True, on_epoch=False, batch_size=weight)
+            self.log(name, value, on_step=True, on_epoch=False)
 
     def global_mean(self, loss: Tensor, count: Tensor | int) -> Tensor:
         """The training loss to back-propagate: under DDP, the mean over the whole global batch.
@@ -240,8 +258,8 @@ class SequenceTask(TaskNames, pl.LightningModule):
         makes the averaged gradient that of the mean over all ``sum(n)`` items. One small all-reduce per step.
 
         Args:
-            loss: this rank's scalar loss, a mean over ``count`` items (samples or target tokens).
-            count: the number of items the mean is over.
+            loss: this rank's scalar loss, a mean over ``count`` items.
+            count: the loss's denominator (rows, summed class weights of the targets, target tokens).
         """
         trainer = self._trainer
         if trainer is None or trainer.world_size == 1:
@@ -250,16 +268,19 @@ class SequenceTask(TaskNames, pl.LightningModule):
         total = trainer.strategy.reduce(local.clone(), reduce_op="sum")
         return loss * (local * trainer.world_size / total)
 
-    def log_eval_loss(self, stage: str, loss: Tensor, weight: int, prog_bar: bool = False) -> None:
+    def log_eval_loss(self, stage: str, loss: Tensor, weight: Tensor | int, prog_bar: bool = False) -> None:
         """Log ``{stage}/loss`` as the ``weight``-weighted mean over the epoch and every rank.
+
+        ``weight`` is the loss's own denominator (``MeanLoss.count``), so the epoch value is the mean over every
+        token (or weighted target) of the split, whatever the batches held.
 
         Through a torchmetrics ``MeanMetric``: Lightning's own ``sync_dist`` mean divides by the mean of the ranks'
         integer sample counts, which truncates, so with unequal shares (13 and 12 samples) the loss came out 4%
         too high under DDP.
         """
         metric = self.eval_losses[stage]
-        metric.update(loss.detach().float(), weight)
-        self.log(f"{stage}/loss", metric, on_epoch=True, prog_bar=prog_bar, batch_size=weight)
+        metric.update(loss.detach().float(), torch.as_tensor(weight, dtype=torch.float32, device=loss.device))
+        self.log(f"{stage}/loss", metric, on_epoch=True, prog_bar=prog_bar)
 
     def _step_is_read(self) -> bool:
         trainer = self._trainer
@@ -285,15 +306,14 @@ class SequenceTask(TaskNames, pl.LightningModule):
 
     def reset_epoch_state(self) -> None:
         """Zero the state kept over one training epoch: the training-loss sum (subclasses add theirs)."""
-        self._train_loss_sum, self._train_loss_weight = None, 0
+        self._train_loss_sum, self._train_loss_weight = None, None
 
     def on_train_epoch_end(self) -> None:
         """Log ``train/loss_epoch``: the weighted mean loss of the epoch over every rank's samples."""
-        if self._train_loss_sum is not None:
-            weight = torch.tensor(float(self._train_loss_weight), device=self._train_loss_sum.device)
-            total = self.trainer.strategy.reduce(self._train_loss_sum, reduce_op="sum")  # over ranks
-            mean = total / self.trainer.strategy.reduce(weight, reduce_op="sum")
-            self.log("train/loss_epoch", mean, prog_bar=True, batch_size=self._train_loss_weight)
+        if self._train_loss_sum is not None and self._train_loss_weight is not None:
+            total = self.trainer.strategy.reduce(self._train_loss_sum.clone(), reduce_op="sum")  # over ranks
+            mean = total / self.trainer.strategy.reduce(self._train_loss_weight.clone(), reduce_op="sum")
+            self.log("train/loss_epoch", mean, prog_bar=True)
 
     # ------------------------------------------------------------------------------------------------ resume state
     def run_state(self) -> dict[str, Tensor]:
@@ -303,8 +323,9 @@ class SequenceTask(TaskNames, pl.LightningModule):
         draws continue where they stopped; subclasses add theirs (the language model's carried state). Gathered
         from every rank (``on_save_checkpoint`` runs on all of them), so each rank gets its own part back.
         """
-        total = self._train_loss_sum if self._train_loss_sum is not None else torch.zeros((), device=self.device)
-        weight = torch.tensor(float(self._train_loss_weight), device=self.device)
+        zero = torch.zeros((), device=self.device)
+        total = self._train_loss_sum if self._train_loss_sum is not None else zero
+        weight = self._train_loss_weight if self._train_loss_weight is not None else zero
         state = {"train_loss_sum": self._per_rank(total), "train_loss_weight": self._per_rank(weight)}
         epoch = -1 if self._state_epoch is None else self._state_epoch
         state["state_epoch"] = self._per_rank(torch.tensor(epoch, device=self.device))
@@ -316,7 +337,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
     def load_run_state(self, state: dict[str, Tensor]) -> None:
         """Take this rank's part of ``run_state`` (see there); random-number state only when resuming ``fit``."""
         self._train_loss_sum = state["train_loss_sum"].to(self.device)
-        self._train_loss_weight = int(state["train_loss_weight"])
+        self._train_loss_weight = state["train_loss_weight"].to(self.device, torch.float32)
         if "state_epoch" in state:
             self._state_epoch = None if int(state["state_epoch"]) < 0 else int(state["state_epoch"])
         fitting = self._trainer is not None and self._trainer.state.fn == "fit"

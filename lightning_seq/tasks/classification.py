@@ -19,7 +19,7 @@ from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_confusion_matrix
-from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
+from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
 from lightning_seq.types import SequenceBatch
 
 
@@ -179,18 +179,23 @@ class SequenceClassifier(SequenceTask):
         pooled = merge_directions(pooled, self.encoder.num_directions, self.direction_merge)  # (B, D*H) or (B, H)
         return self.head(pooled)  # (B, C)
 
-    def _loss(self, logits: Tensor, targets: Tensor) -> Tensor:
-        return F.cross_entropy(logits.float(), targets, weight=self.class_weights, label_smoothing=self.label_smoothing)
+    def _loss(self, logits: Tensor, targets: Tensor) -> MeanLoss:
+        """Cross-entropy, a mean over the rows, or over the targets' class weights when ``class_weights`` is set."""
+        loss = F.cross_entropy(logits.float(), targets, weight=self.class_weights, label_smoothing=self.label_smoothing)
+        if self.class_weights is None:
+            return MeanLoss(loss, torch.tensor(float(targets.numel()), device=loss.device))
+        return MeanLoss(loss, self.class_weights[targets].sum())  # torch divides by the summed weights
 
     def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
         """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``)."""
-        loss = self._loss(self(batch.inputs, batch.lengths), batch.targets)
-        self.log_train_loss(loss, batch.lengths.numel())
-        return self.global_mean(loss, batch.lengths.numel())
+        loss, count = self._loss(self(batch.inputs, batch.lengths), batch.targets)
+        self.log_train_loss(loss, count)
+        return self.global_mean(loss, count)
 
     def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:
         logits = self(batch.inputs, batch.lengths)
-        self.log_eval_loss(stage, self._loss(logits, batch.targets), batch.lengths.numel(), prog_bar=stage == "val")
+        loss, count = self._loss(logits, batch.targets)
+        self.log_eval_loss(stage, loss, count, prog_bar=stage == "val")
         metrics.update(logits, batch.targets)
         self.log_dict(metrics, on_epoch=True, prog_bar=stage == "val")
         return logits

@@ -16,7 +16,7 @@ from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_contact_sheet
-from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
+from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
 from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, Seq2SeqBatch
 
@@ -139,11 +139,13 @@ class CTCTranscriber(SequenceTask):
             lengths = self.featurizer.num_frames(lengths)
         return (lengths + self.time_reduction - 1) // self.time_reduction
 
-    def _loss(self, log_probs: Tensor, batch: Seq2SeqBatch) -> Tensor:
+    def _loss(self, log_probs: Tensor, batch: Seq2SeqBatch) -> MeanLoss:
+        """CTC loss: each sequence's loss divided by its target length, then a mean over the sequences (rows)."""
         lengths = self.output_lengths(batch.lengths)
         with torch.autocast(device_type=log_probs.device.type, enabled=False):
-            return F.ctc_loss(log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths,
+            loss = F.ctc_loss(log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths,
                               blank=BLANK, reduction="mean", zero_infinity=True)
+        return MeanLoss(loss, torch.tensor(float(batch.lengths.numel()), device=loss.device))
 
     def setup(self, stage: str) -> None:
         """Take the data's charset; check that every target fits its input under this model's time reduction."""
@@ -162,9 +164,9 @@ class CTCTranscriber(SequenceTask):
 
     def training_step(self, batch: Seq2SeqBatch, batch_idx: int) -> Tensor:
         """CTC loss on one batch (``train/loss_step``, ``train/loss_epoch``)."""
-        loss = self._loss(self(batch.inputs, batch.lengths), batch)
-        self.log_train_loss(loss, batch.lengths.numel())
-        return self.global_mean(loss, batch.lengths.numel())
+        loss, count = self._loss(self(batch.inputs, batch.lengths), batch)
+        self.log_train_loss(loss, count)
+        return self.global_mean(loss, count)
 
     def references(self, batch: Seq2SeqBatch) -> list[str]:
         """The texts to score against, one per row.
@@ -179,7 +181,8 @@ class CTCTranscriber(SequenceTask):
 
     def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> tuple[list[str], list[str]]:
         log_probs = self(batch.inputs, batch.lengths)
-        self.log_eval_loss(stage, self._loss(log_probs, batch), batch.lengths.numel(), prog_bar=stage == "val")
+        loss, count = self._loss(log_probs, batch)
+        self.log_eval_loss(stage, loss, count, prog_bar=stage == "val")
         predictions, _ = self.decode(log_probs, self.output_lengths(batch.lengths))
         truths = self.references(batch)
         metrics[f"{stage}/cer"].update(predictions, truths)

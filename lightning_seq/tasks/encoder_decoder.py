@@ -20,7 +20,7 @@ from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 from lightning_seq.docstrings import append_args
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
 from lightning_seq.plots import publish_picture, render_attention
-from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, SequenceTask
+from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
@@ -203,8 +203,10 @@ class EncoderDecoderTask(SequenceTask):
         """Decoder inputs ``[BOS, y_1 .. y_n]`` and gold outputs ``[y_1 .. y_n, EOS]`` (PAD after), ``(B, T+1)``."""
         return shift_targets(batch.targets, batch.target_lengths)
 
-    def _loss(self, log_probs: Tensor, gold: Tensor) -> Tensor:
-        return F.nll_loss(log_probs.reshape(-1, log_probs.size(-1)), gold.reshape(-1), ignore_index=PAD_ID)
+    def _loss(self, log_probs: Tensor, gold: Tensor) -> MeanLoss:
+        """Negative log-likelihood, a mean over the target tokens (EOS included, padding not)."""
+        loss = F.nll_loss(log_probs.reshape(-1, log_probs.size(-1)), gold.reshape(-1), ignore_index=PAD_ID)
+        return MeanLoss(loss, (gold != PAD_ID).sum().float())
 
     def generate(
         self,
@@ -245,15 +247,15 @@ class EncoderDecoderTask(SequenceTask):
         """Negative log-likelihood with the scheduled teacher-forcing probability (logged)."""
         forcing = self.schedule(self.global_step)
         inputs, gold = self.shift(batch)
-        loss = self._loss(self(batch.inputs, batch.lengths, inputs, forcing), gold)
-        self.log_train_loss(loss, batch.lengths.numel(), {"train/teacher_forcing": forcing})
-        return self.global_mean(loss, (gold != PAD_ID).sum())  # the loss is a mean over target tokens
+        loss, count = self._loss(self(batch.inputs, batch.lengths, inputs, forcing), gold)
+        self.log_train_loss(loss, count, {"train/teacher_forcing": forcing})
+        return self.global_mean(loss, count)
 
     def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> Hypotheses:
         inputs, gold = self.shift(batch)
-        loss = self._loss(self(batch.inputs, batch.lengths, inputs), gold)
+        loss, count = self._loss(self(batch.inputs, batch.lengths, inputs), gold)
         size = batch.lengths.numel()
-        self.log_eval_loss(stage, loss, size, prog_bar=stage == "val")
+        self.log_eval_loss(stage, loss, count, prog_bar=stage == "val")
         hyps = self.generate(batch.inputs, batch.lengths)
         predicted = [self.tokens(row[0, :n].tolist()) for row, n in zip(hyps.tokens, hyps.lengths[:, 0], strict=True)]
         truth = batch.references  # as written: words missing from the target vocabulary stay what they are

@@ -46,12 +46,18 @@ def test_loss_options_change_the_loss():
     logits = torch.randn(4, 3)
     targets = torch.tensor([0, 1, 2, 2])
     plain = small_model()._loss(logits, targets)
-    torch.testing.assert_close(plain, torch.nn.functional.cross_entropy(logits, targets))
+    torch.testing.assert_close(plain.value, torch.nn.functional.cross_entropy(logits, targets))
+    assert float(plain.count) == 4  # a mean over rows
     weighted = small_model(class_weights=[1.0, 1.0, 3.0])._loss(logits, targets)
     expected = torch.nn.functional.cross_entropy(logits, targets, weight=torch.tensor([1.0, 1.0, 3.0]))
-    torch.testing.assert_close(weighted, expected)
-    smoothed = small_model(label_smoothing=0.2)._loss(logits, targets)
-    torch.testing.assert_close(smoothed, torch.nn.functional.cross_entropy(logits, targets, label_smoothing=0.2))
+    torch.testing.assert_close(weighted.value, expected)
+    assert float(weighted.count) == 1 + 1 + 3 + 3  # a mean over the targets' weights: its own denominator
+    summed = torch.nn.functional.cross_entropy(logits, targets, weight=torch.tensor([1.0, 1.0, 3.0]), reduction="sum")
+    torch.testing.assert_close(weighted.value * weighted.count, summed)
+    smoothed = small_model(label_smoothing=0.2, class_weights=[1.0, 2.0, 3.0])._loss(logits, targets)
+    summed = torch.nn.functional.cross_entropy(logits, targets, weight=torch.tensor([1.0, 2.0, 3.0]),
+                                               label_smoothing=0.2, reduction="sum")
+    torch.testing.assert_close(smoothed.value * smoothed.count, summed)  # smoothing keeps the same denominator
 
 
 @pytest.mark.parametrize(

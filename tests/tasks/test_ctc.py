@@ -44,7 +44,8 @@ def test_log_probs_shape_and_loss_matches_torch():
     expected = torch.nn.functional.ctc_loss(
         log_probs.transpose(0, 1), b.targets, b.lengths, b.target_lengths, blank=0, zero_infinity=True
     )
-    torch.testing.assert_close(task._loss(log_probs, b), expected)
+    torch.testing.assert_close(task._loss(log_probs, b).value, expected)
+    assert float(task._loss(log_probs, b).count) == 2  # a mean over sequences
 
 
 def test_frontend_time_reduction_shortens_outputs_and_losses_use_it():
@@ -53,7 +54,7 @@ def test_frontend_time_reduction_shortens_outputs_and_losses_use_it():
     b = batch()
     log_probs = task(b.inputs, b.lengths)
     assert log_probs.shape[1] == 5 and task.output_lengths(b.lengths).tolist() == [5, 3]
-    assert torch.isfinite(task._loss(log_probs, b))
+    assert torch.isfinite(task._loss(log_probs, b).value)
 
 
 def test_bf16_autocast_keeps_log_probs_and_loss_in_fp32():
@@ -61,7 +62,7 @@ def test_bf16_autocast_keeps_log_probs_and_loss_in_fp32():
     b = batch()
     with torch.autocast("cpu", dtype=torch.bfloat16):
         log_probs = task(b.inputs, b.lengths)
-        loss = task._loss(log_probs, b)
+        loss = task._loss(log_probs, b).value
     assert log_probs.dtype == torch.float32 and loss.dtype == torch.float32 and torch.isfinite(loss)
 
 
