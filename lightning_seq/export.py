@@ -18,9 +18,10 @@ int8 quantization keeps the LSTM weights; TorchScript keeps the encoders' own pa
   stop at EOS (id 3); ``decode_greedy`` shows the loop. ONNX drops the state inputs a model never reads (an
   empty ``context``, say): feed them by name.
 
-Graphs are traced with a padded example batch, so they carry the general (masked) path and accept batches with
-or without padding. ONNX uses the TorchScript-based exporter (``dynamo=False``): ``torch.export`` refuses the
-encoders' data-dependent length checks.
+Graphs carry the general (masked) path and accept batches with or without padding, whatever example they are
+traced with: the encoders never take their no-padding shortcut while tracing (an example whose rows all have the
+full length would otherwise bake a graph that ignores ``lengths``). ONNX uses the TorchScript-based exporter
+(``dynamo=False``): ``torch.export`` refuses the encoders' data-dependent length checks.
 """
 
 from __future__ import annotations
@@ -138,8 +139,9 @@ def export(task: SequenceTask, path: str | Path, example: tuple[Tensor, ...] | N
         task: the trained task (put in eval mode here).
         path: output file; the suffix picks the format. Encoder-decoder tasks write ``<stem>.encoder<suffix>``
             and ``<stem>.step<suffix>`` instead.
-        example: a padded example batch to trace with (default: ``example_inputs(task)``; required for a
-            ``SequenceGenerator``, whose condition inputs take many forms).
+        example: an example batch to trace with (default: ``example_inputs(task)``; required for a
+            ``SequenceGenerator``, whose condition inputs take many forms). Padded or not, the graph reads
+            ``lengths``.
 
     Returns:
         The written paths.

@@ -68,6 +68,26 @@ def test_exported_graph_equals_eager_on_other_batch_sizes_and_lengths(tmp_path, 
             torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("name", ["classifier_tokens", "classifier_features", "ctc"])
+@pytest.mark.parametrize("suffix", [".pt", ".onnx"])
+def test_a_graph_traced_on_an_example_without_padding_still_reads_lengths(tmp_path, name, suffix):
+    """An example batch whose rows all have the full length would let the encoders take their no-padding
+    shortcut, and a traced graph would then ignore lengths forever; the traced graph must stay general."""
+    task = tasks()[name].eval()
+    full = new_batch(name, batch=3, steps=6)
+    full = (full[0], torch.full((3,), 6))  # every row full: no padding anywhere
+    (path,) = export(task, tmp_path / f"model{suffix}", example=full)
+    padded = new_batch(name)
+    expected = eager(task, padded)[0]
+    if suffix == ".pt":
+        got = torch.jit.load(str(path))(*padded)[0]
+    else:
+        session = onnxruntime.InferenceSession(str(path))
+        feeds = {i.name: t.numpy() for i, t in zip(session.get_inputs(), padded, strict=True)}
+        got = torch.from_numpy(np.asarray(session.run(None, feeds)[0]))
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-4)
+
+
 def test_export_command_loads_the_checkpoint_and_writes_onnx(tmp_path, capsys):
     task = tasks()["classifier_tokens"]
     trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)

@@ -146,8 +146,10 @@ class RecurrentEncoder(SequenceEncoder):
         steps = x.size(1)
         check_lengths(lengths, steps)
         # A batch without padding (known without a device sync when lengths are on the CPU) needs no masking,
-        # no padding column and a plain flip for the backward direction.
-        full = lengths.device.type == "cpu" and bool((lengths == steps).all())
+        # no padding column and a plain flip for the backward direction. Never while tracing (TorchScript, ONNX):
+        # the branch would be baked into the graph, which would then ignore lengths for every later batch.
+        tracing = torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+        full = not tracing and lengths.device.type == "cpu" and bool((lengths == steps).all())
         lengths = lengths.to(x.device)
         valid = None if full else lengths_to_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
         padded = None if valid is None else (~valid).to(x.dtype)  # (B, T, 1)
