@@ -169,3 +169,37 @@ def test_int8_accuracy_script_tests_a_trained_recipe_three_ways_and_readme_holds
     assert accuracy.markdown([result]) in stdout
     committed = json.loads((ROOT / "benchmarks/results/int8_accuracy.json").read_text(encoding="utf-8"))
     assert accuracy.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("grow_p99", "naive_scale", "failing"),
+    [
+        (1.0, 10.0, set()),  # flat streaming, re-encoding 10x slower and growing: every row met
+        (3.0, 10.0, {"p99 flat"}),  # the median flat but the tail growing 3x: the p99 row fails
+        (1.0, 0.5, {"faster"}),  # re-encoding faster than streaming after the shortest stream
+    ],
+)
+def test_streaming_rows_can_fail(monkeypatch, grow_p99, naive_scale, failing):
+    """Rows judged on synthetic timings: the shortest stream's row needs streaming to win (it once compared a ratio
+    with 0 and could not fail), and flatness is judged on the p99 as well as the median."""
+    streaming = import_benchmark("streaming")
+    harness = import_benchmark("harness")
+
+    def fake(task, streamer_class, audio, starts, chunk, size):
+        times = {}
+        for k, start in enumerate(starts):
+            tail = 1e-3 * grow_p99**k  # the slowest 3 of 100 chunks grow with the stream's length when asked
+            streamed = [1e-3] * 97 + [2 * tail] * 3
+            naive = [1e-3 * naive_scale * (1 + start / 16000)] * 2
+            times[start] = (streamed, naive)
+        return times
+
+    monkeypatch.setattr(streaming, "per_chunk", fake)
+    monkeypatch.setattr(streaming, "SIZES", {"tiny": {"lengths": [0.1, 0.2], "chunks_ms": [10],
+                                                      "stream_chunks": 100, "naive_chunks": 2}})
+    result = streaming.run(harness.Settings(size="tiny"))
+    failed = set()
+    for r in result["rows"]:
+        if r["met"] is False:
+            failed.add("p99 flat" if "p99 ms after" in r["metric"] else "faster" if "> 1" in r["target"] else "?")
+    assert failed == failing
