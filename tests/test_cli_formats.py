@@ -1,6 +1,8 @@
+
 """Users' own data through the CLI: headerless tables, columns by position, Parquet and Hugging Face data sets, and
 the one-block error a broken file gives."""
 
+import csv
 import os
 import re
 import subprocess
@@ -129,7 +131,15 @@ def test_subword_tokenizer_is_saved_kept_in_the_checkpoint_and_reloaded_for_test
     test = run(["test", *recipe, "--ckpt_path", str(ckpt)])  # the checkpoint's tokenizer, not a new one
     beside = ckpt.with_name("last.tokenizer.model")
     assert beside.read_bytes() == kept and test.datamodule.tokenizer.model_path == str(beside)
-    assert 0.0 <= test.trainer.callback_metrics["test/acc"] <= 1.0
+    # the test accuracy is what the predictions of the same checkpoint score on the test split
+    run(["predict", *recipe, "--ckpt_path", str(ckpt)])
+    with (tmp_path / "runs/sentiment_bilstm/predictions.csv").open(newline="", encoding="utf-8") as handle:
+        predicted = [row["label"] for row in csv.DictReader(handle)]
+    names = test.datamodule.label_names
+    truth = [names[t] for t in test.datamodule.dataset("test").targets]
+    accuracy = sum(p == t for p, t in zip(predicted, truth, strict=True)) / len(truth)
+    assert float(test.trainer.callback_metrics["test/acc"]) == pytest.approx(accuracy, abs=1e-6)
+    assert 0 < accuracy < 1
     # a tokenizer file that does not match the checkpoint: refused by name before any step runs
     other = SentencePieceTokenizer(vocab_size=150)
     other.train([r.text for r in test.datamodule.records["train"]])
