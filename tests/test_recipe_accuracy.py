@@ -18,6 +18,30 @@ from lightning_seq.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The noise band README states under its recipe tables: a run on another CPU (other float kernels, which early
+# stopping amplifies) lands within it of the figure README reports.
+ACCURACY_BAND = 0.02  # accuracy / exact match: at most 2 points below
+ERROR_FACTOR, ERROR_SLACK = 2.0, 0.002  # CER: at most twice the figure plus 0.002
+PERPLEXITY_FACTOR = 1.02  # perplexity: at most 2% above
+
+
+def readme_figure(row_start: str, name: str) -> float:
+    """The figure named ``name`` ("test accuracy", "test CER", ...) in README's recipe-table row ``row_start``."""
+    row = next(line for line in README.splitlines() if line.startswith(row_start))
+    found = re.search(rf"{name} (\d+\.\d+)", row)
+    assert found, (row_start, name)
+    return float(found[1])
+
+
+def at_least(value: float, row_start: str, name: str = "test accuracy") -> None:
+    figure = readme_figure(row_start, name)
+    assert value >= figure - ACCURACY_BAND, (value, figure)
+
+
+def at_most_error(value: float, row_start: str, name: str = "test CER") -> None:
+    figure = readme_figure(row_start, name)
+    assert value <= ERROR_FACTOR * figure + ERROR_SLACK, (value, figure)
 
 
 def fit_and_test(name, *extra):
@@ -30,17 +54,18 @@ def fit_and_test(name, *extra):
 def test_sentiment_bilstm_recipe_reaches_readme_accuracy(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("sentiment_bilstm")
-    # README: 0.901 on noisy three-class posts whose labels are 8% flipped; the committed bag-of-words baselines
+    # README's figure on noisy three-class posts whose labels are 8% flipped; the committed bag-of-words baselines
     # (benchmarks/baselines.py) stay well below
+    at_least(metrics["test/acc"], "| `recipes/sentiment_bilstm.yaml`")
     baseline = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
     strongest = max(baseline["test_accuracy"]["sentiment"].values())
-    assert metrics["test/acc"] >= 0.88 and metrics["test/acc"] >= strongest + 0.08, (metrics, strongest)
+    assert metrics["test/acc"] >= strongest + 0.08, (metrics, strongest)
     # the verdict line README quotes for the main job, its value within 0.01 (the same seed picks another epoch on
     # another CPU: float kernels differ, and early stopping amplifies that; README says so), and its picture
     verdict = (r"best epoch (\d+) of (\d+): val/acc ([\d.]+); last ([\d.]+) \(early stopping ended the run at epoch "
                r"\2; the best checkpoint holds the best\)")
     printed = re.search(verdict, capsys.readouterr().out)
-    quoted = re.search(f"\n{verdict}\n", (ROOT / "README.md").read_text(encoding="utf-8"))
+    quoted = re.search(f"\n{verdict}\n", README)
     assert printed and quoted and abs(float(printed[3]) - float(quoted[3])) <= 0.01, (printed, quoted)
     assert (tmp_path / "runs/sentiment_bilstm/version_0/learning_curves.png").is_file()
 
@@ -50,38 +75,38 @@ def test_rowscan_digits_recipe_on_real_scikit_learn_digits_reaches_readme_accura
     monkeypatch.chdir(tmp_path)
     data = ["--data.init_args.dataset_class=lightning_seq.data.SklearnDigits", "--data.init_args.root=."]
     metrics = fit_and_test("rowscan_digits_lstm", *data)
-    assert metrics["test/acc"] >= 0.96
+    at_least(metrics["test/acc"], "| `recipes/rowscan_digits_lstm.yaml`, data source only changed")
 
 
 @pytest.mark.slow
 def test_rowscan_digits_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("rowscan_digits_lstm")
-    assert metrics["test/acc"] >= 0.95  # README: 0.979 on fonts training never saw
+    at_least(metrics["test/acc"], "| `recipes/rowscan_digits_lstm.yaml` |")  # on fonts training never saw
 
 
 @pytest.mark.slow
 def test_ocr_recipe_reaches_readme_cer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("ocr_crnn_ctc")
-    assert metrics["test/cer"] <= 0.05
+    at_most_error(metrics["test/cer"], "| `recipes/ocr_crnn_ctc.yaml`")
 
 
 @pytest.mark.slow
 def test_audio_keywords_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert fit_and_test("audio_keywords_gru")["test/acc"] >= 0.92  # README: 0.942 on 8 voices training never heard
+    at_least(fit_and_test("audio_keywords_gru")["test/acc"], "| `recipes/audio_keywords_gru.yaml`")  # unseen voices
 
 
 def test_audio_ctc_recipe_reaches_readme_cer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert fit_and_test("audio_ctc_bilstm")["test/cer"] <= 0.05
+    at_most_error(fit_and_test("audio_ctc_bilstm")["test/cer"], "| `recipes/audio_ctc_bilstm.yaml`")
 
 
 @pytest.mark.slow
 def test_seq2seq_attention_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert fit_and_test("seq2seq_attention")["test/exact"] >= 0.95
+    at_least(fit_and_test("seq2seq_attention")["test/exact"], "| `recipes/seq2seq_attention.yaml`", "test exact match")
 
 
 def test_charlm_recipe_beats_the_unigram_baseline(tmp_path, monkeypatch):
@@ -90,19 +115,22 @@ def test_charlm_recipe_beats_the_unigram_baseline(tmp_path, monkeypatch):
 
     metrics = fit_and_test("charlm_lstm")
     unigram = TextCorpusDataModule().unigram_perplexity("test")
-    assert metrics["test/ppl"] <= 1.6 and metrics["test/ppl"] <= unigram / 8
+    figure = readme_figure("| `recipes/charlm_lstm.yaml`", "test")
+    assert metrics["test/ppl"] <= PERPLEXITY_FACTOR * figure and metrics["test/ppl"] <= unigram / 8, (metrics, figure)
 
 
 def test_conditional_generation_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert fit_and_test("conditional_generation")["test/exact"] >= 0.95
+    exact = fit_and_test("conditional_generation")["test/exact"]
+    at_least(exact, "| `recipes/conditional_generation.yaml`", "test exact match")
 
 
 @pytest.mark.slow
 def test_image_to_text_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     metrics = fit_and_test("image_to_text_lstm")
-    assert metrics["test/exact"] >= 0.8 and metrics["test/cer"] <= 0.12
+    at_least(metrics["test/exact"], "| `recipes/image_to_text_lstm.yaml`", "test exact match")
+    at_most_error(metrics["test/cer"], "| `recipes/image_to_text_lstm.yaml`", "CER")
 
 
 def check_quoted_example(out):
@@ -124,7 +152,7 @@ def test_streaming_keyword_recipe_finds_readme_events_in_long_recordings(tmp_pat
     from lightning_seq.stream_cli import main as stream
 
     monkeypatch.chdir(tmp_path)
-    assert fit_and_test("audio_keywords_stream_gru")["test/acc"] >= 0.91
+    at_least(fit_and_test("audio_keywords_stream_gru")["test/acc"], "| `recipes/audio_keywords_stream_gru.yaml`")
     readme = {(): (1.0, 0.909), ("--min_duration", "0"): (0.763, 0.879),
               ("--min_duration", "0", "--threshold", "0.7"): (0.562, 0.818)}
     for seed in range(1, 6):
