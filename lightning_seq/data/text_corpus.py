@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from lightning_seq.baselines.kneser_ney import KneserNeyLM, token_symbols
 from lightning_seq.data.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.streams import StreamWindows, arrange_streams, stream_ids
@@ -175,8 +176,17 @@ class TextCorpusDataModule(SequenceDataModule):
         return arrange_streams(ids, self.batch_size, rank, world_size)
 
     def unigram_perplexity(self, split: str = "val") -> float:
-        """Perplexity of add-one-smoothed training unigram frequencies on ``split`` (the baseline to beat)."""
+        """Perplexity of add-one-smoothed training unigram frequencies on ``split`` (the weakest baseline)."""
         return unigram_perplexity(self.token_ids("train"), self.token_ids(split), self.vocab_size)
+
+    def kneser_ney_perplexity(self, split: str = "val", order: int = 7) -> float:
+        """Perplexity on ``split`` of an interpolated Kneser-Ney ``order``-gram counted on the training stream.
+
+        The classical baseline a language model must beat, on the very token stream the model reads (end-of-line
+        tokens included; ``<unk>`` where the model sees it). Try orders 3-9 and keep the best on ``val``.
+        """
+        model = KneserNeyLM(order).fit(token_symbols(self.token_ids("train")))
+        return model.perplexity(token_symbols(self.token_ids(split)))
 
     # ------------------------------------------------------------------------------------------------ Lightning
     def setup(self, stage: str | None = None) -> None:
