@@ -5,16 +5,22 @@
 * sentiment: tf-idf logistic regression over word unigrams, and over unigrams + bigrams (the strong classic);
 * digits: logistic regression over the 784 pixels;
 * audio keywords: logistic regression over each clip's mean and standard deviation of its 32 log-mel bands (a bag
-  of frames: it sees the spectrum, not the order).
+  of frames: it sees the spectrum, not the order);
+* character language model: interpolated Kneser-Ney n-grams of orders 3-9 (``lightning_seq.baselines``) on the
+  char-LM recipe's embedded corpus and on real text every machine here has (the installed packages'
+  documentation and licences, ``lightning_seq.data.package_texts``), each on the token stream the recipe reads;
+  perplexity and bits per character on validation and test, and the order best on validation.
 
-Each is fitted on the training split, its regularisation chosen on the validation split, and scored on the test
-split. ``--scale`` shrinks every embedded set (for the test of this script). Prints one JSON line.
+Each is fitted on the training split, its regularisation (or order) chosen on the validation split, and scored on
+the test split. ``--scale`` shrinks every embedded set and the package texts' training stream (for the test of
+this script). Prints one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +30,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from lightning_seq.data import AudioKeywordsDataModule, RowScanImageDataModule
+from lightning_seq.baselines import KneserNeyLM, token_symbols
+from lightning_seq.data import AudioKeywordsDataModule, RowScanImageDataModule, TextCorpusDataModule
+from lightning_seq.data.package_texts import write_package_text_splits
 from lightning_seq.data.splits import generated_splits
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
 from lightning_seq.data.tokenizers import WordTokenizer
 from lightning_seq.nn import AudioFeatures
 
-RECIPE_SIZES = {"sentiment": 8000, "digits": 10000, "audio": 2400}  # generated_size in each recipe
+RECIPE_SIZES = {"sentiment": 8000, "digits": 10000, "audio": 2400, "charlm": 4000}  # generated_size in each recipe
+ORDERS = (3, 4, 5, 6, 7, 8, 9)
 C_GRID = (0.1, 1.0, 10.0)
 
 
@@ -83,6 +92,34 @@ def audio(size: int) -> dict[str, float]:
     return {"frame_stats_logreg": best_on_val(make, data["train"], data["val"], data["test"])}
 
 
+def kneser_ney(dm: TextCorpusDataModule, train_share: float = 1.0) -> dict:
+    """Kneser-Ney orders 3-9 on ``dm``'s token streams: perplexity and bits per token, the best order on val."""
+    train = token_symbols(dm.token_ids("train"))
+    train = train[: max(2, round(len(train) * train_share))]
+    evaluated = {split: token_symbols(dm.token_ids(split)) for split in ("val", "test")}
+    orders = {}
+    for order in ORDERS:
+        model = KneserNeyLM(order).fit(train)
+        bits = {split: model.bits_per_character(text) for split, text in evaluated.items()}
+        orders[str(order)] = {f"{split}_ppl": round(2.0**b, 4) for split, b in bits.items()} | {
+            f"{split}_bpc": round(b, 4) for split, b in bits.items()}
+    best = min(orders, key=lambda order: orders[order]["val_ppl"])
+    unigram = {f"{split}_ppl": round(dm.unigram_perplexity(split), 4) for split in evaluated}
+    sizes = {"train": len(train), **{split: len(text) for split, text in evaluated.items()}}
+    return {"tokens": sizes, "unigram": unigram, "kneser_ney": orders, "best_order": int(best),
+            "best": orders[best]}
+
+
+def language_model(size: int, train_share: float) -> dict:
+    """The char-LM baselines on the recipe's embedded corpus and on the installed packages' texts."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_package_text_splits(folder)
+        real = TextCorpusDataModule(train_path=str(paths["train"]), val_path=str(paths["val"]),
+                                    test_path=str(paths["test"]))
+        return {"embedded": kneser_ney(TextCorpusDataModule(generated_size=size)),
+                "package_texts": kneser_ney(real, train_share)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="share of each recipe's embedded size")
@@ -96,6 +133,7 @@ def main() -> None:
             "digits": digits(sizes["digits"]),
             "audio": audio(sizes["audio"]),
         },
+        "language_model": language_model(sizes["charlm"], min(1.0, args.scale)),
     }
     line = json.dumps(result)
     if args.json is not None:

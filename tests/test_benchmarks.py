@@ -90,7 +90,7 @@ def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
     from lightning_seq.data import RowScanImageDataModule, SentimentDataModule
 
     result = json.loads(run_script("baselines.py", "--scale", "0.05").strip().splitlines()[-1])
-    assert result["sizes"] == {"sentiment": 400, "digits": 500, "audio": 120}
+    assert result["sizes"] == {"sentiment": 400, "digits": 500, "audio": 120, "charlm": 200}
     scores = result["test_accuracy"]
     assert {name: set(models) for name, models in scores.items()} == {
         "sentiment": {"tfidf_unigram_logreg", "tfidf_bigram_logreg"},
@@ -124,6 +124,20 @@ def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
     assert all(0.0 < acc < 1.0 for models in scores.values() for acc in models.values())
     assert scores["sentiment"]["tfidf_bigram_logreg"] > 1 / 3  # above chance on three classes
 
+    from lightning_seq.data import TextCorpusDataModule
+
+    for corpus, lm in result["language_model"].items():
+        orders = lm["kneser_ney"]
+        assert set(orders) == {str(n) for n in range(3, 10)}
+        best = min(orders, key=lambda n: orders[n]["val_ppl"])
+        assert lm["best_order"] == int(best) and lm["best"] == orders[best]
+        assert all(1 < o["test_ppl"] < lm["unigram"]["test_ppl"] for o in orders.values()), corpus
+        assert all(o["test_ppl"] == pytest.approx(2 ** o["test_bpc"], rel=1e-3) for o in orders.values())
+    embedded = result["language_model"]["embedded"]
+    dm = TextCorpusDataModule(generated_size=200)
+    assert embedded["best"]["test_ppl"] == pytest.approx(dm.kneser_ney_perplexity("test", embedded["best_order"]),
+                                                         abs=1e-3)
+
 
 def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_latest_default_run():
     """README's variant table is the script's output: at tiny size the script trains every variant through the CLI
@@ -142,7 +156,7 @@ def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_la
 
 def test_readme_baseline_figures_are_the_committed_full_size_run():
     committed = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
-    assert committed["sizes"] == {"sentiment": 8000, "digits": 10000, "audio": 2400}
+    assert committed["sizes"] == {"sentiment": 8000, "digits": 10000, "audio": 2400, "charlm": 4000}
     scores = committed["test_accuracy"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     sentiment = scores["sentiment"]
@@ -150,6 +164,11 @@ def test_readme_baseline_figures_are_the_committed_full_size_run():
             in readme)
     assert f"test accuracy {scores['digits']['pixel_logreg']:.3f} |" in readme
     assert f"test accuracy {scores['audio']['frame_stats_logreg']:.3f} |" in readme
+    for corpus in ("embedded", "package_texts"):
+        lm = committed["language_model"][corpus]
+        best = lm["best"]
+        assert (f"test perplexity {best['test_ppl']:.3f} ({best['test_bpc']:.3f} bits per character; order "
+                f"{lm['best_order']}, the best of 3-9 on validation, val {best['val_ppl']:.3f})") in readme, corpus
 
 
 def test_subword_table_runs_and_readme_holds_the_committed_full_size_run():
