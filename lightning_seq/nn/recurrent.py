@@ -41,10 +41,13 @@ def _check_size(name: str, value: int, minimum: int) -> None:
 def _zero_padding(outputs: Tensor, padded: Tensor) -> Tensor:
     """Outputs ``(B, T, D*H)`` with the ``padded (B, T, 1)`` steps set to zero; in place without gradient.
 
-    A fill, not a product: a ReLU RNN run over long padding can overflow to inf there, and ``inf * 0`` is NaN.
+    A fill, not a product: a ReLU RNN run over long padding can overflow to inf there, and ``inf * 0`` is NaN. The
+    copy keeps the kernel's memory layout (often a time-major view): an out-of-place ``masked_fill`` would return a
+    batch-major tensor, and the next layer's dropout would then draw its mask in another order than the product
+    did, changing every recipe's training run for no reason.
     """
     if outputs.requires_grad:
-        return outputs.masked_fill(padded, 0.0)
+        return outputs.clone(memory_format=torch.preserve_format).masked_fill_(padded, 0.0)
     return outputs.masked_fill_(padded, 0.0)
 
 
