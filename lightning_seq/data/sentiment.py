@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 import torch
 
@@ -13,6 +14,7 @@ from lightning_seq.data.hf_sources import split_paths
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
+from lightning_seq.data.synthetic.short_texts import generate_short_text_corpus
 from lightning_seq.data.tables import check_column
 from lightning_seq.data.tokenizers import Tokenizer, WordTokenizer
 from lightning_seq.data.vocab import Vocabulary
@@ -25,8 +27,10 @@ log = logging.getLogger(__name__)
 class SentimentDataModule(SequenceDataModule):
     """Labelled texts to token-id sequences, vocabulary built from the training split only.
 
-    With no ``train_path`` it generates the embedded default corpus (``synthetic.sentiment``): train, val and test
-    splits of a task in which word order decides the label. The vocabulary and label names are known right after
+    With no ``train_path`` it generates an embedded corpus (train, val and test splits): ``word_order``
+    (``synthetic.sentiment``, the default: a closed vocabulary in which word order often decides the label) or
+    ``long_tail`` (``synthetic.short_texts``: real tweets' statistics, most word types seen once and the label
+    mostly in which words appear). The vocabulary and label names are known right after
     ``__init__`` (their sizes are linked into the model, which takes the names in ``setup``) and are saved next to
     the logs as ``vocab.txt``/``labels.txt``.
 
@@ -51,6 +55,7 @@ class SentimentDataModule(SequenceDataModule):
             training run when predicting on other data.
         max_length: truncate texts to this many tokens (counted in the log); None keeps them whole.
         drop_empty: drop empty or whitespace-only texts (counted in the log) instead of raising an error.
+        generated_corpus: which embedded corpus to generate when no ``train_path`` is given (see above).
         generated_size: size of the embedded corpus's training split (val and test get a tenth each).
         seed: seed of the generated corpus, the val split and the shuffling order.
     """
@@ -72,6 +77,7 @@ class SentimentDataModule(SequenceDataModule):
         vocab_path: str | None = None,
         max_length: int | None = None,
         drop_empty: bool = False,
+        generated_corpus: Literal["word_order", "long_tail"] = "word_order",
         generated_size: int = 8000,
         batch_size: int = 32,
         bucketing: bool = True,
@@ -94,6 +100,9 @@ class SentimentDataModule(SequenceDataModule):
         self.tokenizer = tokenizer if tokenizer is not None else WordTokenizer()
         self.max_length = max_length
         self.drop_empty = drop_empty
+        if generated_corpus not in ("word_order", "long_tail"):
+            raise ValueError(f"generated_corpus must be 'word_order' or 'long_tail', got {generated_corpus!r}")
+        self.generated_corpus = generated_corpus
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=2)
         self.fit_tokenizers({"tokenizer": [r.text for r in self.records["train"]]})
         train_tokens = [self.tokenizer(r.text) for r in self.records["train"]]
@@ -109,8 +118,9 @@ class SentimentDataModule(SequenceDataModule):
         self.num_classes = len(self.label_names)
 
     def generate(self, split: str, size: int, seed: int) -> list[TextRecord]:
-        """``size`` posts of the embedded three-class corpus."""
-        pairs = generate_sentiment_corpus(size, seed)
+        """``size`` posts of the embedded three-class corpus ``generated_corpus``."""
+        make = generate_short_text_corpus if self.generated_corpus == "long_tail" else generate_sentiment_corpus
+        pairs = make(size, seed)
         return [TextRecord(t, lab, f"<generated {split}>:{i + 1}") for i, (t, lab) in enumerate(pairs)]
 
     def read(self, split: str) -> list[TextRecord]:
