@@ -15,6 +15,7 @@ from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.masking import lengths_to_mask, reversal_index
+from lightning_seq.nn.ngram_bag import NgramBag
 from lightning_seq.nn.pooling import AttentionPooling, LastPooling, MaxPooling, MeanPooling, merge_directions
 from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder, RNNEncoder
 
@@ -45,6 +46,7 @@ __all__ = [
     "MLPHead",
     "MaxPooling",
     "MeanPooling",
+    "NgramBag",
     "RNNEncoder",
     "RecurrentEncoder",
     "SequenceEncoder",

@@ -16,11 +16,12 @@ from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.head import MLPHead
+from lightning_seq.nn.ngram_bag import NgramBag
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_confusion_matrix
 from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
-from lightning_seq.types import SequenceBatch
+from lightning_seq.types import PAD_ID, UNK_ID, SequenceBatch
 
 
 class ClassificationPrediction(NamedTuple):
@@ -76,6 +77,13 @@ class SequenceClassifier(SequenceTask):
             once the data's vocabulary is known).
         freeze_embeddings: keep the embedding fixed.
         embedding_dropout: dropout on the embedded (or feature) inputs.
+        unknown_word_dropout: in training, the share of tokens replaced by ``<unk>`` (token inputs only), so the
+            model learns what to make of a word it has not seen; most words of real short texts are rare.
+        ngram_buckets: rows of a bag of hashed token n-grams (``lightning_seq.nn.NgramBag``, token inputs only)
+            read beside the encoder: its mean vector joins the pooled one before the head, what a bag-of-words
+            model sees; 0 for none.
+        ngram_dim: size of the n-gram bag's vector.
+        ngram_order: longest n-gram in the bag (1: words, 2: words and word pairs; at most 4).
         pooling: how outputs become one vector: ``last`` valid step (backward half at step 0), ``mean`` or ``max``
             over valid steps, or ``attention`` with a learned query.
         direction_merge: combine the two directions' halves by ``concat``, ``sum`` or ``mean``.
@@ -96,6 +104,10 @@ class SequenceClassifier(SequenceTask):
         pretrained_embeddings: str | None = None,
         freeze_embeddings: bool = False,
         embedding_dropout: float = 0.0,
+        unknown_word_dropout: float = 0.0,
+        ngram_buckets: int = 0,
+        ngram_dim: int = 64,
+        ngram_order: int = 2,
         pooling: PoolingMode = "last",
         direction_merge: DirectionMerge = "concat",
         head_hidden_sizes: list[int] | None = None,
@@ -125,6 +137,14 @@ class SequenceClassifier(SequenceTask):
             )
         if not 0.0 <= embedding_dropout < 1.0:
             raise ValueError(f"embedding_dropout must lie in [0, 1), got {embedding_dropout!r}")
+        if not 0.0 <= unknown_word_dropout < 1.0:
+            raise ValueError(f"unknown_word_dropout must lie in [0, 1), got {unknown_word_dropout!r}")
+        if ngram_buckets < 0:
+            raise ValueError(f"ngram_buckets must be >= 0 (0: no n-gram bag), got {ngram_buckets!r}")
+        if vocab_size is None and (unknown_word_dropout > 0 or ngram_buckets > 0):
+            raise ValueError(
+                "unknown_word_dropout and ngram_buckets apply to token inputs (vocab_size), not to float features"
+            )
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
         if class_weights is not None and (len(class_weights) != num_classes or min(class_weights) < 0):
@@ -146,6 +166,10 @@ class SequenceClassifier(SequenceTask):
         self.direction_merge = direction_merge
         self.pooling = build_pooling(pooling, self.encoder.output_size, self.encoder.num_directions)
         pooled_size = merged_size(self.encoder.output_size, self.encoder.num_directions, direction_merge)
+        self.unknown_word_dropout = unknown_word_dropout
+        self.ngram_bag = NgramBag(ngram_buckets, ngram_dim, ngram_order) if ngram_buckets > 0 else None
+        if self.ngram_bag is not None:
+            pooled_size += self.ngram_bag.output_size
         self.head = MLPHead(pooled_size, num_classes, head_hidden_sizes or [], head_dropout)
         weights = torch.tensor(class_weights, dtype=torch.float) if class_weights is not None else None
         self.register_buffer("class_weights", weights, persistent=False)
@@ -171,12 +195,17 @@ class SequenceClassifier(SequenceTask):
             ``(B, C)`` logits.
         """
         inputs, lengths = self.featurize(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
+        if self.training and self.unknown_word_dropout > 0:
+            dropped = torch.rand(inputs.shape, device=inputs.device) < self.unknown_word_dropout  # (B, T)
+            inputs = inputs.masked_fill(dropped & (inputs != PAD_ID), UNK_ID)
         x = self.embedding(inputs) if self.embedding is not None else inputs  # (B, T, F)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)
         outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T', D*H)
         pooled = self.pooling(outputs, lengths)  # (B, D*H)
         pooled = merge_directions(pooled, self.encoder.num_directions, self.direction_merge)  # (B, D*H) or (B, H)
+        if self.ngram_bag is not None:
+            pooled = torch.cat([pooled, self.ngram_bag(inputs, lengths)], dim=-1)  # (B, P + E)
         return self.head(pooled)  # (B, C)
 
     def _loss(self, logits: Tensor, targets: Tensor) -> MeanLoss:

@@ -69,6 +69,11 @@ def test_loss_options_change_the_loss():
         ({"class_weights": [1.0]}, "class_weights needs 3 non-negative values"),
         ({"label_smoothing": 1.0}, r"label_smoothing must lie in \[0, 1\)"),
         ({"encoder": functools.partial(LSTMEncoder, hidden_size=-3)}, "hidden_size must be an integer >= 1, got -3"),
+        ({"unknown_word_dropout": 1.0}, r"unknown_word_dropout must lie in \[0, 1\), got 1.0"),
+        ({"ngram_buckets": -1}, "ngram_buckets must be >= 0 \\(0: no n-gram bag\\), got -1"),
+        ({"ngram_buckets": 10, "ngram_order": 5}, "max_order must lie in 1..4, got 5"),
+        ({"vocab_size": None, "feature_size": 4, "ngram_buckets": 10}, "apply to token inputs"),
+        ({"vocab_size": None, "feature_size": 4, "unknown_word_dropout": 0.1}, "apply to token inputs"),
     ],
 )
 def test_invalid_arguments_name_the_argument(overrides, message):
@@ -173,3 +178,38 @@ def test_conv_frontend_on_image_rows():
     torch.testing.assert_close(logits[1], model(x[1:, :9], lengths[1:])[0])
     with pytest.raises(ValueError, match="frontend applies to float features"):
         small_model(frontend=functools.partial(ConvFrontEnd, channels=[4]))
+
+
+def test_unknown_word_dropout_replaces_that_share_of_tokens_in_training_only():
+    torch.manual_seed(0)
+    model = small_model(vocab_size=50, unknown_word_dropout=0.25)
+    seen = []
+    model.embedding.register_forward_hook(lambda module, args, out: seen.append(args[0].clone()))
+    tokens = torch.randint(4, 50, (64, 40))
+    lengths = torch.randint(1, 41, (64,))
+    tokens[torch.arange(40) >= lengths[:, None]] = 0  # PAD
+    model.train()(tokens, lengths)
+    model.eval()(tokens, lengths)
+    trained, evaluated = seen
+    valid = tokens != 0
+    replaced = (trained != tokens) & valid
+    assert torch.equal(evaluated, tokens)  # evaluation reads every word
+    assert torch.all(trained[replaced] == 1)  # <unk>
+    assert torch.equal(trained[~valid], tokens[~valid])  # padding stays padding
+    share = replaced.sum().item() / valid.sum().item()
+    assert abs(share - 0.25) < 0.03, share
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_ngram_bag_joins_the_pooled_vector_and_padding_never_matters(order):
+    torch.manual_seed(0)
+    model = small_model(ngram_buckets=97, ngram_dim=5, ngram_order=order, pooling="max").eval()
+    assert model.head.net[-1].in_features == 12 + 5  # BiLSTM-6 concat + bag
+    tokens = torch.randint(1, 20, (4, 7))
+    lengths = torch.tensor([7, 3, 2, 1])
+    logits = model(tokens, lengths)
+    for row, length in enumerate(lengths.tolist()):
+        alone = tokens[row : row + 1, :length]
+        torch.testing.assert_close(logits[row], model(alone, lengths[row : row + 1])[0])
+        padded = torch.cat([alone, torch.randint(1, 20, (1, 7 - length))], dim=1)  # any ids in the padding
+        torch.testing.assert_close(logits[row], model(padded, lengths[row : row + 1])[0])
