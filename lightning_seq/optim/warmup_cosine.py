@@ -15,14 +15,17 @@ class WarmupCosineLR(LRScheduler):
     to ``min_factor`` at ``total_steps`` and stays there.
 
     Step it every optimizer step (``scheduler_interval: step``). When ``total_steps`` is None the tasks fill it in
-    from the trainer (``max_epochs`` × steps per epoch) as training starts, so the decay is sized by the
-    ``max_epochs`` ceiling (early stopping may end a run before the rate reaches its floor), and a resumed run
-    sizes it by its own trainer.
+    as training starts: ``decay_epochs`` × this run's optimizer steps per epoch, or, without ``decay_epochs``, the
+    trainer's whole budget (``max_epochs`` × steps per epoch, or ``max_steps``). A recipe gives ``decay_epochs`` so
+    that its ``max_epochs`` is only a ceiling: the rate decays over that many epochs of the data at hand, then holds
+    its floor while early stopping decides when the run ends. A resumed run sizes it by its own trainer.
 
     Args:
         optimizer: the optimizer whose learning rates are scheduled.
         warmup_steps: steps of linear warmup (0: none).
-        total_steps: steps to the end of the decay; None: set by the task from the trainer before training.
+        total_steps: steps to the end of the decay; None: set by the task before training (see above).
+        decay_epochs: the decay's length in epochs of the training data (the task turns it into steps); None: the
+            trainer's budget. Not with ``total_steps``.
         min_factor: the floor of ``f`` in ``[0, 1]``.
         last_epoch: index of the last step taken (``-1`` to start afresh).
     """
@@ -33,15 +36,21 @@ class WarmupCosineLR(LRScheduler):
         warmup_steps: int = 200,
         total_steps: int | None = None,
         min_factor: float = 0.05,
+        decay_epochs: float | None = None,
         last_epoch: int = -1,
     ) -> None:
         if warmup_steps < 0:
             raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}")
         if total_steps is not None and total_steps < 1:
             raise ValueError(f"total_steps must be >= 1, got {total_steps!r}")
+        if decay_epochs is not None and not decay_epochs > 0:
+            raise ValueError(f"decay_epochs must be > 0, got {decay_epochs!r}")
+        if decay_epochs is not None and total_steps is not None:
+            raise ValueError("give total_steps or decay_epochs, not both")
         if not 0.0 <= min_factor <= 1.0:
             raise ValueError(f"min_factor must lie in [0, 1], got {min_factor!r}")
         self.warmup_steps, self.total_steps, self.min_factor = warmup_steps, total_steps, min_factor
+        self.decay_epochs = decay_epochs
         self.total_given = total_steps is not None
         super().__init__(optimizer, last_epoch)
 

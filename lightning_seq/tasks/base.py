@@ -429,7 +429,15 @@ class SequenceTask(TaskNames, pl.LightningModule):
         schedulers = self.lr_schedulers()
         for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
             if isinstance(scheduler, WarmupCosineLR) and not scheduler.total_given:
-                scheduler.set_total_steps(self.estimated_optimizer_steps())
+                if scheduler.decay_epochs is not None:
+                    total = max(1, round(scheduler.decay_epochs * self.optimizer_steps_per_epoch()))
+                else:
+                    total = self.estimated_optimizer_steps()
+                scheduler.set_total_steps(total)
+
+    def optimizer_steps_per_batch(self) -> int:
+        """Optimizer steps one training batch takes (1; more where a task steps within a batch)."""
+        return 1
 
     def estimated_optimizer_steps(self) -> int:
         """Optimizer steps the trainer will take at most (``max_epochs`` or ``max_steps``), to size LR decays."""
@@ -437,9 +445,16 @@ class SequenceTask(TaskNames, pl.LightningModule):
         if not math.isfinite(steps):
             raise ValueError(
                 "the trainer has no step limit (max_epochs=-1 and max_steps=-1), so a decay cannot be sized from it: "
-                "set max_epochs or max_steps, or give the scheduler its total_steps"
+                "set max_epochs or max_steps, or give the scheduler its total_steps or decay_epochs"
             )
-        return int(steps)
+        return int(steps) * self.optimizer_steps_per_batch()
+
+    def optimizer_steps_per_epoch(self) -> int:
+        """Optimizer steps in one epoch of this run's training loader (after ``limit_train_batches``)."""
+        batches = self.trainer.num_training_batches
+        if not math.isfinite(batches):
+            raise ValueError("the training loader has no length, so decay_epochs cannot be turned into steps")
+        return math.ceil(batches / self.trainer.accumulate_grad_batches) * self.optimizer_steps_per_batch()
 
     def configure_optimizers(self) -> Any:
         """Build the injected optimizer (and scheduler) over the trainable parameters."""

@@ -216,11 +216,10 @@ class LanguageModel(SequenceTask):
         return self.ids_to_tokens("vocabulary", ids, keep_unknown=False)
 
     # ------------------------------------------------------------------------------------------------ training
-    def estimated_optimizer_steps(self) -> int:
-        """One optimizer step per TBPTT chunk: the trainer's batches times the chunks in a batch's window."""
-        batches = super().estimated_optimizer_steps()
+    def optimizer_steps_per_batch(self) -> int:
+        """One optimizer step per TBPTT chunk: the chunks in a batch's window."""
         data = self.datamodule
-        return batches * (math.ceil(data.sequence_length / self.tbptt_steps) if isinstance(data, StreamsTokens) else 1)
+        return math.ceil(data.sequence_length / self.tbptt_steps) if isinstance(data, StreamsTokens) else 1
 
     def on_fit_start(self) -> None:
         """Refuse a corpus whose streams are shorter than one TBPTT chunk (when the data module says)."""

@@ -45,6 +45,10 @@ def test_bad_arguments_and_a_missing_total_are_named():
         WarmupCosineLR(sgd(), warmup_steps=-1)
     with pytest.raises(ValueError, match="total_steps must be >= 1, got 0"):
         WarmupCosineLR(sgd(), total_steps=0)
+    with pytest.raises(ValueError, match="decay_epochs must be > 0, got 0"):
+        WarmupCosineLR(sgd(), decay_epochs=0)
+    with pytest.raises(ValueError, match="give total_steps or decay_epochs, not both"):
+        WarmupCosineLR(sgd(), total_steps=10, decay_epochs=2)
     with pytest.raises(ValueError, match=r"min_factor must lie in \[0, 1\], got 1.5"):
         WarmupCosineLR(sgd(), min_factor=1.5)
     scheduler = WarmupCosineLR(sgd(), warmup_steps=2)
@@ -53,12 +57,12 @@ def test_bad_arguments_and_a_missing_total_are_named():
         rates(scheduler, 1)
 
 
-def small_task(interval: str) -> tuple[SequenceClassifier, SentimentDataModule]:
+def small_task(interval: str, **schedule) -> tuple[SequenceClassifier, SentimentDataModule]:
     data = SentimentDataModule(generated_size=96, batch_size=16)
     model = SequenceClassifier(
         num_classes=data.num_classes, vocab_size=data.vocab_size, embedding_dim=8,
         encoder=functools.partial(GRUEncoder, hidden_size=8),
-        lr_scheduler=functools.partial(WarmupCosineLR, warmup_steps=3, min_factor=0.0),
+        lr_scheduler=functools.partial(WarmupCosineLR, warmup_steps=3, min_factor=0.0, **schedule),
         scheduler_interval=interval,
     )
     return model, data
@@ -75,6 +79,30 @@ def test_a_task_sizes_the_decay_from_the_trainer_and_steps_it_every_optimizer_st
     assert scheduler.total_steps == 3 * steps_per_epoch == trainer.global_step
     assert scheduler.last_epoch == trainer.global_step
     assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # decayed to the floor
+
+
+@pytest.mark.parametrize(("decay_epochs", "max_epochs", "accumulate"), [(2, 5, 1), (3, 4, 2), (1.5, 6, 1), (4, 4, 3)])
+def test_decay_epochs_sizes_the_decay_by_epochs_of_the_data_not_by_the_ceiling(
+    tmp_path, decay_epochs, max_epochs, accumulate
+):
+    """The decay spans ``decay_epochs`` epochs whatever ``max_epochs`` is: the same rates as a run whose ceiling is
+    ``decay_epochs`` (to the step), then the floor while training goes on."""
+    trainers = []
+    for schedule, epochs in (({"decay_epochs": decay_epochs}, max_epochs), ({}, math.ceil(decay_epochs))):
+        pl.seed_everything(0)
+        model, data = small_task("step", **schedule)
+        trainer = pl.Trainer(accelerator="cpu", max_epochs=epochs, logger=False, enable_checkpointing=False,
+                             enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+                             accumulate_grad_batches=accumulate)
+        trainer.fit(model, data)
+        trainers.append(trainer)
+    per_epoch = math.ceil(math.ceil(96 / 16) / accumulate)
+    sized, by_ceiling = (t.lr_scheduler_configs[0].scheduler for t in trainers)
+    assert sized.total_steps == round(decay_epochs * per_epoch)
+    assert trainers[0].global_step == max_epochs * per_epoch  # the ceiling still ends this short run
+    if decay_epochs == math.ceil(decay_epochs):
+        assert sized.total_steps == by_ceiling.total_steps
+    assert trainers[0].optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # at its floor
 
 
 def test_a_run_without_a_step_limit_is_refused_with_the_way_out(tmp_path):
