@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import random
 
+from lightning_seq.data.synthetic.typos import edit_one_letter
+
 LABELS = ("negative", "neutral", "positive")
 THINGS = (
     "phone", "laptop", "camera", "update", "app", "game", "film", "movie", "show", "episode", "album", "song",
@@ -57,15 +59,7 @@ def typo(rng: random.Random, word: str) -> str:
     """``word`` with one typo: a dropped, doubled or swapped letter, or an elongated last letter."""
     if len(word) < 3 or " " in word:
         return word
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(4)
-    if kind == 0:
-        return word[:i] + word[i + 1 :]
-    if kind == 1:
-        return word[:i] + word[i] + word[i:]
-    if kind == 2:
-        return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
-    return word + word[-1] * rng.randint(2, 4)
+    return edit_one_letter(rng, word, lambda rng, word, _: word + word[-1] * rng.randint(2, 4))
 
 
 def _thing(rng: random.Random, brands: list[str]) -> str:

@@ -28,6 +28,8 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
+from lightning_seq.data.synthetic.typos import edit_one_letter
+
 LABELS = ("negative", "neutral", "positive")
 FUNCTION_WORDS = (
     "the", "i", "to", "a", "and", "my", "is", "it", "in", "for", "of", "this", "on", "so", "at", "me", "just", "with",
@@ -133,15 +135,7 @@ def misspell(rng: random.Random, word: str) -> str:
     """``word`` with one typo: a dropped, doubled, swapped or replaced letter (words under 3 letters unchanged)."""
     if len(word) < 3:
         return word
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(4)
-    if kind == 0:
-        return word[:i] + word[i + 1 :]
-    if kind == 1:
-        return word[:i] + word[i] + word[i:]
-    if kind == 2:
-        return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
-    return word[:i] + rng.choice("aeioustrnl") + word[i + 1 :]
+    return edit_one_letter(rng, word, lambda rng, word, i: word[:i] + rng.choice("aeioustrnl") + word[i + 1 :])
 
 
 def _insert(rng: random.Random, words: list[str], phrase: str) -> None:
