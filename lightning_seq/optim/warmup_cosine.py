@@ -15,17 +15,19 @@ class WarmupCosineLR(LRScheduler):
     to ``min_factor`` at ``total_steps`` and stays there.
 
     Step it every optimizer step (``scheduler_interval: step``). When ``total_steps`` is None the tasks fill it in
-    as training starts: ``decay_epochs`` × this run's optimizer steps per epoch, or, without ``decay_epochs``, the
-    trainer's whole budget (``max_epochs`` × steps per epoch, or ``max_steps``). A recipe gives ``decay_epochs`` so
-    that its ``max_epochs`` is only a ceiling: the rate decays over that many epochs of the data at hand, then holds
-    its floor while early stopping decides when the run ends. A resumed run sizes it by its own trainer.
+    as training starts: ``decay_epochs`` × this run's optimizer steps per epoch, or the trainer's whole budget
+    (``max_epochs`` × steps per epoch, or ``max_steps``) when that is shorter or ``decay_epochs`` is None. A recipe
+    gives ``decay_epochs`` so that its ``max_epochs`` is only a ceiling: the rate decays over that many epochs of the
+    data at hand, then holds its floor while early stopping decides when the run ends. A resumed run sizes it by its
+    own trainer.
 
     Args:
         optimizer: the optimizer whose learning rates are scheduled.
         warmup_steps: steps of linear warmup (0: none).
         total_steps: steps to the end of the decay; None: set by the task before training (see above).
-        decay_epochs: the decay's length in epochs of the training data (the task turns it into steps); None: the
-            trainer's budget. Not with ``total_steps``.
+        decay_epochs: the decay's length in epochs of the training data (the task turns it into steps; a shorter
+            trainer budget wins, so a run cut short still decays to the floor); None: the trainer's budget. Not with
+            ``total_steps``.
         min_factor: the floor of ``f`` in ``[0, 1]``.
         last_epoch: index of the last step taken (``-1`` to start afresh).
     """

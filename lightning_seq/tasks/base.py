@@ -429,10 +429,9 @@ class SequenceTask(TaskNames, pl.LightningModule):
         schedulers = self.lr_schedulers()
         for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
             if isinstance(scheduler, WarmupCosineLR) and not scheduler.total_given:
-                if scheduler.decay_epochs is not None:
-                    total = max(1, round(scheduler.decay_epochs * self.optimizer_steps_per_epoch()))
-                else:
-                    total = self.estimated_optimizer_steps()
+                total = self.estimated_optimizer_steps()
+                if scheduler.decay_epochs is not None:  # a run cut short by its ceiling still decays to the floor
+                    total = min(total, max(1, round(scheduler.decay_epochs * self.optimizer_steps_per_epoch())))
                 scheduler.set_total_steps(total)
 
     def optimizer_steps_per_batch(self) -> int:

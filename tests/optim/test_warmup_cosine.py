@@ -81,14 +81,18 @@ def test_a_task_sizes_the_decay_from_the_trainer_and_steps_it_every_optimizer_st
     assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # decayed to the floor
 
 
-@pytest.mark.parametrize(("decay_epochs", "max_epochs", "accumulate"), [(2, 5, 1), (3, 4, 2), (1.5, 6, 1), (4, 4, 3)])
+@pytest.mark.parametrize(
+    ("decay_epochs", "max_epochs", "accumulate"), [(2, 5, 1), (3, 4, 2), (1.5, 6, 1), (4, 4, 3), (6, 3, 1), (5, 2, 2)]
+)
 def test_decay_epochs_sizes_the_decay_by_epochs_of_the_data_not_by_the_ceiling(
     tmp_path, decay_epochs, max_epochs, accumulate
 ):
-    """The decay spans ``decay_epochs`` epochs whatever ``max_epochs`` is: the same rates as a run whose ceiling is
-    ``decay_epochs`` (to the step), then the floor while training goes on."""
+    """The decay spans ``decay_epochs`` epochs whatever a longer ``max_epochs`` is: the same rates as a run whose
+    ceiling is ``decay_epochs`` (to the step), then the floor while training goes on; a ceiling below
+    ``decay_epochs`` sizes the decay itself, so a run cut short still ends at the floor."""
     trainers = []
-    for schedule, epochs in (({"decay_epochs": decay_epochs}, max_epochs), ({}, math.ceil(decay_epochs))):
+    shorter = min(decay_epochs, max_epochs)
+    for schedule, epochs in (({"decay_epochs": decay_epochs}, max_epochs), ({}, math.ceil(shorter))):
         pl.seed_everything(0)
         model, data = small_task("step", **schedule)
         trainer = pl.Trainer(accelerator="cpu", max_epochs=epochs, logger=False, enable_checkpointing=False,
@@ -98,9 +102,9 @@ def test_decay_epochs_sizes_the_decay_by_epochs_of_the_data_not_by_the_ceiling(
         trainers.append(trainer)
     per_epoch = math.ceil(math.ceil(96 / 16) / accumulate)
     sized, by_ceiling = (t.lr_scheduler_configs[0].scheduler for t in trainers)
-    assert sized.total_steps == round(decay_epochs * per_epoch)
+    assert sized.total_steps == round(shorter * per_epoch)
     assert trainers[0].global_step == max_epochs * per_epoch  # the ceiling still ends this short run
-    if decay_epochs == math.ceil(decay_epochs):
+    if shorter == math.ceil(shorter):
         assert sized.total_steps == by_ceiling.total_steps
     assert trainers[0].optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # at its floor
 
