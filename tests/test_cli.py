@@ -549,6 +549,21 @@ def test_a_second_fit_in_the_same_folder_replaces_best_ckpt_so_the_readme_test_c
 
 
 @pytest.mark.parametrize("recipe", sorted(p.name for p in (ROOT / "recipes").glob("*.yaml")))
+def test_every_recipe_is_ended_by_early_stopping_not_by_its_ceiling_and_sizes_its_decay_in_epochs(recipe):
+    """A ceiling of 100 epochs: on data several times the embedded set's, early stopping (patience <= 8) ends the
+    run; the learning rate's decay has its own length (``decay_epochs``), so the ceiling does not stretch it."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "recipes" / recipe).read_text(encoding="utf-8"))
+    assert config["trainer"]["max_epochs"] >= 100
+    stopping = [c["init_args"] for c in config["trainer"]["callbacks"] if c["class_path"].endswith("EarlyStopping")]
+    assert len(stopping) == 1 and stopping[0]["patience"] <= 8
+    schedule = config["model"]["init_args"]["lr_scheduler"]
+    assert schedule["class_path"] == "lightning_seq.optim.WarmupCosineLR"
+    assert 1 <= schedule["init_args"]["decay_epochs"] <= 40
+
+
+@pytest.mark.parametrize("recipe", sorted(p.name for p in (ROOT / "recipes").glob("*.yaml")))
 def test_every_recipe_keeps_one_best_and_one_last_checkpoint_that_a_new_fit_replaces(recipe):
     import yaml
 
