@@ -2,7 +2,11 @@
 
     python benchmarks/baselines.py [--scale 1.0] [--json benchmarks/results/baselines.json]
 
-* sentiment: tf-idf logistic regression over word unigrams, and over unigrams + bigrams (the strong classic);
+* sentiment, on both embedded corpora (``word_order``, the recipe's default, and ``long_tail``, real tweets'
+  statistics): tf-idf logistic regression over word unigrams, over unigrams + bigrams (the strong classic) and over
+  character 2-5-grams within words (what a character model could read without order), and
+  a fastText-style bag of embeddings (the mean of hashed word and word-pair vectors, then a linear layer; Adam,
+  the epoch best on validation); and the share of the long-tail training split's word types seen once;
 * digits: logistic regression over the 784 pixels;
 * audio keywords: logistic regression over each clip's mean and standard deviation of its 32 log-mel bands (a bag
   of frames: it sees the spectrum, not the order);
@@ -35,8 +39,10 @@ from lightning_seq.data import AudioKeywordsDataModule, RowScanImageDataModule, 
 from lightning_seq.data.package_texts import write_package_text_splits
 from lightning_seq.data.splits import generated_splits
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
+from lightning_seq.data.synthetic.short_texts import generate_short_text_corpus, hapax_share
 from lightning_seq.data.tokenizers import WordTokenizer
-from lightning_seq.nn import AudioFeatures
+from lightning_seq.data.vocab import Vocabulary
+from lightning_seq.nn import AudioFeatures, NgramBag
 
 RECIPE_SIZES = {"sentiment": 8000, "digits": 10000, "audio": 2400, "charlm": 4000}  # generated_size in each recipe
 ORDERS = (3, 4, 5, 6, 7, 8, 9)
@@ -64,8 +70,46 @@ def feature_rows(dm, featurize) -> dict[str, tuple[np.ndarray, list[int]]]:
     return data
 
 
-def sentiment(size: int) -> dict[str, float]:
-    splits = {s: generate_sentiment_corpus(n, seed) for s, n, seed in generated_splits(size, 0, minimum=3)}
+def bag_of_embeddings(data: dict[str, tuple[list[str], list[str]]], epochs: int = 4) -> float:
+    """fastText-style: the mean of hashed n-gram embeddings (dim 32), a linear layer, Adam (lr 0.01, batch 32).
+
+    Words only or words and word pairs, and every word or those seen twice (the rest one ``<unk>``): the setting
+    and the epoch best on validation; its test accuracy.
+    """
+    tokenize = WordTokenizer()
+    names = sorted(set(data["train"][1]))
+    scored = []
+    for min_freq in (1, 2):
+        vocab = Vocabulary.build([tokenize(t) for t in data["train"][0]], min_freq=min_freq)
+        encoded = {}
+        for split, (texts, labels) in data.items():
+            rows = [torch.tensor(vocab.encode(tokenize(t)) or [1]) for t in texts]
+            ids = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True)  # (N, T)
+            targets = torch.tensor([names.index(y) for y in labels])
+            encoded[split] = (ids, torch.tensor([len(r) for r in rows]), targets)
+        for order in (1, 2):
+            torch.manual_seed(0)
+            bag, out = NgramBag(num_buckets=50_000, embedding_dim=32, max_order=order), torch.nn.Linear(32, len(names))
+            optimizer = torch.optim.Adam([*bag.parameters(), *out.parameters()], lr=0.01)
+            ids, lengths, targets = encoded["train"]
+            for _ in range(epochs):
+                for batch in torch.randperm(len(targets)).split(32):
+                    logits = out(bag(ids[batch], lengths[batch]))
+                    loss = torch.nn.functional.cross_entropy(logits, targets[batch])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                with torch.no_grad():
+                    scored.append(tuple(
+                        (out(bag(x, n)).argmax(-1) == y).float().mean().item()
+                        for x, n, y in (encoded["val"], encoded["test"])))
+    return round(max(scored, key=lambda pair: pair[0])[1], 4)
+
+
+def sentiment(size: int, corpus: str) -> dict[str, float]:
+    """The bag-of-words baselines on the embedded corpus ``corpus`` (the recipe's splits)."""
+    make_corpus = generate_short_text_corpus if corpus == "long_tail" else generate_sentiment_corpus
+    splits = {s: make_corpus(n, seed) for s, n, seed in generated_splits(size, 0, minimum=3)}
     data = {s: ([t for t, _ in rows], [lab for _, lab in rows]) for s, rows in splits.items()}
     tokenize = WordTokenizer()
     results = {}
@@ -75,6 +119,12 @@ def sentiment(size: int) -> dict[str, float]:
                                          ngram_range=ngrams, sublinear_tf=True)
             return make_pipeline(vectorizer, LogisticRegression(C=c, max_iter=3000))
         results[name] = best_on_val(make, data["train"], data["val"], data["test"])
+
+    def make_chars(c: float):
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True, sublinear_tf=True)
+        return make_pipeline(vectorizer, LogisticRegression(C=c, max_iter=3000))
+    results["tfidf_char_logreg"] = best_on_val(make_chars, data["train"], data["val"], data["test"])
+    results["bag_of_embeddings"] = bag_of_embeddings(data)
     return results
 
 
@@ -129,10 +179,13 @@ def main() -> None:
     result = {
         "sizes": sizes,
         "test_accuracy": {
-            "sentiment": sentiment(sizes["sentiment"]),
+            "sentiment": sentiment(sizes["sentiment"], "word_order"),
+            "short_texts": sentiment(sizes["sentiment"], "long_tail"),
             "digits": digits(sizes["digits"]),
             "audio": audio(sizes["audio"]),
         },
+        "short_texts_hapax_share": round(hapax_share([t for t, _ in generate_short_text_corpus(
+            sizes["sentiment"], generated_splits(sizes["sentiment"], 0)[0][2])]), 3),
         "language_model": language_model(sizes["charlm"], min(1.0, args.scale)),
     }
     line = json.dumps(result)

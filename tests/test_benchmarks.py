@@ -93,7 +93,8 @@ def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
     assert result["sizes"] == {"sentiment": 400, "digits": 500, "audio": 120, "charlm": 200}
     scores = result["test_accuracy"]
     assert {name: set(models) for name, models in scores.items()} == {
-        "sentiment": {"tfidf_unigram_logreg", "tfidf_bigram_logreg"},
+        "sentiment": {"tfidf_unigram_logreg", "tfidf_bigram_logreg", "tfidf_char_logreg", "bag_of_embeddings"},
+        "short_texts": {"tfidf_unigram_logreg", "tfidf_bigram_logreg", "tfidf_char_logreg", "bag_of_embeddings"},
         "digits": {"pixel_logreg"},
         "audio": {"frame_stats_logreg"},
     }
@@ -102,13 +103,16 @@ def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
         models = [fit(c) for c in (0.1, 1.0, 10.0)]
         return max((m.score(*splits["val"]), m.score(*splits["test"])) for m in models)[1]
 
-    posts = SentimentDataModule(generated_size=400)  # the recipe's splits, at the script's size
-    texts = {s: ([r.text for r in posts.records[s]], [r.label for r in posts.records[s]]) for s in posts.records}
-    vectorizer = TfidfVectorizer(tokenizer=posts.tokenizer, token_pattern=None, lowercase=False, sublinear_tf=True)
-    train = vectorizer.fit_transform(texts["train"][0])
-    splits = {s: (vectorizer.transform(texts[s][0]), texts[s][1]) for s in ("val", "test")}
-    unigram = best_on_val(lambda c: LogisticRegression(C=c, max_iter=3000).fit(train, texts["train"][1]), splits)
-    assert scores["sentiment"]["tfidf_unigram_logreg"] == pytest.approx(unigram, abs=1e-4)
+    for name, corpus in (("sentiment", "word_order"), ("short_texts", "long_tail")):
+        posts = SentimentDataModule(generated_size=400, generated_corpus=corpus)  # the recipe's splits, scaled
+        texts = {s: ([r.text for r in posts.records[s]], [r.label for r in posts.records[s]]) for s in posts.records}
+        vectorizer = TfidfVectorizer(tokenizer=posts.tokenizer, token_pattern=None, lowercase=False,
+                                     sublinear_tf=True)
+        train = vectorizer.fit_transform(texts["train"][0])
+        splits = {s: (vectorizer.transform(texts[s][0]), texts[s][1]) for s in ("val", "test")}
+        labels = texts["train"][1]
+        unigram = best_on_val(lambda c, x=train, y=labels: LogisticRegression(C=c, max_iter=3000).fit(x, y), splits)
+        assert scores[name]["tfidf_unigram_logreg"] == pytest.approx(unigram, abs=1e-4), name
 
     digits = RowScanImageDataModule(generated_size=500)
     digits.setup("fit")
@@ -159,9 +163,12 @@ def test_readme_baseline_figures_are_the_committed_full_size_run():
     assert committed["sizes"] == {"sentiment": 8000, "digits": 10000, "audio": 2400, "charlm": 4000}
     scores = committed["test_accuracy"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    sentiment = scores["sentiment"]
-    assert (f"test accuracy {sentiment['tfidf_unigram_logreg']:.3f} / {sentiment['tfidf_bigram_logreg']:.3f} |"
-            in readme)
+    for corpus in ("sentiment", "short_texts"):
+        bow = scores[corpus]
+        assert (f"test accuracy {bow['tfidf_unigram_logreg']:.3f} / {bow['tfidf_bigram_logreg']:.3f} / "
+                f"{bow['tfidf_char_logreg']:.3f} / {bow['bag_of_embeddings']:.3f} |") in readme, corpus
+    assert f"links: {committed['short_texts_hapax_share']:.2f} of the 8,000-post training split" in readme
+    assert f"character 2–5-grams within words ({scores['short_texts']['tfidf_char_logreg']:.3f})" in readme
     assert f"test accuracy {scores['digits']['pixel_logreg']:.3f} |" in readme
     assert f"test accuracy {scores['audio']['frame_stats_logreg']:.3f} |" in readme
     for corpus in ("embedded", "package_texts"):
@@ -262,3 +269,17 @@ def test_streaming_rows_can_fail(monkeypatch, grow_p99, naive_scale, failing):
         if r["met"] is False:
             failed.add("p99 flat" if "p99 ms after" in r["metric"] else "faster" if "> 1" in r["target"] else "?")
     assert failed == failing
+
+
+def test_text_ablation_runs_and_readme_holds_the_committed_full_size_run():
+    ablation = import_benchmark("text_ablation")
+    variant = "early stopping on val/loss"
+    stdout = run_script("text_ablation.py", "--scale", "0.01", "--variants", variant, "--corpora", "long_tail")
+    result = json.loads(next(line for line in stdout.splitlines() if line.startswith('{"size"')))
+    scores = result["variants"][variant]["long_tail"]
+    assert result["size"] == 80 and scores["epochs"] <= 2 and 0.0 <= scores["test_acc"] <= 1.0
+    assert ablation.markdown(result) in stdout
+    committed = json.loads((ROOT / "benchmarks/results/text_ablation.json").read_text(encoding="utf-8"))
+    assert committed["size"] == 8000 and set(committed["variants"]) == set(ablation.VARIANTS)
+    assert all(set(v) == {"overrides", *ablation.CORPORA} for v in committed["variants"].values())
+    assert ablation.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
