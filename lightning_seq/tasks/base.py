@@ -429,9 +429,12 @@ class SequenceTask(TaskNames, pl.LightningModule):
         schedulers = self.lr_schedulers()
         for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
             if isinstance(scheduler, WarmupCosineLR) and not scheduler.total_given:
-                total = self.estimated_optimizer_steps()
-                if scheduler.decay_epochs is not None:  # a run cut short by its ceiling still decays to the floor
-                    total = min(total, max(1, round(scheduler.decay_epochs * self.optimizer_steps_per_epoch())))
+                if scheduler.decay_epochs is None:
+                    scheduler.set_total_steps(self.estimated_optimizer_steps())
+                    continue
+                total = max(1, round(scheduler.decay_epochs * self.optimizer_steps_per_epoch()))
+                if math.isfinite(self.trainer.estimated_stepping_batches):  # a run cut short still decays fully
+                    total = min(total, self.estimated_optimizer_steps())
                 scheduler.set_total_steps(total)
 
     def optimizer_steps_per_batch(self) -> int:

@@ -109,6 +109,19 @@ def test_decay_epochs_sizes_the_decay_by_epochs_of_the_data_not_by_the_ceiling(
     assert trainers[0].optimizers[0].param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # at its floor
 
 
+def test_decay_epochs_sizes_the_decay_of_a_run_without_a_step_limit(tmp_path):
+    class StopAfterTwoEpochs(pl.Callback):
+        def on_train_epoch_end(self, trainer, pl_module):
+            trainer.should_stop = trainer.current_epoch >= 1
+
+    model, data = small_task("step", decay_epochs=2)
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=-1, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+                         callbacks=[StopAfterTwoEpochs()])
+    trainer.fit(model, data)
+    assert trainer.lr_scheduler_configs[0].scheduler.total_steps == 2 * math.ceil(96 / 16) == trainer.global_step
+
+
 def test_a_run_without_a_step_limit_is_refused_with_the_way_out(tmp_path):
     model, data = small_task("step")
     trainer = pl.Trainer(accelerator="cpu", max_epochs=-1, logger=False, enable_checkpointing=False,
