@@ -33,8 +33,8 @@ from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPES = ("sentiment_bilstm", "rowscan_digits_lstm", "audio_keywords_gru", "audio_keywords_stream_gru",
-           "audio_ctc_bilstm", "ocr_crnn_ctc")
+RECIPES = ("sentiment_bilstm", "short_text_bilstm", "rowscan_digits_lstm", "audio_keywords_gru",
+           "audio_keywords_stream_gru", "audio_ctc_bilstm", "ocr_crnn_ctc")
 """Every recipe whose task exports one graph (classifiers and CTC transcribers)."""
 QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false", "--trainer.logger=false"]
 
