@@ -84,7 +84,7 @@ class _Language:
         self.lexicon = _lexicon(LEXICON_SIZE)
         self.lexicon_cdf = _zipf_table(LEXICON_SIZE, ZIPF_EXPONENT)
         self.function_cdf = _zipf_table(len(FUNCTION_WORDS), 1.0)
-        self.stem_cdf = _zipf_table(len(POSITIVE_STEMS), 1.0)
+        self.stem_cdfs = {1: _zipf_table(len(POSITIVE_STEMS), 1.0), -1: _zipf_table(len(NEGATIVE_STEMS), 1.0)}
         self.emoji_cdf = _zipf_table(len(POSITIVE_EMOJI), 1.0)
 
     @staticmethod
@@ -97,9 +97,9 @@ class _Language:
         if kind < 0.45:
             return self._draw(rng, FUNCTION_WORDS, self.function_cdf)
         if kind < 0.92:
-            return self._draw(rng, self.lexicon, self.lexicon_cdf)
+            return self.topic(rng)
         if kind < 0.96:
-            return "@" + self._draw(rng, self.lexicon, self.lexicon_cdf) + str(rng.randrange(100))
+            return "@" + self.topic(rng) + str(rng.randrange(100))
         if kind < 0.98:
             return str(rng.randrange(1, 500))
         return "http://t.co/" + "".join(rng.choice("abcdefghkmnpqrstuvwxyz0123456789") for _ in range(6))
@@ -110,7 +110,8 @@ class _Language:
 
     def stem(self, rng: random.Random, polarity: int) -> str:
         """A sentiment stem of the side ``polarity`` (+1 or -1), frequent stems first (Zipf)."""
-        return self._draw(rng, POSITIVE_STEMS if polarity > 0 else NEGATIVE_STEMS, self.stem_cdf)
+        side = 1 if polarity > 0 else -1
+        return self._draw(rng, POSITIVE_STEMS if side > 0 else NEGATIVE_STEMS, self.stem_cdfs[side])
 
     def cue(self, rng: random.Random, polarity: int) -> str:
         """A cue word of side ``polarity`` as written in a post: plain, misspelt, elongated, a hashtag or slang."""
