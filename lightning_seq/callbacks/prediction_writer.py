@@ -31,7 +31,8 @@ class PredictionWriter(BasePredictionWriter):
 
     Works with any task whose ``predict_step`` returns objects with ``to_rows() -> list[dict]`` where every row
     has an ``index`` (the input's position). Rows repeated by a distributed sampler's padding are written once.
-    When the data module has ``prediction_ids()``, each row also names its ``input`` (a file path or file:line).
+    When the data module has ``prediction_ids()``, each row also names its ``input`` (a file path or file:line), and
+    where its inputs are texts (``prediction_texts()``), the text itself as ``input_text``.
 
     Args:
         output_path: ``.csv`` or ``.jsonl`` file; None writes ``predictions.jsonl`` into the trainer's log dir.
@@ -66,6 +67,10 @@ class PredictionWriter(BasePredictionWriter):
         names = ids() if callable(ids) else None
         if names is not None:  # name each input (file path or file:line) next to its index
             ordered = [{"index": row["index"], "input": names[row["index"]], **row} for row in ordered]
+        texts_of = getattr(getattr(trainer, "datamodule", None), "prediction_texts", None)
+        texts = texts_of() if callable(texts_of) else None
+        if texts is not None:  # and the text itself, where the inputs are texts
+            ordered = [{**row, "input_text": texts[row["index"]]} for row in ordered]
         path = Path(self.output_path) if self.output_path else Path(trainer.log_dir or ".") / "predictions.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".csv":

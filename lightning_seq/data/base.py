@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 
 from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.inference_spec import unavailable
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.splits import carve_validation, generated_splits
 from lightning_seq.data.subword import SubwordTokenizer
@@ -259,6 +260,13 @@ class SequenceDataModule(pl.LightningDataModule):
                 continue
             self.datasets[split] = self.to_dataset(split, self.split_records(split))
 
+    def inference_inputs(self) -> dict[str, Any]:
+        """How raw inputs become model inputs, as plain data a checkpoint keeps (``data.inference_spec``).
+
+        The base cannot say: modules whose inputs a predictor can encode override it.
+        """
+        return unavailable(f"{type(self).__name__} does not describe its preprocessing for inference")
+
     def source_hint(self, split: str) -> str:
         """The argument that gives ``split``'s source, for error messages."""
         return f"--data.{split}_path"
@@ -270,6 +278,10 @@ class SequenceDataModule(pl.LightningDataModule):
     def prediction_ids(self) -> list[str]:
         """A name for each prediction input, in order (file path or ``file:line``)."""
         return [self.record_id(record) for record in self.split_records("predict")]
+
+    def prediction_texts(self) -> list[str] | None:
+        """Each prediction input's text, in order, for modules whose inputs are texts (None for others)."""
+        return None
 
     def __getattr__(self, name: str) -> Any:
         if name in LINKED_ATTRIBUTES or name in NAME_ATTRIBUTES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 
@@ -10,6 +11,7 @@ from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.hf_sources import split_paths
+from lightning_seq.data.inference_spec import text_inputs_spec
 from lightning_seq.data.sources import TextRecord, read_text_records
 from lightning_seq.data.synthetic.parallel import generate_parallel_corpus
 from lightning_seq.data.tables import check_column
@@ -119,6 +121,14 @@ class ParallelTextDataModule(SequenceDataModule):
         if not records:
             raise ValueError(f"{split} data {self.paths[split]} has no rows")
         return records
+
+    def prediction_texts(self) -> list[str]:
+        """The text of every prediction input, written beside its prediction (``input_text``)."""
+        return [record.text for record in self.split_records("predict")]
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The source tokenizer: a source text becomes ids as in ``to_dataset``."""
+        return text_inputs_spec(self.source_tokenizer)
 
     def to_dataset(self, split: str, records: list[TextRecord]) -> WithReferences:
         """Source and target ids, with the target tokens as written (the references)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.hf_sources import split_paths
+from lightning_seq.data.inference_spec import text_inputs_spec
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.sources import TextRecord, check_empty_texts, read_text_records
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
@@ -157,6 +158,14 @@ class SentimentDataModule(SequenceDataModule):
             )
         targets = None if any(r.label is None for r in records) else [index[r.label] for r in records]
         return SequenceDataset(sequences, targets)
+
+    def prediction_texts(self) -> list[str]:
+        """The text of every prediction input, written beside its prediction (``input_text``)."""
+        return [record.text for record in self.split_records("predict")]
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The tokenizer and ``max_length``: a text becomes ids as in ``to_dataset``."""
+        return text_inputs_spec(self.tokenizer, max_length=self.max_length)
 
     def setup(self, stage: str | None = None) -> None:
         """Encode the splits the stage needs (reading val/test/predict files now) and save the vocabulary."""

@@ -14,7 +14,7 @@ from lightning_seq.data.text_files import read_utf8
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".txt")
 
 
 class TextRecord(NamedTuple):
@@ -69,6 +69,17 @@ def _read_jsonl(path: Path, text_column: Column, label_column: Column | None) ->
     return records
 
 
+def _read_text_lines(path: Path, label_column: Column | None) -> list[TextRecord]:
+    """One unlabelled text per line (the line break is not part of it); a blank line is an empty text."""
+    if label_column is not None:
+        raise ValueError(
+            f"{path}: a .txt file holds one text per line and no labels: give it as the texts to predict, or give "
+            f"labelled data as a table ({', '.join(SUFFIXES[:4])})"
+        )
+    lines = read_utf8(path).splitlines()
+    return [TextRecord(line, None, f"{path}:{i}") for i, line in enumerate(lines, start=1)]
+
+
 def _read_imdb_folder(path: Path) -> list[TextRecord]:
     label_dirs = [d for d in sorted(path.iterdir()) if d.is_dir() and d.name in ("pos", "neg")]
     if not label_dirs:
@@ -91,7 +102,8 @@ def read_text_records(
     """Read labelled texts from a table, a Hugging Face data set or an aclImdb split folder.
 
     Args:
-        path: ``.csv``, ``.tsv``, ``.jsonl`` or ``.parquet`` file, a folder written by ``datasets``'
+        path: ``.csv``, ``.tsv``, ``.jsonl`` or ``.parquet`` file, a ``.txt`` file of one unlabelled text per
+            line (texts to predict), a folder written by ``datasets``'
             ``save_to_disk``, ``hf://NAME?split=SPLIT`` (a Hub data set), or a folder with ``pos/`` and ``neg/``
             (aclImdb layout: give ``aclImdb/train`` or ``aclImdb/test``; ``unsup/`` is ignored).
         text_column: column name (or JSON key) of the text, or its 0-based position.
@@ -121,6 +133,8 @@ def read_text_records(
         return _records(read_delimited(path, delimiter, (text_column, label_column), header), label_column)
     if suffix == ".jsonl":
         return _read_jsonl(path, text_column, label_column)
+    if suffix == ".txt":
+        return _read_text_lines(path, label_column)
     raise ValueError(
         f"{path}: unsupported format {suffix!r}; use one of {list(SUFFIXES)}, a saved Hugging Face data set or an "
         "aclImdb folder"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -12,6 +13,7 @@ from torch.utils.data import DataLoader
 from lightning_seq.baselines.kneser_ney import KneserNeyLM, token_symbols
 from lightning_seq.data.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
+from lightning_seq.data.inference_spec import text_inputs_spec
 from lightning_seq.data.streams import StreamWindows, arrange_streams, stream_ids
 from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.data.synthetic.corpus import generate_corpus
@@ -222,6 +224,10 @@ class TextCorpusDataModule(SequenceDataModule):
         if unknown:
             log.warning("predict: %d prompt tokens not in the vocabulary were mapped to <unk>", unknown)
         return SequenceDataset([torch.tensor(ids, dtype=torch.long) for ids in encoded])
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The tokenizer, and ``<eos>`` before every prompt (as ``lightning-seq predict`` reads prompts)."""
+        return text_inputs_spec(self.tokenizer, prefix_ids=[EOS_ID])
 
     def _stream_loader(self, split: str) -> DataLoader:
         if split not in self.windows:

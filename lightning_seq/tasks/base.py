@@ -29,6 +29,8 @@ from lightning_seq.tasks.plain_settings import PlainSettings
 log = logging.getLogger(__name__)
 RUN_STATE_KEY = "lightning_seq_run_state"
 TASK_KEY = "lightning_seq_task"
+PREPROCESSING_KEY = "lightning_seq_preprocessing"
+"""The data module's ``inference_inputs()``: how raw inputs become model inputs (``lightning_seq.deploy``)."""
 FORMAT_KEY = "lightning_seq_format"
 VERSION_KEY = "lightning_seq_version"
 CHECKPOINT_FORMAT = 2
@@ -359,6 +361,9 @@ class SequenceTask(TaskNames, pl.LightningModule):
         checkpoint[FORMAT_KEY], checkpoint[VERSION_KEY] = CHECKPOINT_FORMAT, __version__
         checkpoint[RUN_STATE_KEY] = self.run_state()
         self.save_names(checkpoint)
+        describe_inputs = getattr(getattr(self._trainer, "datamodule", None), "inference_inputs", None)
+        if callable(describe_inputs):  # the preprocessing, so a predictor needs the checkpoint alone
+            checkpoint[PREPROCESSING_KEY] = describe_inputs()
         hparams = checkpoint.get("hyper_parameters")
         if hparams is not None and "_instantiator" not in hparams:  # built in Python, not by the CLI
             plain = {key: plain_hyperparameter(value) for key, value in hparams.items()}

@@ -148,3 +148,20 @@ def test_predict_file_without_labels_keeps_input_order(tmp_path, text_rows):
     batches = list(dm.predict_dataloader())
     assert [b.indices.tolist() for b in batches] == [[0, 1], [2]]
     assert batches[0].targets.tolist() == [-1, -1]
+
+
+def test_a_txt_file_gives_one_text_to_predict_per_line_and_no_training_labels(tmp_path, text_rows):
+    train = write_csv(tmp_path / "train.csv", text_rows)
+    texts = tmp_path / "mine.txt"
+    texts.write_text("good film\n\nbad, film\n", encoding="utf-8")  # a blank line is an empty text, named by line
+    with pytest.raises(ValueError, match=rf"1 empty or whitespace-only texts: {texts}:2 "):
+        SentimentDataModule(train_path=str(train), predict_path=str(texts)).setup("predict")
+    texts.write_text("good film\nbad, film\n", encoding="utf-8")
+    dm = SentimentDataModule(train_path=str(train), predict_path=str(texts))
+    dm.setup("predict")
+    assert dm.prediction_ids() == [f"{texts}:1", f"{texts}:2"]
+    assert dm.prediction_texts() == ["good film", "bad, film"]
+    assert [dm.vocab.decode(x.tolist()) for x, _, _ in dm.dataset("predict")] == [["good", "film"],
+                                                                                  ["bad", ",", "film"]]
+    with pytest.raises(ValueError, match=rf"^{texts}: a \.txt file holds one text per line and no labels"):
+        SentimentDataModule(train_path=str(texts))

@@ -1,0 +1,8 @@
+"""Trained models for use outside training: a predictor on raw inputs (and, built on it, the HTTP server)."""
+
+from lightning_seq.deploy.predictor import PREPROCESSING_KEY, Predictor
+from lightning_seq.deploy.results import Classification, GeneratedText, Hypothesis, Prediction
+from lightning_seq.deploy.text_inputs import TextInputs
+
+__all__ = ["PREPROCESSING_KEY", "Classification", "GeneratedText", "Hypothesis", "Prediction", "Predictor",
+           "TextInputs"]
