@@ -18,6 +18,7 @@ from lightning_seq.data.collate import collate_with_references
 from lightning_seq.data.datasets import SequenceDataset, WithReferences
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan, load_image
+from lightning_seq.data.inference_spec import audio_inputs_spec, image_inputs_spec, unavailable
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
@@ -222,6 +223,17 @@ class ConditionalSequenceDataModule(SequenceDataModule):
                 raise ValueError(f"{where}: condition vector has {vector.numel()} values, expected {self.feature_size}")
             vectors.append(vector.view(1, -1))  # (1, F)
         return vectors
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The ``scan`` of image conditions or the ``features`` of audio ones.
+
+        Class and vector conditions are not raw inputs: give them to the task's ``generate`` in Python.
+        """
+        if self.condition == "image":
+            return image_inputs_spec(self.scan)
+        if self.condition == "audio":
+            return audio_inputs_spec(self.features, features_on_device=False, duration=None)
+        return unavailable(f"{self.condition} conditions are not raw inputs (images and audio are)")
 
     def to_dataset(self, split: str, rows: list[Row]) -> WithReferences:
         """Condition inputs (class ids, vectors, scanned images or framed clips) and target ids with references."""

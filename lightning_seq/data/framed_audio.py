@@ -20,6 +20,7 @@ from lightning_seq.data.audio import audio_info, load_audio, resampled_length
 from lightning_seq.data.audio_augment import AudioAugment
 from lightning_seq.data.audio_datasets import AudioClipDataset
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
+from lightning_seq.data.inference_spec import audio_inputs_spec
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
 from lightning_seq.data.synthetic.audio import KEYWORDS
@@ -261,6 +262,10 @@ class FramedAudioDataModule(SequenceDataModule):
         mean = total / count
         std = (square / count - mean.square()).clamp(min=0).sqrt()
         self.features_module.set_statistics(mean.float(), std.float())
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The sample rate, feature settings and train-set statistics, where features are computed, ``duration``."""
+        return audio_inputs_spec(self.features_module, self.features_on_device, self.duration)
 
     def to_dataset(self, split: str, clips: list[Clip]) -> AudioClipDataset:
         """Clips with their targets; waveform augmentation and SpecAugment on the training split only."""

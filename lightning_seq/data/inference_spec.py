@@ -36,3 +36,24 @@ def text_inputs_spec(
     except ValueError as err:  # a user's tokenizer whose arguments are not kept: training goes on, serving cannot
         return unavailable(str(err))
     return {"kind": TEXT_KIND, "tokenizer": described, "prefix_ids": list(prefix_ids), "max_length": max_length}
+
+
+IMAGE_KIND = "image"
+AUDIO_KIND = "audio"
+
+
+def image_inputs_spec(transform: Any) -> dict[str, Any]:
+    """How images become sequences: the ``RowScan`` (scan direction, resize, colour, normalisation), described."""
+    return {"kind": IMAGE_KIND, "transform": describe(transform)}
+
+
+def audio_inputs_spec(features: Any, features_on_device: bool, duration: int | None) -> dict[str, Any]:
+    """How recordings become model inputs: the sample rate and feature settings with any train-set statistics.
+
+    Args:
+        features: the data module's ``AudioFeatures`` (its ``config()``: settings, mean and std).
+        features_on_device: whether the model computes the features (it then reads waveforms).
+        duration: samples every clip is padded or cropped to, or None.
+    """
+    return {"kind": AUDIO_KIND, "features": features.config(), "features_on_device": features_on_device,
+            "duration": duration}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from PIL import Image
@@ -15,6 +15,7 @@ from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.datasets import WithReferences
 from lightning_seq.data.image_datasets import ImageSequenceDataset
 from lightning_seq.data.images import RowScan
+from lightning_seq.data.inference_spec import image_inputs_spec
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.synthetic.images import generate_text_lines
 from lightning_seq.data.vocab import SPECIALS, Vocabulary
@@ -174,6 +175,10 @@ class OCRDataModule(SequenceDataModule):
                     f"{split}: {len(too_long)} targets too long for their image under CTC "
                     f"(time_reduction {time_reduction}): " + "; ".join(too_long[:5])
                 )
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The ``transform`` (height, scan by columns, normalisation): a line image becomes what training read."""
+        return image_inputs_spec(self.transform)
 
     def to_dataset(self, split: str, entries: list[LabelledImage]) -> WithReferences:
         """Scanned images with their texts' label ids, and the texts as written (no targets for ``predict``).

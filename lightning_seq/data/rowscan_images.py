@@ -11,6 +11,7 @@ from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.image_augment import ImageAugment
 from lightning_seq.data.image_datasets import ImageSequenceDataset, image_size
 from lightning_seq.data.images import RowScan
+from lightning_seq.data.inference_spec import image_inputs_spec
 from lightning_seq.data.synthetic.digits import digit_split_fonts, generate_handwritten_digits
 from lightning_seq.docstrings import append_args
 
@@ -155,6 +156,10 @@ class RowScanImageDataModule(SequenceDataModule):
                     f"a fixed size, or a height when scanning columns"
                 )
         return self.transform.channels * across[0]
+
+    def inference_inputs(self) -> dict[str, Any]:
+        """The ``transform`` (resize, scan direction, colour, normalisation): an image becomes what training read."""
+        return image_inputs_spec(self.transform)
 
     def to_dataset(self, split: str, records: list[ImageRecord]) -> ImageSequenceDataset:
         """Images scanned when accessed, with class ids; training images augmented (``augment``)."""

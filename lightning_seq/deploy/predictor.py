@@ -18,7 +18,9 @@ import torch
 from torch import Tensor
 
 from lightning_seq.data.collate import collate_sequences, collate_transcriptions
-from lightning_seq.data.inference_spec import TEXT_KIND
+from lightning_seq.data.inference_spec import AUDIO_KIND, IMAGE_KIND, TEXT_KIND
+from lightning_seq.deploy.audio_inputs import AudioInputs
+from lightning_seq.deploy.image_inputs import ImageInputs
 from lightning_seq.deploy.results import Prediction, classification_from_row, generated_from_row
 from lightning_seq.deploy.text_inputs import TextInputs
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
@@ -51,6 +53,10 @@ def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) ->
         )
     if "unavailable" in spec:
         raise ValueError(f"{where} cannot encode raw inputs: {spec['unavailable']}")
+    if spec["kind"] == IMAGE_KIND:
+        return ImageInputs.from_spec(spec)
+    if spec["kind"] == AUDIO_KIND:
+        return AudioInputs.from_spec(spec)
     if spec["kind"] == TEXT_KIND:
         vocabulary = task.names("vocabulary")
         if vocabulary is None:

@@ -1,43 +1,11 @@
-import csv
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 import torch
 
-from lightning_seq.cli import run
 from lightning_seq.deploy import Classification, GeneratedText, Predictor
 from lightning_seq.tasks import SequenceClassifier
+from tests.deploy.recipes import cli_rows, fit
 
-ROOT = Path(__file__).resolve().parents[2]
-QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
 TEXTS = ["what a great day , love it", "worst service ever", "the bus comes at nine", "zzz qqq", "ok"]
-
-
-def fit(name: str, *args: str) -> Path:
-    """Fit a recipe briefly in the current folder; its best checkpoint moved alone into an empty folder."""
-    run(["fit", "--config", str(ROOT / "recipes" / f"{name}.yaml"), "--trainer.max_epochs=1", *args, *QUIET])
-    alone = Path("alone") / name
-    alone.mkdir(parents=True)
-    moved = alone / "model.ckpt"
-    shutil.move(f"runs/{name}/checkpoints/best.ckpt", moved)
-    shutil.rmtree("runs")  # no vocab.txt, no config, no training files left beside it
-    return moved.resolve()
-
-
-def cli_rows(name: str, ckpt: Path, inputs: Path, *args: str) -> list[dict]:
-    """``lightning-seq predict`` of the recipe on ``inputs``: the rows its PredictionWriter wrote."""
-    run(["predict", "--config", str(ROOT / "recipes" / f"{name}.yaml"), "--ckpt_path", str(ckpt),
-         f"--data.init_args.predict_path={inputs}", *args, *QUIET])
-    written = next(Path(f"runs/{name}").glob("predictions.*"))
-    if written.suffix == ".jsonl":
-        return [json.loads(line) for line in written.read_text(encoding="utf-8").splitlines()]
-    with written.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:  # the CSV's flattened columns back to the JSONL form
-        row["probabilities"] = {k.split(".", 1)[1]: float(row.pop(k)) for k in list(row) if k.startswith("prob")}
-    return rows
 
 
 def test_sentiment_checkpoint_alone_classifies_raw_texts_as_lightning_seq_predict_does(tmp_path, monkeypatch):
