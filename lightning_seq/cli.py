@@ -210,6 +210,11 @@ def main(args: list[str] | None = None) -> None:
         if args is None:
             sys.argv[1:] = words  # LightningCLI reads sys.argv; it must not see our flag
     try:
+        if words[:1] == ["serve"]:  # not a Trainer command: the HTTP server of a checkpoint
+            from lightning_seq.deploy.serve_cli import main as serve
+
+            serve(words[1:])
+            return
         run(None if args is None else words)
     except Exception as error:  # report() re-raises all but the user's errors
         raise SystemExit(report(error, show_traceback)) from None

@@ -164,9 +164,8 @@ class Predictor:
         dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
         return torch.autocast(self.device.type, dtype=dtype)
 
-    def rows(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
-        """The rows ``lightning-seq predict`` would write for ``inputs`` (``index`` = position), in input order."""
-        encoded = self.encode(inputs)
+    def rows(self, encoded: Sequence[Tensor]) -> list[dict[str, Any]]:
+        """The rows ``lightning-seq predict`` writes (``index`` = position) for encoded inputs, in their order."""
         rows: dict[int, dict[str, Any]] = {}
         with torch.inference_mode(), self.autocast():
             for step, positions in enumerate(self.batches(encoded)):
@@ -174,18 +173,21 @@ class Predictor:
                 batch = self.task.transfer_batch_to_device(batch, self.device, 0)
                 for row in self.task.predict_step(batch, step).to_rows():
                     rows[int(row["index"])] = row
-        return [rows[i] for i in range(len(inputs))]
+        return [rows[i] for i in range(len(encoded))]
+
+    def answers(self, rows: Sequence[dict[str, Any]], shown: Sequence[str]) -> list[Prediction]:
+        """``rows`` as typed answers; ``shown`` is how each input is named in its answer."""
+        if isinstance(self.task, SequenceClassifier):
+            return [classification_from_row(row, s, self.top_k) for row, s in zip(rows, shown, strict=True)]
+        return [generated_from_row(row, s) for row, s in zip(rows, shown, strict=True)]
 
     def predict(self, inputs: Sequence[Any]) -> list[Prediction]:
         """Answers for ``inputs`` (a list of raw inputs of the task's modality), in input order.
 
         A classifier answers ``Classification``; seq2seq, CTC and language models answer ``GeneratedText``.
         """
-        rows = self.rows(inputs)
-        shown = [self.inputs.describe_input(value) for value in inputs]
-        if isinstance(self.task, SequenceClassifier):
-            return [classification_from_row(row, s, self.top_k) for row, s in zip(rows, shown, strict=True)]
-        return [generated_from_row(row, s) for row, s in zip(rows, shown, strict=True)]
+        rows = self.rows(self.encode(inputs))
+        return self.answers(rows, [self.inputs.describe_input(value) for value in inputs])
 
     def __call__(self, inputs: Sequence[Any]) -> list[Prediction]:
         """Same as ``predict``."""
