@@ -11,9 +11,10 @@ FORBIDDEN = {
     "nn": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.export"),
     "optim": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli"),
     "plots": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli"),
-    "data": ("lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.export"),
-    "tasks": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export"),
-    "streaming": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export"),
+    "data": ("lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.export", "lightning_seq.deploy"),
+    "tasks": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export", "lightning_seq.deploy"),
+    "streaming": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export", "lightning_seq.deploy"),
+    "deploy": ("lightning_seq.cli", "lightning_seq.export", "lightning_seq.streaming"),
 }
 
 

@@ -110,3 +110,14 @@ def test_audio_models_read_files_bytes_and_samples_at_any_rate_as_predict_does(t
     with pytest.raises(TypeError, match=r"^input 0: expected audio \(a file path, file bytes or a \(samples, "
                                         r"sample_rate\) pair\), got list$"):
         predictor.predict([[0.0, 0.1]])
+
+
+def test_image_to_text_generator_reads_images_as_predict_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = ["--data.init_args.generated_size=100"]
+    ckpt = fit("image_to_text_lstm", *data)
+    rows, dm = cli_predict("image_to_text_lstm", ckpt, None, *data)
+    images = [record.condition for record in dm.split_records("predict")]
+    answers = Predictor.from_checkpoint(ckpt, batch_size=7).predict(images)
+    assert [a.text for a in answers] == [r["hypothesis"] for r in rows]
+    assert [a.score for a in answers] == pytest.approx([r["score"] for r in rows], abs=1e-4)
