@@ -10,6 +10,8 @@ from lightning_seq.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+SENTIMENT_DATA = ["--data.init_args.generated_size=300"]
+"""The embedded data of the shared sentiment checkpoint (``lightning-seq predict`` must build the same vocabulary)."""
 
 
 def fit(name: str, *args: str) -> Path:

@@ -3,15 +3,14 @@ import torch
 
 from lightning_seq.deploy import Classification, GeneratedText, Predictor
 from lightning_seq.tasks import SequenceClassifier
-from tests.deploy.recipes import cli_rows, fit
+from tests.deploy.recipes import SENTIMENT_DATA, cli_rows, fit
 
 TEXTS = ["what a great day , love it", "worst service ever", "the bus comes at nine", "zzz qqq", "ok"]
 
 
-def test_sentiment_checkpoint_alone_classifies_raw_texts_as_lightning_seq_predict_does(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    data = ["--data.init_args.generated_size=300"]
-    ckpt = fit("sentiment_bilstm", *data)
+def test_sentiment_checkpoint_alone_classifies_raw_texts_as_lightning_seq_predict_does(
+        tmp_path, monkeypatch, sentiment_ckpt):
+    data, ckpt = SENTIMENT_DATA, sentiment_ckpt
     monkeypatch.chdir(ckpt.parent)
     predictor = Predictor.from_checkpoint(ckpt, batch_size=2, top_k=2)
     assert predictor.input_kind == "text"
@@ -39,9 +38,8 @@ def test_sentiment_checkpoint_alone_classifies_raw_texts_as_lightning_seq_predic
     assert answers[0].to_dict()["top_k"] == [list(pair) for pair in answers[0].top_k]
 
 
-def test_predictor_names_the_position_of_a_bad_input(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    ckpt = fit("sentiment_bilstm", "--data.init_args.generated_size=100")
+def test_predictor_names_the_position_of_a_bad_input(sentiment_ckpt):
+    ckpt = sentiment_ckpt
     predictor = Predictor.from_checkpoint(ckpt)
     with pytest.raises(ValueError, match=r"^input 1: empty text$"):
         predictor.predict(["fine", "  "])

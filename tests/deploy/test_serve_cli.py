@@ -13,7 +13,6 @@ import urllib.request
 import pytest
 
 from lightning_seq.deploy import Predictor
-from tests.deploy.recipes import fit
 
 
 def free_port() -> int:
@@ -34,9 +33,8 @@ def call(url: str, body: bytes | None = None, key: str | None = None, content_ty
         return err.code, err.read()
 
 
-def test_serve_answers_real_http_requests_and_refuses_bad_ones(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    ckpt = fit("sentiment_bilstm", "--data.init_args.generated_size=200")
+def test_serve_answers_real_http_requests_and_refuses_bad_ones(sentiment_ckpt):
+    ckpt = sentiment_ckpt
     texts = ["what a great day", "worst service ever"]
     offline = [a.label for a in Predictor.from_checkpoint(ckpt).predict(texts)]
     port = free_port()

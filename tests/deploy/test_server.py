@@ -12,14 +12,6 @@ from lightning_seq.deploy.server import build_server
 from tests.deploy.recipes import fit
 
 
-@pytest.fixture(scope="module")
-def sentiment_ckpt(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sentiment")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)
-        return fit("sentiment_bilstm", "--data.init_args.generated_size=200")
-
-
 def serving(ckpt, **options):
     server = build_server(str(ckpt), accelerator="cpu", **options)
     return wrap_litserve_start(server), server
