@@ -36,6 +36,8 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         train_manifest: training manifest (CSV or JSONL with ``path`` and ``label``).
         val_manifest: validation manifest; None carves ``val_fraction`` of training.
         test_manifest: test manifest.
+        predict_manifest: clips to predict: a manifest with a ``path`` column or a ``.txt`` of one audio path per
+            line (relative to the file); None predicts the test split.
         speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root``.
         download: let Speech Commands download its archive.
         background_class: a "no keyword" class, ``_background_``, as a streaming spotter needs. Embedded data: the
@@ -55,6 +57,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         train_manifest: str | None = None,
         val_manifest: str | None = None,
         test_manifest: str | None = None,
+        predict_manifest: str | None = None,
         header: bool | None = None,
         speech_commands: bool = False,
         download: bool = False,
@@ -83,7 +86,8 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         self.keywords = None if keywords is None else list(keywords)
         super().__init__(
             header=header,
-            manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest},
+            manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest,
+                       "predict": predict_manifest},
             root=root,
             speech_commands=speech_commands,
             download=download,
@@ -158,7 +162,9 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         self.num_classes = len(self.label_names)
 
     def targets(self, split: str, clips: list[Clip]) -> list[int]:
-        """Class ids; a label not seen in training is refused."""
+        """Class ids (-1 for the unlabelled ``predict`` clips); a label not seen in training is refused."""
+        if split == "predict":
+            return [-1] * len(clips)
         index = {name: i for i, name in enumerate(self.label_names)}
         unseen = sorted({c.label for c in clips} - set(index))
         if unseen:

@@ -27,6 +27,8 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
         train_manifest: training manifest (CSV or JSONL with ``path`` and ``transcript``).
         val_manifest: validation manifest; None carves ``val_fraction`` of training.
         test_manifest: test manifest.
+        predict_manifest: clips to predict: a manifest with a ``path`` column or a ``.txt`` of one audio path per
+            line (relative to the file); None predicts the test split.
         charset: transcription characters; None takes those of the training transcripts.
     """
 
@@ -37,6 +39,7 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
         train_manifest: str | None = None,
         val_manifest: str | None = None,
         test_manifest: str | None = None,
+        predict_manifest: str | None = None,
         header: bool | None = None,
         charset: str | None = None,
         features: AudioFeatures | None = None,
@@ -57,7 +60,8 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
         self.charset = charset
         super().__init__(
             header=header,
-            manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest},
+            manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest,
+                       "predict": predict_manifest},
             root=None,
             speech_commands=False,
             download=False,
@@ -93,7 +97,9 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
         self.vocab_size = len(self.vocab)
 
     def targets(self, split: str, clips: list[Clip]) -> list[Tensor]:
-        """Character ids of each transcript; characters outside the charset are refused."""
+        """Character ids of each transcript (none for ``predict``); characters outside the charset are refused."""
+        if split == "predict":
+            return [torch.zeros(0, dtype=torch.long) for _ in clips]
         unknown = sorted({ch for c in clips for ch in c.label if ch not in self.vocab})
         if unknown:
             raise ValueError(f"{split} transcripts use characters outside the charset: {unknown}")

@@ -195,17 +195,21 @@ class FramedAudioDataModule(SequenceDataModule):
         return [self._clip(w, text, f"<generated {split}>:{i + 1}") for i, (w, text) in enumerate(pairs)]
 
     def read(self, split: str) -> list[Clip | None]:
-        """The clips of ``split``'s manifest (``path`` and ``text_column``, paths relative to the manifest)."""
+        """The clips of ``split``'s manifest (``path`` and ``text_column``, paths relative to the manifest).
+
+        For ``predict`` the text column is not read: a manifest may be a ``.txt`` of one audio path per line.
+        """
         manifest = str(self.paths[split])
-        records = read_text_records(manifest, "path", self.text_column, header=self.header, split=split)
+        labels = self.text_column if split != "predict" else None
+        records = read_text_records(manifest, "path", labels, header=self.header, split=split)
         folder = Path(manifest).parent
         clips = []
         for record in records:
             path = resolve_inside(folder, record.text, record.where)
             if not path.exists():
                 raise FileNotFoundError(f"{record.where}: audio file not found: {path}")
-            clips.append(self._clip(path, record.label, record.where))
-        return clips
+            clips.append(self._clip(path, record.label or "", record.where))
+        return self._checked(split, clips) if split == "predict" else clips  # the others are checked at init
 
     def _label_folders(self, folder: Path) -> list[tuple[Path, str]]:
         if not folder.is_dir():

@@ -10,6 +10,7 @@ platform.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import re
@@ -59,22 +60,18 @@ def unique_paragraphs(documents: Sequence[tuple[str, str]]) -> list[str]:
     return kept
 
 
-def write_package_text_splits(
-    folder: str | Path, val_share: float = 0.1, test_share: float = 0.1, seed: int = 0
-) -> dict[str, Path]:
-    """Write ``train.txt``, ``val.txt`` and ``test.txt`` of the installed packages' unique paragraphs.
+@functools.cache
+def package_text_splits(val_share: float = 0.1, test_share: float = 0.1, seed: int = 0) -> dict[str, str]:
+    """The installed packages' unique paragraphs as the text of each split (``train``, ``val``, ``test``).
 
     Each paragraph goes to one split by a seeded hash of its text (about ``val_share`` and ``test_share`` of them
     held out, whatever order the packages come in), so validation and test hold phrasing training never saw.
+    Paragraphs are separated by a blank line; each text ends with a line break. Computed once per process.
 
     Args:
-        folder: where the three files go (created if needed).
         val_share: share of paragraphs for validation.
         test_share: share of paragraphs for test.
         seed: changes which paragraphs are held out.
-
-    Returns:
-        The path of each split's file.
     """
     if not (0.0 < val_share < 1.0 and 0.0 < test_share < 1.0 and val_share + test_share < 1.0):
         raise ValueError(f"val_share and test_share must be in (0, 1) and sum below 1, got {val_share}, {test_share}")
@@ -87,10 +84,21 @@ def write_package_text_splits(
         draw = int.from_bytes(digest[:8], "big") / 2**64  # uniform in [0, 1)
         split = "val" if draw < val_share else "test" if draw < val_share + test_share else "train"
         splits[split].append(paragraph)
+    return {split: "\n\n".join(kept) + "\n" for split, kept in splits.items()}
+
+
+def write_package_text_splits(
+    folder: str | Path, val_share: float = 0.1, test_share: float = 0.1, seed: int = 0
+) -> dict[str, Path]:
+    """Write ``package_text_splits`` as ``train.txt``, ``val.txt`` and ``test.txt`` into ``folder`` (created).
+
+    Returns:
+        The path of each split's file.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for split, kept in splits.items():
+    for split, text in package_text_splits(val_share, test_share, seed).items():
         paths[split] = folder / f"{split}.txt"
-        paths[split].write_text("\n\n".join(kept) + "\n", encoding="utf-8")
+        paths[split].write_text(text, encoding="utf-8")
     return paths

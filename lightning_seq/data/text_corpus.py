@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -14,6 +14,7 @@ from lightning_seq.baselines.kneser_ney import KneserNeyLM, token_symbols
 from lightning_seq.data.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.datasets import SequenceDataset
 from lightning_seq.data.inference_spec import text_inputs_spec
+from lightning_seq.data.package_texts import package_text_splits
 from lightning_seq.data.streams import StreamWindows, arrange_streams, stream_ids
 from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.data.synthetic.corpus import generate_corpus
@@ -47,6 +48,12 @@ def read_lines(path: str | Path) -> list[Line]:
     return lines
 
 
+def text_lines(text: str, where: str) -> list[Line]:
+    """The non-empty lines of ``text`` with ``where:line``, cut as ``read_lines`` cuts a file."""
+    lines = [line.rstrip("\r") for line in text.removesuffix("\n").split("\n")]
+    return [(line, f"{where}:{number}") for number, line in enumerate(lines, start=1) if line.strip()]
+
+
 class TextCorpusDataModule(SequenceDataModule):
     """Text files -> one token stream per split (each line followed by EOS) for ``LanguageModel``.
 
@@ -54,7 +61,10 @@ class TextCorpusDataModule(SequenceDataModule):
     pieces as the rows of its batches, and each batch is the next window of ``sequence_length`` steps of every row,
     so a model carrying its state from one batch to the next reads every row as one continuous text (truncated
     BPTT). The tail that does not divide evenly is left out and its size logged. With no ``train_path`` an
-    embedded corpus is generated from a small English-like grammar.
+    embedded corpus is used: ``grammar`` (generated from a small English-like grammar, ``generated_size``
+    sentences) or ``package_texts`` (real text every machine with this project has: the installed Python packages'
+    documentation and licences, paragraph-deduplicated, split by a seeded hash of each paragraph; see
+    ``data.package_texts``; about 0.9 M / 0.11 M / 0.1 M characters, ``generated_size`` does not apply).
 
     ``predict`` continues prompts: one per line of ``predict_path``, or the first ``prompt_length`` tokens of the
     first ``num_prompts`` test lines. Prompt tokens outside the vocabulary become ``<unk>`` (counted in the log).
@@ -69,7 +79,8 @@ class TextCorpusDataModule(SequenceDataModule):
         max_vocab_size: largest vocabulary, specials included.
         sequence_length: time steps per batch window (the model may split it further into TBPTT chunks).
         val_fraction: share of training lines held out (from the end, to keep the text contiguous).
-        generated_size: training sentences of the embedded corpus (val and test get a tenth each).
+        generated_corpus: the embedded corpus when no ``train_path`` is given: ``grammar`` or ``package_texts``.
+        generated_size: training sentences of the embedded grammar (val and test get a tenth each).
         prompt_length: tokens of each test line used as a default prompt.
         num_prompts: default prompts taken from the test lines.
         batch_size: contiguous streams (rows) per batch, per rank.
@@ -87,6 +98,7 @@ class TextCorpusDataModule(SequenceDataModule):
         max_vocab_size: int | None = None,
         sequence_length: int = 100,
         val_fraction: float = 0.1,
+        generated_corpus: Literal["grammar", "package_texts"] = "grammar",
         generated_size: int = 4000,
         prompt_length: int = 3,
         num_prompts: int = 20,
@@ -101,6 +113,9 @@ class TextCorpusDataModule(SequenceDataModule):
         ):
             if value < minimum:
                 raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+        if generated_corpus not in ("grammar", "package_texts"):
+            raise ValueError(f"generated_corpus must be 'grammar' or 'package_texts', got {generated_corpus!r}")
+        self.generated_corpus = generated_corpus
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.tokenizer = tokenizer if tokenizer is not None else CharTokenizer()
         self.sequence_length, self.prompt_length, self.num_prompts = sequence_length, prompt_length, num_prompts
@@ -118,7 +133,9 @@ class TextCorpusDataModule(SequenceDataModule):
 
     # ------------------------------------------------------------------------------------------------ splits
     def generate(self, split: str, size: int, seed: int) -> list[Line]:
-        """``size`` sentences of the embedded grammar."""
+        """``size`` sentences of the embedded grammar, or the package texts' ``split`` (split by ``self.seed``)."""
+        if self.generated_corpus == "package_texts":
+            return text_lines(package_text_splits(seed=self.seed)[split], f"<package texts {split}>")
         return [(text, f"<generated {split}>:{i + 1}") for i, text in enumerate(generate_corpus(size, seed))]
 
     def read(self, split: str) -> list[Line]:

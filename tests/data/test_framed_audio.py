@@ -275,3 +275,19 @@ def test_keyword_settings_are_checked(tmp_path):
     make_folder_layout(tmp_path)
     with pytest.raises(ValueError, match=r"keywords \['yes'\] are not labels of the data; its labels: \['down', "):
         AudioKeywordsDataModule(root=str(tmp_path), features=features(), background_class=True, keywords=["yes"])
+
+
+@pytest.mark.parametrize("module", [AudioKeywordsDataModule, AudioTranscriptionDataModule])
+def test_a_txt_list_of_audio_paths_is_predicted_in_order(tmp_path, module):
+    write_wav(tmp_path / "clips" / "a.wav")
+    write_wav(tmp_path / "clips" / "b.wav", tone(seconds=0.5))
+    listed = tmp_path / "clips.txt"
+    listed.write_text("clips/b.wav\nclips/a.wav\n", encoding="utf-8")
+    dm = module(generated_size=60, features=features(), predict_manifest=str(listed))
+    dm.setup("predict")
+    assert dm.prediction_ids() == [str(tmp_path / "clips" / "b.wav"), str(tmp_path / "clips" / "a.wav")]
+    lengths = [len(dm.dataset("predict")[i][0]) for i in range(2)]
+    assert lengths == [1 + (4000 - 200) // 80, 1 + (2000 - 200) // 80]  # 0.5 s and 0.25 s of 80-sample hops
+    listed.write_text("clips/b.wav\nclips/missing.wav\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match=rf"{listed}:2: audio file not found: "):
+        module(generated_size=60, features=features(), predict_manifest=str(listed)).setup("predict")

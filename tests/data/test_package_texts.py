@@ -1,6 +1,11 @@
 import pytest
 
-from lightning_seq.data.package_texts import installed_package_texts, unique_paragraphs, write_package_text_splits
+from lightning_seq.data.package_texts import (
+    installed_package_texts,
+    package_text_splits,
+    unique_paragraphs,
+    write_package_text_splits,
+)
 
 
 def test_installed_packages_give_their_documentation_and_licences_but_not_ours():
@@ -20,6 +25,7 @@ def test_paragraphs_repeated_in_other_documents_or_spacing_are_kept_once():
 
 def test_splits_hold_every_unique_paragraph_once_and_depend_only_on_the_seed(tmp_path):
     paths = write_package_text_splits(tmp_path / "a", val_share=0.1, test_share=0.2, seed=0)
+    package_text_splits.cache_clear()  # computed afresh, not the cached split
     again = write_package_text_splits(tmp_path / "b", val_share=0.1, test_share=0.2, seed=0)
     other = write_package_text_splits(tmp_path / "c", val_share=0.1, test_share=0.2, seed=1)
     texts = {split: path.read_text(encoding="utf-8") for split, path in paths.items()}

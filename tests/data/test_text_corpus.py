@@ -99,3 +99,19 @@ def test_empty_short_and_broken_corpora_are_errors_with_sizes(tmp_path):
         TextCorpusDataModule(train_path=str(bad))
     with pytest.raises(ValueError, match="sequence_length must be >= 1, got 0"):
         TextCorpusDataModule(sequence_length=0)
+
+
+def test_the_package_texts_corpus_is_the_stream_of_its_written_files(tmp_path):
+    from lightning_seq.data.package_texts import write_package_text_splits
+
+    embedded = TextCorpusDataModule(generated_corpus="package_texts", batch_size=4)
+    paths = write_package_text_splits(tmp_path)
+    files = TextCorpusDataModule(train_path=str(paths["train"]), val_path=str(paths["val"]),
+                                 test_path=str(paths["test"]), batch_size=4)
+    assert embedded.vocabulary == files.vocabulary
+    for split in ("train", "val", "test"):
+        assert torch.equal(embedded.token_ids(split), files.token_ids(split))
+    assert embedded.records["val"][0][1] == "<package texts val>:1"
+    assert embedded.tokens_per_stream("train") * 4 > 800_000  # real text of some size
+    with pytest.raises(ValueError, match="generated_corpus must be 'grammar' or 'package_texts', got 'tweets'"):
+        TextCorpusDataModule(generated_corpus="tweets")
