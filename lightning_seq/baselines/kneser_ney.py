@@ -98,6 +98,10 @@ class KneserNeyLM:
         self._check_fitted()
         if len(char) != 1:
             raise ValueError(f"char must be one character, got {char!r}")
+        return self._probability(context, char)
+
+    def _probability(self, context: str, char: str) -> float:
+        """``probability`` without its checks (the caller made them once)."""
         p = 1.0 / (len(self.vocabulary) + 1)  # uniform over the training characters and one unseen slot
         for k in range(1, self.order + 1):
             if k - 1 > len(context):
@@ -117,7 +121,7 @@ class KneserNeyLM:
         stream = history + text
         start = len(history)
         keep = self.order - 1
-        return sum(math.log2(self.probability(stream[max(0, i - keep) : i], stream[i]))
+        return sum(math.log2(self._probability(stream[max(0, i - keep) : i], stream[i]))
                    for i in range(start, len(stream)))
 
     def bits_per_character(self, text: str, history: str = "") -> float:
