@@ -283,3 +283,24 @@ def test_text_ablation_runs_and_readme_holds_the_committed_full_size_run():
     assert committed["size"] == 8000 and set(committed["variants"]) == set(ablation.VARIANTS)
     assert all(set(v) == {"overrides", *ablation.CORPORA} for v in committed["variants"].values())
     assert ablation.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_serving_table_is_the_committed_default_run():
+    serving = import_benchmark("serving")
+    committed = json.loads((ROOT / "benchmarks/results/serving.json").read_text(encoding="utf-8"))
+    assert committed["settings"]["size"] == "default" and committed["settings"]["concurrency"] == [1, 8, 32]
+    assert committed["settings"]["seconds"] >= 20
+    assert serving.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert serving.verdicts(committed["rows"], committed["hostile"], [1, 8, 32]) == committed["verdicts"]
+
+
+@pytest.mark.slow
+def test_serving_benchmark_runs_the_real_server_and_every_answer_matches(tmp_path):
+    """The tiny run (~2 minutes: two brief fits, four servers): no errors, no mismatches, hostile requests refused."""
+    out = tmp_path / "serving.json"
+    run_script("serving.py", "--size", "tiny", "--json", str(out))
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["recipe"] for r in result["rows"]} == {"sentiment_bilstm", "audio_keywords_gru"}
+    assert all(r["errors"] == 0 and r["mismatches"] == 0 and r["requests"] > 0 for r in result["rows"])
+    for phase in result["hostile"].values():
+        assert phase["bad_refused"] == phase["bad_sent"] > 0 and phase["health_after"] == 200
