@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -304,3 +305,32 @@ def test_serving_benchmark_runs_the_real_server_and_every_answer_matches(tmp_pat
     assert all(r["errors"] == 0 and r["mismatches"] == 0 and r["requests"] > 0 for r in result["rows"])
     for phase in result["hostile"].values():
         assert phase["bad_refused"] == phase["bad_sent"] > 0 and phase["health_after"] == 200
+
+
+def test_lm_interpolation_scores_the_stream_as_the_task_does_and_the_mixture_never_loses_on_val():
+    import functools
+
+    import pytorch_lightning as pl
+    import torch
+
+    from lightning_seq.data import TextCorpusDataModule
+    from lightning_seq.nn import LSTMEncoder
+    from lightning_seq.tasks import LanguageModel
+
+    interpolation = import_benchmark("lm_interpolation")
+    torch.manual_seed(0)
+    data = TextCorpusDataModule(generated_size=200, batch_size=1, sequence_length=37)
+    model = LanguageModel(vocab_size=data.vocab_size, embedding_dim=8,
+                          encoder=functools.partial(LSTMEncoder, hidden_size=16)).eval()
+    model.set_names(vocabulary=data.vocabulary)
+    ids = data.token_ids("test")
+    whole = interpolation.lstm_probabilities(model, ids)
+    assert torch.allclose(whole, interpolation.lstm_probabilities(model, ids, chunk=7), atol=1e-9)  # state carried
+    trainer = pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
+    tested = trainer.test(model, datamodule=data, verbose=False)[0]["test/ppl"]
+    assert interpolation.perplexity(whole) == pytest.approx(tested, rel=1e-4)  # one stream: the task's own figure
+    result = interpolation.evaluate(model, data, order=3)
+    val = result["val"]
+    assert val["mixture_ppl"] <= min(val["lstm_ppl"], val["ngram_ppl"]) + 1e-9
+    assert 0.0 <= result["weight"] <= 1.0 and result["test"]["mixture_bpc"] == pytest.approx(
+        math.log2(result["test"]["mixture_ppl"]), abs=1e-3)
