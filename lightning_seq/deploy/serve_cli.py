@@ -11,6 +11,7 @@ def parser() -> argparse.ArgumentParser:
     """The ``serve`` command's options."""
     p = argparse.ArgumentParser(
         prog="lightning-seq serve",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Serve a checkpoint over HTTP: POST /predict with {\"input\": ...} (or a list, or a multipart "
                     "upload of the field 'input'); GET /health; GET /info.",
     )
