@@ -6,11 +6,10 @@ to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): short text
 ablation's tiny run is tested every time), the keyword recipe (~90 s; its train/eval check runs every time,
 ``tests/test_train_eval_match.py``), OCR (~4 minutes), image -> text (~100 s), the embedded digits (~4 minutes) and
 seq2seq (~60 s; its figure is also the committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is
-tested) and the char LM on real text (~40 minutes; its fast_dev_run, bf16 and DDP runs are tested every time).
+tested).
 """
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -130,20 +129,6 @@ def test_charlm_recipe_beats_the_unigram_baseline(tmp_path, monkeypatch):
     unigram = TextCorpusDataModule().unigram_perplexity("test")
     figure = readme_figure("| `recipes/charlm_lstm.yaml`", "test")
     assert metrics["test/ppl"] <= PERPLEXITY_FACTOR * figure and metrics["test/ppl"] <= unigram / 8, (metrics, figure)
-
-
-@pytest.mark.slow
-def test_real_text_charlm_recipe_beats_the_kneser_ney_baseline(tmp_path, monkeypatch):
-    """The installed packages' texts (about 40 minutes): README's perplexity, below the best committed n-gram's."""
-    monkeypatch.chdir(tmp_path)
-    metrics = fit_and_test("charlm_package_texts")
-    row = "| `recipes/charlm_package_texts.yaml`"
-    figure = readme_figure(row, "test perplexity")
-    assert metrics["test/ppl"] <= PERPLEXITY_FACTOR * figure, (metrics, figure)
-    assert readme_figure(row, "bits per character") == pytest.approx(math.log2(figure), abs=6e-4)
-    baseline = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
-    kneser_ney = baseline["language_model"]["package_texts"]["best"]["test_ppl"]
-    assert metrics["test/ppl"] < kneser_ney, (metrics, kneser_ney)
 
 
 def test_conditional_generation_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
