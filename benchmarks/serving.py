@@ -170,9 +170,9 @@ def load(port: int, bodies: list[bytes], answers: list[dict[str, Any]], concurre
         sent = 0
         while time.monotonic() < deadline:
             sent += 1
-            bad = bad_every and sent % bad_every == 0
+            bad = bad_every and (worker + sent) % bad_every == 0  # a quarter of every client's requests
             index = (worker * 7919 + sent) % len(bodies)
-            body = BAD_BODIES[(worker + sent) % len(BAD_BODIES)] if bad else bodies[index]
+            body = BAD_BODIES[(worker + sent) // bad_every % len(BAD_BODIES)] if bad else bodies[index]
             start = time.perf_counter()
             try:
                 status, answer = request(port, "POST", "/predict", body, conn)
