@@ -293,6 +293,16 @@ def test_readme_serving_table_is_the_committed_default_run():
     assert committed["settings"]["seconds"] >= 20
     assert serving.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
     assert serving.verdicts(committed["rows"], committed["hostile"], [1, 8, 32]) == committed["verdicts"]
+    # the prose under the table: the batching gain, the unbatched server's rate and cost, the lone request's wait
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = {(r["recipe"], r["max_batch_size"], r["concurrency"]): r for r in committed["rows"]}
+    alone, busy = row[("sentiment_bilstm", 1, 32)], committed["verdicts"]
+    gains = sorted(checks["throughput_ratio_at_32"]["value"] for checks in busy.values())
+    assert f"Dynamic batching gains {gains[0]:.2f}-{gains[-1]:.2f}x at concurrency 32" in readme
+    assert f"costs about {1000 / alone['rps']:.1f} ms of CPU" in readme
+    assert f"already answers {alone['rps']:.0f} requests/s" in readme
+    waits = row[("sentiment_bilstm", 32, 1)]["p50_ms"], row[("sentiment_bilstm", 1, 1)]["p50_ms"]
+    assert f"({waits[0]} ms at concurrency 1 against {waits[1]} ms unbatched)" in readme
 
 
 @pytest.mark.slow
