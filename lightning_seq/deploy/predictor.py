@@ -48,7 +48,7 @@ def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) ->
     """The input encoder a checkpoint describes, or an error saying why the checkpoint cannot serve raw inputs."""
     if spec is None:
         raise ValueError(
-            f"{where} holds no preprocessing (written before lightning-seq 0.3, or by a task built without a data "
+            f"{where} holds no preprocessing (written by an earlier lightning_seq, or by a task fitted without a data "
             f"module): fit again, or predict through the training config (lightning-seq predict --config ...)"
         )
     if "unavailable" in spec:
