@@ -18,7 +18,7 @@ from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences, check_decoding
 from lightning_seq.tasks.strategies import DecodingStrategy, Sampling
-from lightning_seq.tasks.tbptt import detach_state, time_chunks
+from lightning_seq.tasks.tbptt import detach_state, reset_some_rows, time_chunks
 from lightning_seq.types import (
     EOS_ID,
     NEVER_GENERATED,
@@ -53,6 +53,9 @@ class LanguageModel(SequenceTask):
             output size).
         dropout: dropout on embeddings and on the encoder's outputs.
         tbptt_steps: time steps per truncated-BPTT chunk (and per optimizer step).
+        state_reset_rate: chance that a training stream's carried state is zeroed before a batch window, so the
+            model also learns to start reading mid-text from a zero state, as every evaluation stream does (0: the
+            state is only zeroed at each epoch's start).
         gradient_clip_val: clip the gradient norm of each chunk to this value (None: no clipping). Manual
             optimization ignores the Trainer's ``gradient_clip_val``, so it is set here.
         decoding: strategy for ``predict`` and ``generate``: ``lightning_seq.tasks.Sampling`` (None: the default,
@@ -77,6 +80,7 @@ class LanguageModel(SequenceTask):
         tie_embeddings: bool = False,
         dropout: float = 0.0,
         tbptt_steps: int = 50,
+        state_reset_rate: float = 0.0,
         gradient_clip_val: float | None = 1.0,
         decoding: DecodingStrategy | None = None,
         max_length: int = 200,
@@ -103,6 +107,8 @@ class LanguageModel(SequenceTask):
             raise ValueError(f"gradient_clip_val must be > 0 or None, got {gradient_clip_val!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+        if not 0.0 <= state_reset_rate <= 1.0:
+            raise ValueError(f"state_reset_rate must lie in [0, 1], got {state_reset_rate!r}")
         if max_length < 1:
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         self.vocab_size, self.pretrained_embeddings = vocab_size, pretrained_embeddings
@@ -124,6 +130,7 @@ class LanguageModel(SequenceTask):
                 )
             self.output.weight = self.embedding.weight
         self.tbptt_steps, self.gradient_clip_val = tbptt_steps, gradient_clip_val
+        self.state_reset_rate = state_reset_rate
         self.decoding = check_decoding(decoding) if decoding is not None else Sampling()
         self.max_length, self.token_joiner = max_length, token_joiner
         self.val_perplexity = Perplexity()
@@ -243,6 +250,8 @@ class LanguageModel(SequenceTask):
         optimizer = self.optimizers()
         scheduler = self.lr_schedulers() if self.scheduler_factory is not None else None
         state = self.carried["train"]
+        if state is not None:
+            state = reset_some_rows(state, self.state_reset_rate)
         total, count = batch.inputs.new_zeros((), dtype=torch.float), 0
         for inputs, targets in time_chunks(batch.inputs, batch.targets, self.tbptt_steps):
             log_probs, state = self(inputs, state)  # (B, k, V)

@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from lightning_seq.data import TextCorpusDataModule
 from lightning_seq.nn import GRUEncoder, LSTMEncoder
 from lightning_seq.tasks import BeamSearch, Greedy, LanguageModel, Sampling
-from lightning_seq.tasks.tbptt import detach_state, time_chunks
+from lightning_seq.tasks.tbptt import detach_state, reset_some_rows, time_chunks
+from lightning_seq.types import EncoderState
 
 VOCAB = [f"t{i}" for i in range(12)]
 
@@ -136,6 +137,7 @@ def test_tied_embeddings_share_one_matrix():
         ({"gradient_clip_val": 0.0}, "gradient_clip_val must be > 0 or None"),
         ({"max_length": 0}, "max_length must be >= 1, got 0"),
         ({"vocab_size": None}, "vocab_size must be > 4"),
+        ({"state_reset_rate": 1.5}, r"state_reset_rate must lie in \[0, 1\], got 1.5"),
     ],
 )
 def test_invalid_arguments_name_them(kwargs, message):
@@ -170,3 +172,44 @@ def test_generation_never_emits_pad_or_bos_even_when_the_model_ranks_them_first(
                              decoding=decoding)
     assert bool((out.lengths == 8).all())
     assert not bool(((out.tokens == 0) | (out.tokens == 2)).any())
+
+
+def test_reset_some_rows_zeroes_whole_rows_at_the_given_rate():
+    torch.manual_seed(0)
+    hidden, cell = torch.randn(2, 4000, 3) + 5, torch.randn(2, 4000, 3) - 5
+    state = EncoderState(hidden, cell)
+    assert reset_some_rows(state, 0.0) is state
+    assert not reset_some_rows(state, 1.0).hidden.any() and not reset_some_rows(state, 1.0).cell.any()
+    reset = reset_some_rows(state, 0.3)
+    zeroed = (reset.hidden == 0).all(dim=2).all(dim=0)  # (B,): rows zeroed in every layer
+    assert 0.27 < zeroed.float().mean() < 0.33
+    assert torch.equal(zeroed, (reset.cell == 0).all(dim=2).all(dim=0))  # the same rows of hidden and cell
+    assert torch.equal(reset.hidden[:, ~zeroed], hidden[:, ~zeroed]) and torch.equal(reset.cell[:, ~zeroed],
+                                                                                     cell[:, ~zeroed])
+    assert reset_some_rows(EncoderState(hidden, None), 1.0).cell is None  # GRU and RNN states
+    with pytest.raises(ValueError, match=r"the reset rate must lie in \[0, 1\], got -0.1"):
+        reset_some_rows(state, -0.1)
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0])
+def test_training_windows_start_from_the_reset_state(tmp_path, monkeypatch, rate):
+    import lightning_seq.tasks.language_model as module
+
+    seen = []
+
+    def recording(state, reset_rate):
+        out = reset_some_rows(state, reset_rate)
+        seen.append((state.hidden.abs().sum().item(), out.hidden.abs().sum().item(), out.cell.abs().sum().item()))
+        return out
+
+    monkeypatch.setattr(module, "reset_some_rows", recording)
+    data = TextCorpusDataModule(train_path=write_corpus(tmp_path / "train.txt"), sequence_length=10, batch_size=4)
+    model = LanguageModel(vocab_size=data.vocab_size, encoder=lambda s: LSTMEncoder(s, 16), embedding_dim=8,
+                          tbptt_steps=4, state_reset_rate=rate)
+    quiet_trainer(max_epochs=1).fit(model, data)
+    assert len(seen) == len(data.windows["train"]) - 1  # every window but the first, which starts from zero anyway
+    assert all(before > 0 for before, _, _ in seen)
+    if rate == 1.0:
+        assert all(after == 0 and cell == 0 for _, after, cell in seen)
+    else:
+        assert all(after == before for before, after, _ in seen)
