@@ -65,16 +65,21 @@ def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) ->
     raise ValueError(f"{where}: unknown input kind {spec['kind']!r}")
 
 
-def load_task(path: str | Path, device: str | torch.device) -> tuple[SequenceTask, dict[str, Any]]:
-    """The task a checkpoint was written by (its class from the checkpoint, not from YAML), and its preprocessing."""
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """A lightning_seq checkpoint's entries, memory-mapped (the weights are not read until used)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     meta = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    class_path = meta.get(TASK_KEY)
-    if class_path is None:
+    if TASK_KEY not in meta:
         raise ValueError(f"{path} was not written by a lightning_seq task (no {TASK_KEY!r} entry)")
-    module_name, _, class_name = class_path.rpartition(".")
+    return meta
+
+
+def load_task(path: str | Path, device: str | torch.device) -> tuple[SequenceTask, dict[str, Any]]:
+    """The task a checkpoint was written by (its class from the checkpoint, not from YAML), and its preprocessing."""
+    meta = read_checkpoint(path)
+    module_name, _, class_name = meta[TASK_KEY].rpartition(".")
     cls = getattr(importlib.import_module(module_name), class_name)
     task = cls.load_from_checkpoint(path, map_location=device)
     return task.eval(), meta.get(PREPROCESSING_KEY)

@@ -11,20 +11,21 @@ predictor pads them with their lengths). A bad request gets its own 4xx and neve
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import litserve as ls
 import litserve.server
-import torch
 from starlette.responses import JSONResponse
 
 from lightning_seq import __version__
 from lightning_seq.deploy.gate import RequestGate
 from lightning_seq.deploy.payloads import EncodedRequest, RequestError, encode_request
-from lightning_seq.deploy.predictor import Predictor, load_task
+from lightning_seq.deploy.predictor import Predictor, read_checkpoint
 from lightning_seq.deploy.results import Prediction
 from lightning_seq.tasks.base import PREPROCESSING_KEY, TASK_KEY
+from lightning_seq.tasks.names import NAMES_KEY
 
 API_PATH = "/predict"
 
@@ -105,16 +106,16 @@ class PredictorAPI(ls.LitAPI):
 def model_info(ckpt_path: str | Path) -> dict[str, Any]:
     """What ``GET /info`` says of the model: task, input kind, labels, library version, checkpoint hash."""
     path = Path(ckpt_path)
-    task, spec = load_task(path, "cpu")
+    meta = read_checkpoint(path)  # the entries only: the model itself is loaded by the workers
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    meta = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    labels = (meta.get(NAMES_KEY) or {}).get("label_names")
     return {
-        "task": meta.get(TASK_KEY),
-        "input_kind": (spec or {}).get("kind") if spec is not None else None,
-        "labels": task.names("label_names"),
+        "task": meta[TASK_KEY],
+        "input_kind": (meta.get(PREPROCESSING_KEY) or {}).get("kind"),
+        "labels": None if labels is None else json.loads(labels),
         "lightning_seq_version": __version__,
         "checkpoint": path.name,
         "checkpoint_sha256": digest.hexdigest(),

@@ -17,6 +17,7 @@ from lightning_seq.types import UNK_ID
 
 log = logging.getLogger(__name__)
 
+
 class TextInputs:
     """Texts to token-id tensors ``(T,)``: tokenizer, vocabulary (unknown tokens to ``<unk>``), prefix, limit.
 
