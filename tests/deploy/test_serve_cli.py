@@ -1,5 +1,6 @@
 """``lightning-seq serve`` started as a user starts it, in its own process, spoken to over HTTP on loopback."""
 
+import contextlib
 import json
 import os
 import signal
@@ -39,6 +40,30 @@ def test_serve_answers_real_http_requests_and_refuses_bad_ones(sentiment_ckpt):
     offline = [a.label for a in Predictor.from_checkpoint(ckpt).predict(texts)]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    with served(ckpt, port):
+        status, body = call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="s3cret")
+        assert status == 200 and [p["label"] for p in json.loads(body)["predictions"]] == offline
+        first = json.loads(body)["predictions"]
+        assert call(f"{url}/predict", json.dumps({"input": texts}).encode())[0] in (401, 403)  # no key
+        assert call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="wrong")[0] == 401
+        status, body = call(f"{url}/predict", b'{"input": ', key="s3cret")
+        assert status == 400 and json.loads(body)["detail"].startswith("the body is not valid JSON")
+        status, body = call(f"{url}/predict", json.dumps({"input": ["ok", None]}).encode(), key="s3cret")
+        assert (status, json.loads(body)) == (422, {"detail": "input[1]: expected a text (string), got null"})
+        status, body = call(f"{url}/predict", json.dumps({"input": "x " * 60}).encode(), key="s3cret")
+        assert status == 422 and "over the server's limit of 50" in json.loads(body)["detail"]
+        status, body = call(f"{url}/info", key="s3cret")
+        assert status == 200 and json.loads(body)["model"]["input_kind"] == "text"
+        assert call(f"{url}/health", key="s3cret")[0] == 200  # still serving after the bad requests
+    with served(ckpt, port):  # restarted on the same port: the same answers
+        status, body = call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="s3cret")
+        assert status == 200 and json.loads(body)["predictions"] == first
+
+
+@contextlib.contextmanager
+def served(ckpt, port):
+    """``lightning-seq serve`` of ``ckpt`` on ``port`` (key ``s3cret``), answering ``/health``; stopped after."""
+    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "LIT_SERVER_API_KEY": "s3cret"}
     server = subprocess.Popen(
         [sys.executable, "-m", "lightning_seq", "serve", "--ckpt_path", str(ckpt), "--port", str(port),
@@ -56,19 +81,7 @@ def test_serve_answers_real_http_requests_and_refuses_bad_ones(sentiment_ckpt):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start:\n{server.stdout.read() if server.poll() is not None else ''}")
             time.sleep(0.5)
-        status, body = call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="s3cret")
-        assert status == 200 and [p["label"] for p in json.loads(body)["predictions"]] == offline
-        assert call(f"{url}/predict", json.dumps({"input": texts}).encode())[0] in (401, 403)  # no key
-        assert call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="wrong")[0] == 401
-        status, body = call(f"{url}/predict", b'{"input": ', key="s3cret")
-        assert status == 400 and json.loads(body)["detail"].startswith("the body is not valid JSON")
-        status, body = call(f"{url}/predict", json.dumps({"input": ["ok", None]}).encode(), key="s3cret")
-        assert (status, json.loads(body)) == (422, {"detail": "input[1]: expected a text (string), got null"})
-        status, body = call(f"{url}/predict", json.dumps({"input": "x " * 60}).encode(), key="s3cret")
-        assert status == 422 and "over the server's limit of 50" in json.loads(body)["detail"]
-        status, body = call(f"{url}/info", key="s3cret")
-        assert status == 200 and json.loads(body)["model"]["input_kind"] == "text"
-        assert call(f"{url}/health", key="s3cret")[0] == 200  # still serving after the bad requests
+        yield
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
