@@ -17,6 +17,7 @@ from lightning_seq.callbacks.line_progress import LineProgress
 from lightning_seq.cli_errors import TRACEBACK_FLAG, report, wants_traceback
 from lightning_seq.data.base import LINKED_ATTRIBUTES, SequenceDataModule
 from lightning_seq.data.subword import SubwordTokenizer
+from lightning_seq.launch_check import check_launch
 from lightning_seq.tasks.base import TASK_KEY, SequenceTask, check_checkpoint_format, import_path
 
 # Settings that only affect inference: with --ckpt_path they come from the command line / config, not the checkpoint.
@@ -81,6 +82,8 @@ class SeqCLI(LightningCLI):
         * Loggers that share a ``save_dir`` and ``name`` (the recipes' TensorBoard and CSV loggers) each pick the
           next free ``version_N`` when they first write, so the second would take the folder after the first's.
           They are given the first one's version, so events, ``metrics.csv`` and the pictures share one folder.
+        * Under ``torchrun`` or ``srun``, ``devices`` and ``num_nodes`` must match the processes the launcher
+          started (``check_launch``): a mismatch stops every rank at once with the flags to set.
         """
         given = config.get("callbacks") or []
         given = given if isinstance(given, list) else [given]
@@ -88,6 +91,7 @@ class SeqCLI(LightningCLI):
         if config.get("enable_progress_bar", True) is not False and not configured and not sys.stderr.isatty():
             callbacks = [*callbacks, LineProgress()]
         trainer = super()._instantiate_trainer(config, callbacks)
+        check_launch(trainer)
         share_log_folder(trainer.loggers)
         return trainer
 
