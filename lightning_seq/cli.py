@@ -219,6 +219,11 @@ def main(args: list[str] | None = None) -> None:
 
             serve(words[1:])
             return
+        if words[:1] == ["prepare"]:  # not a Trainer command: a recipe's data written as shards
+            from lightning_seq.prepare_cli import main as prepare
+
+            prepare(words[1:])
+            return
         run(None if args is None else words)
     except Exception as error:  # report() re-raises all but the user's errors
         raise SystemExit(report(error, show_traceback)) from None

@@ -15,6 +15,7 @@ from lightning_seq.data.parallel_text import ParallelTextDataModule
 from lightning_seq.data.rowscan_images import RowScanImageDataModule
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.sentiment import SentimentDataModule
+from lightning_seq.data.sharded import ShardedDataModule
 from lightning_seq.data.sklearn_digits import SklearnDigits
 from lightning_seq.data.subword import HFTokenizer, SentencePieceTokenizer, SubwordTokenizer
 from lightning_seq.data.text_corpus import TextCorpusDataModule
@@ -36,6 +37,7 @@ __all__ = [
     "OCRDataModule",
     "ParallelTextDataModule",
     "SentimentDataModule",
+    "ShardedDataModule",
     "SequenceDataModule",
     "SentencePieceTokenizer",
     "SequenceDataset",

@@ -1,0 +1,117 @@
+"""A shard folder: Parquet files of samples per split, their lengths, and the data module's description.
+
+::
+
+    shards/
+      index.json            format, fields, each split's shards and row counts, data module and collate paths
+      module.pt             what the data module knows (sizes, names, state, preprocessing for inference)
+      lengths/train.npy     every sample's length (bucketing plans are made from these alone)
+      train-00000.parquet   samples in row groups of ``row_group_rows``
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import torch
+
+from lightning_seq.data.shards.codec import describe, from_table, to_table
+
+FORMAT = "lightning-seq-shards/1"
+
+
+def write_split(folder: Path, split: str, dataset: Any, rows_per_shard: int, row_group_rows: int) -> dict[str, Any]:
+    """Write a data set's samples as ``<split>-NNNNN.parquet`` shards and ``lengths/<split>.npy``.
+
+    Returns:
+        The split's index entry: ``fields``, ``rows`` and ``shards`` (file and rows of each).
+    """
+    total = len(dataset)
+    if total == 0:
+        raise ValueError(f"the {split} split is empty: nothing to write")
+    fields = describe(dataset[0])
+    shards = []
+    for number, start in enumerate(range(0, total, rows_per_shard)):
+        end = min(start + rows_per_shard, total)
+        table = to_table([dataset[i] for i in range(start, end)], fields, f"{split} samples {start}-{end - 1}")
+        name = f"{split}-{number:05d}.parquet"
+        pq.write_table(table, folder / name, row_group_size=row_group_rows)
+        shards.append({"file": name, "rows": end - start})
+    (folder / "lengths").mkdir(exist_ok=True)
+    np.save(folder / "lengths" / f"{split}.npy", np.asarray(dataset.lengths, dtype=np.int64))
+    return {"fields": fields, "rows": total, "shards": shards}
+
+
+def write_index(folder: Path, splits: dict[str, Any], data_module: str, collate_fn: str, module: dict[str, Any]
+                ) -> None:
+    """Write ``index.json`` and ``module.pt`` (the module's description, loadable with ``weights_only``)."""
+    index = {"format": FORMAT, "data_module": data_module, "collate_fn": collate_fn, "splits": splits}
+    (folder / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+    torch.save(module, folder / "module.pt")
+
+
+def read_index(folder: str | Path) -> dict[str, Any]:
+    """The folder's ``index.json``, checked for its format and files.
+
+    Raises:
+        FileNotFoundError: no ``index.json`` (not a folder written by ``lightning-seq prepare``), or a listed shard
+            is missing.
+        ValueError: another format.
+    """
+    folder = Path(folder)
+    path = folder / "index.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: --data.init_args.path must be a folder written by "
+                                f"`lightning-seq prepare`")
+    index = json.loads(path.read_text(encoding="utf-8"))
+    if index.get("format") != FORMAT:
+        raise ValueError(f"{path}: format {index.get('format')!r}, this version reads {FORMAT!r}")
+    for split, entry in index["splits"].items():
+        for shard in entry["shards"]:
+            if not (folder / shard["file"]).is_file():
+                raise FileNotFoundError(f"{folder / shard['file']} (a {split} shard listed in {path}) not found")
+    return index
+
+
+def read_lengths(folder: str | Path, split: str, rows: int) -> np.ndarray:
+    """Every sample's length in ``split``, checked against the index's row count."""
+    path = Path(folder) / "lengths" / f"{split}.npy"
+    lengths = np.load(path)
+    if len(lengths) != rows:
+        raise ValueError(f"{path} holds {len(lengths)} lengths, index.json says {rows} rows")
+    return lengths
+
+
+def read_stream(folder: Path, shards: Sequence[dict[str, Any]], fields: list[dict[str, str]], order: Sequence[int],
+                start: int, end: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``(global row id, sample)`` for rows ``start:end`` of the stream of ``shards`` in ``order``.
+
+    Only the row groups that overlap the range are read, one at a time.
+    """
+    rows = [int(s["rows"]) for s in shards]
+    first_row = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
+    position = 0  # stream position of the current shard's first row
+    for shard in order:
+        shard_end = position + rows[shard]
+        if shard_end > start and position < end:
+            parquet = pq.ParquetFile(folder / shards[shard]["file"])
+            group_start = position
+            for group in range(parquet.num_row_groups):
+                group_rows = parquet.metadata.row_group(group).num_rows
+                lo, hi = max(start, group_start), min(end, group_start + group_rows)
+                if lo < hi:
+                    table = parquet.read_row_group(group).slice(lo - group_start, hi - lo)
+                    for offset, sample in enumerate(from_table(table, fields)):
+                        yield int(first_row[shard]) + (lo - position) + offset, sample
+                group_start += group_rows
+        position = shard_end
+        if position >= end:
+            return
+
+
+__all__ = ["FORMAT", "read_index", "read_lengths", "read_stream", "write_index", "write_split"]
