@@ -1,8 +1,9 @@
 """Samples as Arrow columns: each field of a data set's sample tuple is one column (or two, for a tensor).
 
 A sample is what a data module's data set returns, ``(inputs, target, index[, references])``: tensors of any
-shape and dtype, ints, floats, strings, lists of strings, or None. A tensor field is stored as its raw bytes plus
-its shape (reading it back is a ``torch.frombuffer``, no unpickling); the other kinds map to Arrow types.
+shape and dtype, ints, floats, strings, lists of strings, or None. A tensor field is stored flattened, as an
+Arrow list of its dtype, plus its shape: a row group's tensors come back as views of one array (no per-sample
+decoding, no unpickling). The other kinds map to Arrow types; dtypes NumPy lacks (bfloat16) are refused.
 """
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ import torch
 KINDS = ("tensor", "int", "float", "str", "strings", "none")
 
 
+def _numpy_dtype(dtype: torch.dtype) -> np.dtype:
+    return torch.zeros(0, dtype=dtype).numpy().dtype
+
+
 def field_kind(value: Any) -> str:
     """The codec kind of one field value."""
     if isinstance(value, torch.Tensor):
+        if value.dtype == torch.bfloat16:
+            raise TypeError("cannot store a bfloat16 tensor in shards: NumPy has no such dtype (store float32)")
         return "tensor"
     if isinstance(value, bool | int | np.integer):
         return "int"
@@ -66,7 +73,10 @@ def to_table(samples: Sequence[Sequence[Any]], fields: list[dict[str, str]], whe
             dtype = getattr(torch, field["dtype"])
             if any(v.dtype != dtype for v in values):
                 raise TypeError(f"{where}: field {position} mixes tensor dtypes (first: {field['dtype']})")
-            columns[name] = pa.array([v.contiguous().numpy().tobytes() for v in values], type=pa.binary())
+            flat = [v.reshape(-1).numpy() for v in values]
+            offsets = np.concatenate([[0], np.cumsum([len(f) for f in flat])]).astype(np.int64)
+            values_array = pa.array(np.concatenate(flat) if flat else np.zeros(0, dtype=_numpy_dtype(dtype)))
+            columns[name] = pa.LargeListArray.from_arrays(pa.array(offsets), values_array)
             columns[f"{name}_shape"] = pa.array([list(v.shape) for v in values], type=pa.list_(pa.int64()))
         elif field["kind"] == "strings":
             columns[name] = pa.array([list(v) for v in values], type=pa.list_(pa.string()))
@@ -82,14 +92,12 @@ def from_table(table: pa.Table, fields: list[dict[str, str]]) -> list[tuple[Any,
     for position, field in enumerate(fields):
         name = f"f{position}"
         if field["kind"] == "tensor":
-            dtype = getattr(torch, field["dtype"])
+            column = table.column(name).combine_chunks()
+            offsets = column.offsets.to_numpy()
+            values = column.values.to_numpy(zero_copy_only=False)[offsets[0]:offsets[-1]]
+            pieces = torch.from_numpy(np.array(values)).split(np.diff(offsets).tolist())  # one copy per table
             shapes = table.column(f"{name}_shape").to_pylist()
-            blobs = table.column(name).to_pylist()
-            decoded.append([
-                torch.frombuffer(bytearray(blob), dtype=dtype).reshape(shape) if blob
-                else torch.zeros(shape, dtype=dtype)  # frombuffer refuses an empty buffer
-                for blob, shape in zip(blobs, shapes, strict=True)
-            ])
+            decoded.append([piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)])
         else:
             decoded.append(table.column(name).to_pylist())
     return list(zip(*decoded, strict=True))
