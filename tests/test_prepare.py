@@ -103,3 +103,40 @@ def test_prepare_and_shard_training_refuse_what_they_cannot_do(tmp_path, capsys)
     with pytest.raises(SystemExit):
         main(["predict", "--config", RECIPE, *SHARDED, f"--data.path={tmp_path / 'shards'}", *QUIET])
     assert "prediction reads files, not shards" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("recipe", "extra", "message"),
+    [
+        ("rowscan_digits_lstm", [], "draws a random augmentation for every sample it returns; shards would freeze one "
+                                    "draw: prepare with --data.init_args.augment=null"),
+        ("audio_keywords_gru", ["--data.init_args.augment=null"],
+         "computes features on the device after batching; prepare with --data.init_args.features_on_device=false"),
+    ],
+    ids=["augmentation", "features_on_device"],
+)
+def test_prepare_refuses_samples_it_would_freeze_or_miss(tmp_path, capsys, recipe, extra, message):
+    with pytest.raises(SystemExit):
+        main(["prepare", "--config", str(ROOT / "recipes" / f"{recipe}.yaml"), "--data.init_args.generated_size=40",
+              *extra, "--output", str(tmp_path / "shards")])
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "shards").exists()
+
+
+def test_prepare_reads_a_users_csv_with_the_recipes_readers_and_errors(tmp_path, capsys):
+    lines = ["text,label"] + [f"{'good' if i % 2 else 'bad'} service number {i},{'pos' if i % 2 else 'neg'}"
+                              for i in range(60)]
+    (tmp_path / "train.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "test.csv").write_text("\n".join(lines[:11]) + "\n", encoding="utf-8")
+    csv = ["--data.init_args.train_path", str(tmp_path / "train.csv"), "--data.init_args.test_path",
+           str(tmp_path / "test.csv")]
+    main(["prepare", "--config", RECIPE, *csv, "--output", str(tmp_path / "shards")])
+    index = read_index(tmp_path / "shards")
+    assert sum(entry["rows"] for entry in index["splits"].values() if entry is not index["splits"]["test"]) == 60
+    assert index["splits"]["test"]["rows"] == 10
+    assert torch.load(tmp_path / "shards/module.pt", weights_only=True)["names"]["label_names"] == ["neg", "pos"]
+    lines[5] = " ,pos"  # an empty text on line 6 of the file
+    (tmp_path / "train.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["prepare", "--config", RECIPE, *csv, "--output", str(tmp_path / "again")])
+    assert "train.csv:6" in capsys.readouterr().err
