@@ -2,10 +2,11 @@
 
     python benchmarks/shard_streaming.py [--size tiny|default] [--json FILE]
 
-Generated token sequences shaped like short texts (lengths 3-120, log-normal around 20; ids 2-5000) are written
-once as shards (``write_split``, 50k samples a file, row groups of 1024). Each epoch runs in its own fresh
-process; its peak RSS (``VmHWM``) is reported whole and above the RSS once the imports are done (torch,
-Lightning and Arrow alone hold about 0.8 GB):
+Generated token sequences shaped like short texts (lengths 3-120, log-normal around 20; ids 2-5000), and
+generated audio features at a tenth of the count (50-150 frames of 40 floats), are written once as shards
+(``write_split``, 50k samples a file, row groups of 1024). Each epoch runs in its own fresh process; its peak RSS
+(``VmHWM``) is reported whole and above the RSS once the imports are done (torch, Lightning and Arrow alone hold
+about 0.8 GB):
 
 - **in memory**: the samples as tensors in a ``SequenceDataset`` (what every data module holds today), batched by
   ``BucketBatchSampler`` (32 a batch, pools of 16 batches), collated;
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,25 +41,36 @@ from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.shards import Batching, ShardLoader, ShardStream, read_lengths, write_split
 
-SIZES = {"tiny": [2_000, 20_000], "default": [100_000, 1_000_000]}
+SIZES = {"tiny": {"text": [2_000, 20_000], "audio": [200, 2_000]},
+         "default": {"text": [100_000, 1_000_000], "audio": [10_000, 100_000]}}
+MELS = 40
 BATCH, POOL_BATCHES, BUFFER, ROWS_PER_SHARD, ROW_GROUP = 32, 16, 2048, 50_000, 1024
 TARGETS = {"rss_growth": 1.2, "throughput_ratio": 0.9, "padding_ratio": 1.1}
 
 
 class Generated:
-    """Sample ``i`` made from seed ``i`` on demand (so writing the shards holds no more than one shard)."""
+    """Sample ``i`` made from seed ``i`` on demand (so writing the shards holds no more than one shard).
 
-    def __init__(self, size: int) -> None:
+    ``text``: token ids, lengths 3-120 (log-normal around 20). ``audio``: 40 log-mel-like float features per
+    frame, 50-150 frames (0.5-1.5 s at a 10 ms hop).
+    """
+
+    def __init__(self, size: int, kind: str = "text") -> None:
         rng = np.random.default_rng(0)
-        self.lengths = np.clip(rng.lognormal(3.0, 0.6, size).astype(np.int64), 3, 120).tolist()
+        if kind == "text":
+            self.lengths = np.clip(rng.lognormal(3.0, 0.6, size).astype(np.int64), 3, 120).tolist()
+        else:
+            self.lengths = rng.integers(50, 151, size).tolist()
+        self.kind = kind
 
     def __len__(self) -> int:
         return len(self.lengths)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int, int]:
         generator = torch.Generator().manual_seed(index)
-        tokens = torch.randint(2, 5000, (self.lengths[index],), generator=generator)
-        return tokens, index % 3, index
+        if self.kind == "text":
+            return torch.randint(2, 5000, (self.lengths[index],), generator=generator), index % 3, index
+        return torch.randn(self.lengths[index], MELS, generator=generator), index % 3, index
 
 
 def status_mb(key: str) -> float:
@@ -74,15 +87,16 @@ def reset_peak() -> float:
     return status_mb("VmRSS")
 
 
-def epoch(batches: Any) -> dict[str, float]:
+def epoch(batches: Any, kind: str) -> dict[str, float]:
     """Train the small model one step per batch; the samples, seconds and padding fraction of the epoch."""
     torch.manual_seed(0)
-    embed, head = nn.Embedding(5000, 32), nn.Linear(32, 3)
+    embed, head = (nn.Embedding(5000, 32) if kind == "text" else nn.Linear(MELS, 32)), nn.Linear(32, 3)
     optimizer = torch.optim.SGD([*embed.parameters(), *head.parameters()], lr=0.1)
     samples = tokens = padded = 0
     start = time.perf_counter()
     for batch in batches:
         mask = torch.arange(batch.inputs.size(1)) < batch.lengths.unsqueeze(1)  # (B, T)
+        padded += mask.numel()
         pooled = (embed(batch.inputs) * mask.unsqueeze(2)).sum(1) / batch.lengths.unsqueeze(1)  # (B, 32)
         loss = nn.functional.cross_entropy(head(pooled), batch.targets)
         optimizer.zero_grad()
@@ -90,18 +104,16 @@ def epoch(batches: Any) -> dict[str, float]:
         optimizer.step()
         samples += len(batch.lengths)
         tokens += int(batch.lengths.sum())
-        padded += batch.inputs.numel()
     seconds = time.perf_counter() - start
     return {"samples": samples, "seconds": seconds, "padding": 1 - tokens / padded}
 
 
-def child(path: str, size: int) -> dict[str, float]:
+def child(path: str, size: int, kind: str, folder: Path) -> dict[str, float]:
     """One epoch of ``path`` (``memory`` or ``stream``) in this process; its peak RSS included."""
     torch.set_num_threads(1)
-    folder = Path(sys.argv[4])
     baseline = reset_peak()
     if path == "memory":
-        data = Generated(size)
+        data = Generated(size, kind)
         samples = [data[i] for i in range(size)]  # what a data module holds
         from lightning_seq.data.datasets import SequenceDataset
 
@@ -114,18 +126,18 @@ def child(path: str, size: int) -> dict[str, float]:
         stream = ShardStream(folder, entry, read_lengths(folder, "train", entry["rows"]),
                              Batching(BATCH, None, BUFFER, True, 0), collate_sequences)
         loader = ShardLoader(stream, lambda: 0)
-    result = epoch(loader)
+    result = epoch(loader, kind)
     peak = status_mb("VmHWM")
     return {**result, "peak_rss_mb": peak, "above_imports_mb": peak - baseline}
 
 
-def measure(path: str, size: int, folder: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--child", path, str(size), str(folder)], capture_output=True,
-                          text=True, check=False)
+def measure(path: str, size: int, kind: str, folder: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--child", path, str(size), kind, str(folder)],
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"path": path, "size": size, "peak_rss_mb": round(result["peak_rss_mb"], 1),
+    return {"kind": kind, "path": path, "size": size, "peak_rss_mb": round(result["peak_rss_mb"], 1),
             "above_imports_mb": round(result["above_imports_mb"], 1),
             "samples_per_s": round(result["samples"] / result["seconds"], 1), "padding": round(result["padding"], 4),
             "samples": result["samples"]}
@@ -134,19 +146,26 @@ def measure(path: str, size: int, folder: Path) -> dict[str, Any]:
 def run(size_name: str) -> dict[str, Any]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in SIZES[size_name]:
-            folder = Path(tmp) / str(size)
-            folder.mkdir()
-            entry = write_split(folder, "train", Generated(size), ROWS_PER_SHARD, ROW_GROUP)
-            (folder / "entry.json").write_text(json.dumps(entry), encoding="utf-8")
-            for path in ("memory", "stream"):
-                rows.append(measure(path, size, folder))
+        for kind, sizes in SIZES[size_name].items():
+            for size in sizes:
+                folder = Path(tmp) / f"{kind}{size}"
+                folder.mkdir()
+                entry = write_split(folder, "train", Generated(size, kind), ROWS_PER_SHARD, ROW_GROUP)
+                (folder / "entry.json").write_text(json.dumps(entry), encoding="utf-8")
+                for path in ("memory", "stream"):
+                    rows.append(measure(path, size, kind, folder))
+                shutil.rmtree(folder)
     return {"settings": {"size": size_name, "batch": BATCH, "pool_batches": POOL_BATCHES, "buffer": BUFFER},
             "rows": rows, "verdicts": verdicts(rows)}
 
 
 def verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Streaming's RSS growth, throughput and padding against in memory's, with the targets."""
+    """Per kind: streaming's RSS growth, throughput and padding against in memory's, with the targets."""
+    return {kind: kind_verdicts([r for r in rows if r["kind"] == kind]) for kind in sorted({r["kind"] for r in rows})}
+
+
+def kind_verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One kind's verdicts (two sizes, both paths)."""
     by = {(r["path"], r["size"]): r for r in rows}
     small, large = sorted({r["size"] for r in rows})
     growth = {p: round(by[(p, large)]["peak_rss_mb"] / by[(p, small)]["peak_rss_mb"], 3) for p in ("memory", "stream")}
@@ -161,15 +180,21 @@ def verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     """README's table of a run."""
-    lines = ["| path | samples | peak RSS (MB) | of which above the imports (MB) | samples/s | padding fraction |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| data | path | samples | peak RSS (MB) | of which above the imports (MB) | samples/s | padding "
+             "fraction |", "|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         name = "in memory (`BucketBatchSampler`)" if r["path"] == "memory" else "shards (`ShardStream`)"
-        lines.append(f"| {name} | {r['size']:,} | {r['peak_rss_mb']} | {r['above_imports_mb']} | "
+        lines.append(f"| {r['kind']} | {name} | {r['size']:,} | {r['peak_rss_mb']} | {r['above_imports_mb']} | "
                      f"{r['samples_per_s']:,} | {r['padding']} |")
-    v = result["verdicts"]
-    lines.append("")
-    lines.append(
+    for kind, v in result["verdicts"].items():
+        lines.append("")
+        lines.append(f"{kind}: " + verdict_line(v))
+    return "\n".join(lines)
+
+
+def verdict_line(v: dict[str, Any]) -> str:
+    """One kind's verdicts as a sentence."""
+    return (
         f"Peak RSS from the smaller to the larger size: shards ×{v['rss_growth']['stream']} (target ≤ "
         f"{TARGETS['rss_growth']}: {'met' if v['rss_growth_met'] else 'not met'}), in memory "
         f"×{v['rss_growth']['memory']}; shards' throughput {v['throughput_ratio']}× in memory's (target ≥ "
@@ -177,12 +202,11 @@ def markdown(result: dict[str, Any]) -> str:
         f"{v['padding_ratio']}× in memory's (target ≤ {TARGETS['padding_ratio']}: "
         f"{'met' if v['padding_met'] else 'not met'})."
     )
-    return "\n".join(lines)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(child(sys.argv[2], int(sys.argv[3]))))
+        print(json.dumps(child(sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5]))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="default")

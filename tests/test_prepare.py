@@ -36,8 +36,9 @@ def test_prepared_shards_hold_the_recipes_samples_and_vocabulary(tmp_path, capsy
         entry = index["splits"][split]
         expected = data.datasets[split]
         assert read_lengths(tmp_path / "shards", split, entry["rows"]).tolist() == list(expected.lengths)
-        rows = list(read_stream(tmp_path / "shards", entry["shards"], entry["fields"], range(len(entry["shards"])),
-                                0, entry["rows"]))
+        groups = read_stream(tmp_path / "shards", entry["shards"], entry["fields"], range(len(entry["shards"])), 0,
+                             entry["rows"])
+        rows = [(first + k, sample) for first, group in groups for k, sample in enumerate(group)]
         assert [r for r, _ in rows] == list(range(len(expected)))
         for row, sample in rows:
             inputs, target, position = expected[row]

@@ -179,7 +179,8 @@ def test_references_and_unlabelled_rows_travel(tmp_path):
                                {"kind": "strings"}]
     from lightning_seq.data.shards import read_stream
 
-    rows = list(read_stream(tmp_path, entry["shards"], entry["fields"], [2, 0, 1], 3, 17))
+    groups = read_stream(tmp_path, entry["shards"], entry["fields"], [2, 0, 1], 3, 17)
+    rows = [(first + k, sample) for first, group in groups for k, sample in enumerate(group)]
     stream_ids = list(range(14, 20)) + list(range(0, 14))
     assert [r for r, _ in rows] == stream_ids[3:17]
     for row, sample in rows:

@@ -88,10 +88,12 @@ def read_lengths(folder: str | Path, split: str, rows: int) -> np.ndarray:
 
 
 def read_stream(folder: Path, shards: Sequence[dict[str, Any]], fields: list[dict[str, str]], order: Sequence[int],
-                start: int, end: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """``(global row id, sample)`` for rows ``start:end`` of the stream of ``shards`` in ``order``.
+                start: int, end: int) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """Rows ``start:end`` of the stream of ``shards`` in ``order``, a row group at a time.
 
-    Only the row groups that overlap the range are read, one at a time.
+    Yields:
+        ``(global row id of the first, samples)`` for each row group (or its part) that overlaps the range; the
+        samples' row ids follow on from the first.
     """
     rows = [int(s["rows"]) for s in shards]
     first_row = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
@@ -106,8 +108,7 @@ def read_stream(folder: Path, shards: Sequence[dict[str, Any]], fields: list[dic
                 lo, hi = max(start, group_start), min(end, group_start + group_rows)
                 if lo < hi:
                     table = parquet.read_row_group(group).slice(lo - group_start, hi - lo)
-                    for offset, sample in enumerate(from_table(table, fields)):
-                        yield int(first_row[shard]) + (lo - position) + offset, sample
+                    yield int(first_row[shard]) + (lo - position), from_table(table, fields)
                 group_start += group_rows
         position = shard_end
         if position >= end:

@@ -97,14 +97,14 @@ class ShardStream(IterableDataset):
         plan = self.plans()[part]
         start, end = part_bounds(sum(self.shard_rows), self.world * self.workers)[part]
         order = epoch_order(self.shard_rows, self.batching.shuffle, self.batching.seed, self.epoch)
-        rows = read_stream(self.folder, self.entry["shards"], self.entry["fields"], order, start, end)
+        groups = read_stream(self.folder, self.entry["shards"], self.entry["fields"], order, start, end)
         loaded: dict[int, Any] = {}
         for number, batch in enumerate(plan):
-            for row in batch:
-                while int(row) not in loaded:
-                    found, sample = next(rows)
-                    loaded[found] = sample
-            samples = [loaded.pop(int(row)) for row in batch]
+            rows = batch.tolist()
+            while not all(row in loaded for row in rows):  # read on until the batch's rows are in
+                first, samples = next(groups)
+                loaded.update(zip(range(first, first + len(samples)), samples, strict=True))
+            samples = [loaded.pop(row) for row in rows]
             if number >= done:
                 yield self.collate_fn(samples)
 
