@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -11,7 +10,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from lightning_seq.data.base import LINKED_ATTRIBUTES, NAME_ATTRIBUTES
-from lightning_seq.data.shards.folder import read_index, read_lengths
+from lightning_seq.data.shards.folder import read_description, read_index, read_lengths
+from lightning_seq.data.shards.location import ShardLocation
 from lightning_seq.data.shards.plan import Batching
 from lightning_seq.data.shards.stream import ShardLoader, ShardStream
 
@@ -34,7 +34,9 @@ class ShardedDataModule(pl.LightningDataModule):
     folder, so the model is built and checkpointed as with that module.
 
     Args:
-        path: the folder ``lightning-seq prepare`` wrote.
+        path: the folder ``lightning-seq prepare`` wrote, local or as a URL any ``pyarrow.fs`` file system opens
+            (``s3://bucket/shards``, ``gs://...``, ``hdfs://...``; credentials from the environment, as pyarrow
+            reads them).
         batch_size: samples per batch (per rank under DDP); None: limited by ``max_tokens`` only.
         max_tokens: most padded time steps (samples × longest length) per batch; None: ``batch_size`` only.
         buffer_size: samples per sorting buffer; larger buffers pad less and hold more in memory.
@@ -55,9 +57,9 @@ class ShardedDataModule(pl.LightningDataModule):
         Batching(batch_size=batch_size, max_tokens=max_tokens, buffer_size=buffer_size)  # checks the sizes
         if num_workers < 0:
             raise ValueError(f"num_workers must be >= 0, got {num_workers!r}")
-        self.folder = Path(path)
+        self.folder = ShardLocation(path)
         self.index = read_index(self.folder)
-        self.description: dict[str, Any] = torch.load(self.folder / "module.pt", weights_only=True)
+        self.description: dict[str, Any] = read_description(self.folder)
         for name, value in {**self.description["linked"], **self.description["names"]}.items():
             setattr(self, name, value)
         self.collate_fn = _import(self.index["collate_fn"])
@@ -68,13 +70,13 @@ class ShardedDataModule(pl.LightningDataModule):
 
     def __getattr__(self, name: str) -> Any:
         if name in LINKED_ATTRIBUTES or name in NAME_ATTRIBUTES:
-            raise AttributeError(f"the data module that wrote {self.folder} does not provide {name!r}")
+            raise AttributeError(f"the data module that wrote {self.folder.where} does not provide {name!r}")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def split_entry(self, split: str) -> dict[str, Any]:
         """The split's entry of ``index.json``; a clear error when prepare did not write it."""
         if split not in self.index["splits"]:
-            raise ValueError(f"{self.folder} holds no {split} split (it has {sorted(self.index['splits'])}): "
+            raise ValueError(f"{self.folder.where} holds no {split} split (it has {sorted(self.index['splits'])}): "
                              f"prepare it from a recipe that has one")
         return self.index["splits"][split]
 
@@ -89,7 +91,7 @@ class ShardedDataModule(pl.LightningDataModule):
             entry = self.split_entry(split)
             batching = Batching(self.batch_size, self.max_tokens, self.buffer_size, shuffle=split == "train",
                                 seed=self.seed)
-            stream = ShardStream(self.folder, entry, read_lengths(self.folder, split, entry["rows"]), batching,
+            stream = ShardStream(self.folder.where, entry, read_lengths(self.folder, split, entry["rows"]), batching,
                                  self.collate_fn, workers=self.num_workers)
             stream.set_world(rank, world)
             self.streams[split] = stream

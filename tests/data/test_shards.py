@@ -198,3 +198,16 @@ def test_bad_folders_and_sizes_are_refused_by_name(tmp_path):
         Batching(None, None)
     with pytest.raises(ValueError, match="buffer_size must be >= 1, got 0"):
         Batching(8, None, 0)
+
+
+def test_a_url_reads_the_same_batches_as_the_folder_through_real_workers(tmp_path):
+    """``file://`` goes through the same pyarrow.fs calls as ``s3://`` or ``gs://`` (not reachable here)."""
+    _, entry = write_folder(tmp_path, 120)
+    batching = Batching(8, None, 24, True, seed=2)
+    local = [b.indices.tolist() for b in ShardLoader(stream(tmp_path, entry, batching, workers=2), lambda: 0)]
+    url = f"file://{tmp_path}"
+    assert read_index(url)["splits"]["train"] == entry
+    made = ShardStream(url, entry, read_lengths(url, "train", entry["rows"]), batching, collate_sequences, workers=2)
+    assert [b.indices.tolist() for b in ShardLoader(made, lambda: 0)] == local
+    with pytest.raises(FileNotFoundError, match=f"file://{tmp_path}/nowhere/index.json not found"):
+        read_index(f"file://{tmp_path}/nowhere")

@@ -1,5 +1,7 @@
 """A shard folder: Parquet files of samples per split, their lengths, and the data module's description.
 
+``prepare`` writes a local folder; readers take a local folder or a URL (``ShardLocation``).
+
 ::
 
     shards/
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,6 +24,7 @@ import pyarrow.parquet as pq
 import torch
 
 from lightning_seq.data.shards.codec import describe, from_table, to_table
+from lightning_seq.data.shards.location import ShardLocation
 
 FORMAT = "lightning-seq-shards/1"
 
@@ -55,53 +59,65 @@ def write_index(folder: Path, splits: dict[str, Any], data_module: str, collate_
     torch.save(module, folder / "module.pt")
 
 
-def read_index(folder: str | Path) -> dict[str, Any]:
+def read_index(folder: str | Path | ShardLocation) -> dict[str, Any]:
     """The folder's ``index.json``, checked for its format and files.
+
+    Args:
+        folder: a local folder or a URL (``s3://bucket/shards``: any ``pyarrow.fs`` file system).
 
     Raises:
         FileNotFoundError: no ``index.json`` (not a folder written by ``lightning-seq prepare``), or a listed shard
             is missing.
         ValueError: another format.
     """
-    folder = Path(folder)
-    path = folder / "index.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: --data.init_args.path must be a folder written by "
-                                f"`lightning-seq prepare`")
-    index = json.loads(path.read_text(encoding="utf-8"))
+    location = folder if isinstance(folder, ShardLocation) else ShardLocation(str(folder))
+    if not location.exists("index.json"):
+        raise FileNotFoundError(f"{location.name('index.json')} not found: --data.init_args.path must be a folder "
+                                f"written by `lightning-seq prepare`")
+    index = json.loads(location.read_bytes("index.json"))
     if index.get("format") != FORMAT:
-        raise ValueError(f"{path}: format {index.get('format')!r}, this version reads {FORMAT!r}")
+        raise ValueError(f"{location.name('index.json')}: format {index.get('format')!r}, this version reads "
+                         f"{FORMAT!r}")
     for split, entry in index["splits"].items():
         for shard in entry["shards"]:
-            if not (folder / shard["file"]).is_file():
-                raise FileNotFoundError(f"{folder / shard['file']} (a {split} shard listed in {path}) not found")
+            if not location.exists(shard["file"]):
+                raise FileNotFoundError(f"{location.name(shard['file'])} (a {split} shard listed in "
+                                        f"{location.name('index.json')}) not found")
     return index
 
 
-def read_lengths(folder: str | Path, split: str, rows: int) -> np.ndarray:
+def read_lengths(folder: str | Path | ShardLocation, split: str, rows: int) -> np.ndarray:
     """Every sample's length in ``split``, checked against the index's row count."""
-    path = Path(folder) / "lengths" / f"{split}.npy"
-    lengths = np.load(path)
+    location = folder if isinstance(folder, ShardLocation) else ShardLocation(str(folder))
+    relative = f"lengths/{split}.npy"
+    lengths = np.load(io.BytesIO(location.read_bytes(relative)))
     if len(lengths) != rows:
-        raise ValueError(f"{path} holds {len(lengths)} lengths, index.json says {rows} rows")
+        raise ValueError(f"{location.name(relative)} holds {len(lengths)} lengths, index.json says {rows} rows")
     return lengths
 
 
-def read_stream(folder: Path, shards: Sequence[dict[str, Any]], fields: list[dict[str, str]], order: Sequence[int],
-                start: int, end: int) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+def read_description(folder: str | Path | ShardLocation) -> dict[str, Any]:
+    """``module.pt``: the sizes, names, state and preprocessing of the data module that wrote the folder."""
+    location = folder if isinstance(folder, ShardLocation) else ShardLocation(str(folder))
+    return torch.load(io.BytesIO(location.read_bytes("module.pt")), weights_only=True)
+
+
+def read_stream(folder: str | Path | ShardLocation, shards: Sequence[dict[str, Any]], fields: list[dict[str, str]],
+                order: Sequence[int], start: int, end: int) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
     """Rows ``start:end`` of the stream of ``shards`` in ``order``, a row group at a time.
 
     Yields:
         ``(global row id of the first, samples)`` for each row group (or its part) that overlaps the range; the
         samples' row ids follow on from the first.
     """
+    location = folder if isinstance(folder, ShardLocation) else ShardLocation(str(folder))
     rows = [int(s["rows"]) for s in shards]
     first_row = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
     position = 0  # stream position of the current shard's first row
     for shard in order:
         shard_end = position + rows[shard]
         if shard_end > start and position < end:
-            parquet = pq.ParquetFile(folder / shards[shard]["file"])
+            parquet = pq.ParquetFile(location.open(shards[shard]["file"]))
             group_start = position
             for group in range(parquet.num_row_groups):
                 group_rows = parquet.metadata.row_group(group).num_rows
@@ -115,4 +131,6 @@ def read_stream(folder: Path, shards: Sequence[dict[str, Any]], fields: list[dic
             return
 
 
-__all__ = ["FORMAT", "read_index", "read_lengths", "read_stream", "write_index", "write_split"]
+__all__ = [
+    "FORMAT", "read_description", "read_index", "read_lengths", "read_stream", "write_index", "write_split",
+]

@@ -17,6 +17,7 @@ import numpy as np
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from lightning_seq.data.shards.folder import read_stream
+from lightning_seq.data.shards.location import ShardLocation
 from lightning_seq.data.shards.plan import Batching, epoch_order, epoch_plan, part_bounds
 
 
@@ -24,7 +25,7 @@ class ShardStream(IterableDataset):
     """Batches of one split's shards for one rank.
 
     Args:
-        folder: the shard folder.
+        folder: the shard folder (a local folder or a URL).
         entry: the split's entry of ``index.json`` (``fields``, ``rows``, ``shards``).
         lengths: every sample's length, by row id.
         batching: batch size or token budget, buffer, shuffling and seed.
@@ -32,10 +33,10 @@ class ShardStream(IterableDataset):
         workers: loader workers reading this rank's part (0 reads in the main process, as 1 worker).
     """
 
-    def __init__(self, folder: Path, entry: dict[str, Any], lengths: np.ndarray, batching: Batching,
+    def __init__(self, folder: str | Path, entry: dict[str, Any], lengths: np.ndarray, batching: Batching,
                  collate_fn: Callable[[list], Any], workers: int = 0) -> None:
         super().__init__()
-        self.folder = Path(folder)
+        self.folder = ShardLocation(str(folder))
         self.entry = entry
         self.shard_rows = [int(s["rows"]) for s in entry["shards"]]
         self.lengths = lengths
