@@ -6,10 +6,11 @@ to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): short text
 ablation's tiny run is tested every time), the keyword recipe (~90 s; its train/eval check runs every time,
 ``tests/test_train_eval_match.py``), OCR (~4 minutes), image -> text (~100 s), the embedded digits (~4 minutes) and
 seq2seq (~60 s; its figure is also the committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is
-tested).
+tested) and the char LM on real text (~45 minutes; its fast_dev_run, bf16 and DDP runs are tested every time).
 """
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -133,6 +134,25 @@ def test_charlm_recipe_beats_the_unigram_baseline(tmp_path, monkeypatch):
     unigram = TextCorpusDataModule().unigram_perplexity("test")
     figure = readme_figure("| `recipes/charlm_lstm.yaml`", "test")
     assert metrics["test/ppl"] <= PERPLEXITY_FACTOR * figure and metrics["test/ppl"] <= unigram / 8, (metrics, figure)
+
+
+@pytest.mark.slow
+def test_real_text_charlm_recipe_beats_the_kneser_ney_baseline(tmp_path, monkeypatch):
+    """The installed packages' texts (about 45 minutes): README's perplexity, below the best committed n-gram's."""
+    monkeypatch.chdir(tmp_path)
+    metrics = fit_and_test("charlm_package_texts")
+    row = "| `recipes/charlm_package_texts.yaml`"
+    figure = readme_figure(row, "test perplexity")
+    assert metrics["test/ppl"] <= PERPLEXITY_FACTOR * figure, (metrics, figure)
+    line = README.split(row, 1)[1].split("\n")[0]
+    bits = re.search(r"(\d\.\d+) bits per character", line)
+    assert float(bits[1]) == pytest.approx(math.log2(figure), abs=6e-4)
+    baseline = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
+    kneser_ney = baseline["language_model"]["package_texts"]["best"]["test_ppl"]
+    assert metrics["test/ppl"] < kneser_ney, (metrics, kneser_ney)
+    ratio = re.search(r"(\d\.\d+)× the best Kneser-Ney order's (\d\.\d+)", line)
+    assert float(ratio[2]) == pytest.approx(kneser_ney, abs=5e-4)
+    assert float(ratio[1]) == pytest.approx(figure / kneser_ney, abs=1e-3)
 
 
 def test_conditional_generation_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
