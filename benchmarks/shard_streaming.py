@@ -10,7 +10,10 @@ about 0.8 GB):
 
 - **in memory**: the samples as tensors in a ``SequenceDataset`` (what every data module holds today), batched by
   ``BucketBatchSampler`` (32 a batch, pools of 16 batches), collated;
-- **streaming**: ``ShardStream`` over the shards (32 a batch, a 2048-sample buffer), one worker's part.
+- **streaming**: ``ShardStream`` over the shards (32 a batch, a 2048-sample buffer).
+
+Both read in the training process (``num_workers=0``, the project's default) and, at the larger size, again with
+one loader worker process each.
 
 Both train the same small model one step per batch (embedding 32 → mean over the true lengths → 3 classes, SGD):
 the loader's cost shows beside real work without a recurrent model making the epoch minutes long. Rows:
@@ -41,7 +44,7 @@ from lightning_seq.data.collate import collate_sequences
 from lightning_seq.data.sampler import BucketBatchSampler
 from lightning_seq.data.shards import Batching, ShardLoader, ShardStream, read_lengths, write_split
 
-SIZES = {"tiny": {"text": [2_000, 20_000], "audio": [200, 2_000]},
+SIZES = {"tiny": {"text": [1_000, 4_000], "audio": [100, 400]},
          "default": {"text": [100_000, 1_000_000], "audio": [10_000, 100_000]}}
 MELS = 40
 BATCH, POOL_BATCHES, BUFFER, ROWS_PER_SHARD, ROW_GROUP = 32, 16, 2048, 50_000, 1024
@@ -108,7 +111,7 @@ def epoch(batches: Any, kind: str) -> dict[str, float]:
     return {"samples": samples, "seconds": seconds, "padding": 1 - tokens / padded}
 
 
-def child(path: str, size: int, kind: str, folder: Path) -> dict[str, float]:
+def child(path: str, size: int, kind: str, folder: Path, workers: int) -> dict[str, float]:
     """One epoch of ``path`` (``memory`` or ``stream``) in this process; its peak RSS included."""
     torch.set_num_threads(1)
     baseline = reset_peak()
@@ -120,24 +123,26 @@ def child(path: str, size: int, kind: str, folder: Path) -> dict[str, float]:
         dataset = SequenceDataset([s[0] for s in samples], [s[1] for s in samples])
         del samples
         sampler = BucketBatchSampler(dataset.lengths, BATCH, shuffle=True, pool_batches=POOL_BATCHES, seed=0)
-        loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_sequences)
+        loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_sequences,
+                                             num_workers=workers)
     else:
         entry = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
         stream = ShardStream(folder, entry, read_lengths(folder, "train", entry["rows"]),
-                             Batching(BATCH, None, BUFFER, True, 0), collate_sequences)
+                             Batching(BATCH, None, BUFFER, True, 0), collate_sequences, workers=workers)
         loader = ShardLoader(stream, lambda: 0)
     result = epoch(loader, kind)
     peak = status_mb("VmHWM")
     return {**result, "peak_rss_mb": peak, "above_imports_mb": peak - baseline}
 
 
-def measure(path: str, size: int, kind: str, folder: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--child", path, str(size), kind, str(folder)],
+def measure(path: str, size: int, kind: str, folder: Path, workers: int = 0) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--child", path, str(size), kind, str(folder), str(workers)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"kind": kind, "path": path, "size": size, "peak_rss_mb": round(result["peak_rss_mb"], 1),
+    return {"kind": kind, "path": path, "workers": workers, "size": size,
+            "peak_rss_mb": round(result["peak_rss_mb"], 1),
             "above_imports_mb": round(result["above_imports_mb"], 1),
             "samples_per_s": round(result["samples"] / result["seconds"], 1), "padding": round(result["padding"], 4),
             "samples": result["samples"]}
@@ -154,6 +159,9 @@ def run(size_name: str) -> dict[str, Any]:
                 (folder / "entry.json").write_text(json.dumps(entry), encoding="utf-8")
                 for path in ("memory", "stream"):
                     rows.append(measure(path, size, kind, folder))
+                if size == max(sizes):  # one loader worker process each, beside the training process
+                    for path in ("memory", "stream"):
+                        rows.append(measure(path, size, kind, folder, workers=1))
                 shutil.rmtree(folder)
     return {"settings": {"size": size_name, "batch": BATCH, "pool_batches": POOL_BATCHES, "buffer": BUFFER},
             "rows": rows, "verdicts": verdicts(rows)}
@@ -165,13 +173,16 @@ def verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def kind_verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """One kind's verdicts (two sizes, both paths)."""
-    by = {(r["path"], r["size"]): r for r in rows}
+    """One kind's verdicts (two sizes, both paths; throughput also with one loader worker each)."""
+    by = {(r["path"], r["size"]): r for r in rows if r["workers"] == 0}
     small, large = sorted({r["size"] for r in rows})
+    worker = {r["path"]: r for r in rows if r["workers"] == 1}
     growth = {p: round(by[(p, large)]["peak_rss_mb"] / by[(p, small)]["peak_rss_mb"], 3) for p in ("memory", "stream")}
     throughput = round(by[("stream", large)]["samples_per_s"] / by[("memory", large)]["samples_per_s"], 3)
     padding = round(by[("stream", large)]["padding"] / by[("memory", large)]["padding"], 3)
+    with_worker = round(worker["stream"]["samples_per_s"] / worker["memory"]["samples_per_s"], 3)
     return {
+        "throughput_ratio_one_worker": with_worker,
         "rss_growth": growth, "rss_growth_met": growth["stream"] <= TARGETS["rss_growth"],
         "throughput_ratio": throughput, "throughput_met": throughput >= TARGETS["throughput_ratio"],
         "padding_ratio": padding, "padding_met": padding <= TARGETS["padding_ratio"],
@@ -180,11 +191,12 @@ def kind_verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     """README's table of a run."""
-    lines = ["| data | path | samples | peak RSS (MB) | of which above the imports (MB) | samples/s | padding "
-             "fraction |", "|---|---|---|---|---|---|---|"]
+    lines = ["| data | path | loader workers | samples | peak RSS (MB) | of which above the imports (MB) | samples/s "
+             "| padding fraction |", "|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         name = "in memory (`BucketBatchSampler`)" if r["path"] == "memory" else "shards (`ShardStream`)"
-        lines.append(f"| {r['kind']} | {name} | {r['size']:,} | {r['peak_rss_mb']} | {r['above_imports_mb']} | "
+        lines.append(f"| {r['kind']} | {name} | {r['workers']} | {r['size']:,} | {r['peak_rss_mb']} | "
+                     f"{r['above_imports_mb']} | "
                      f"{r['samples_per_s']:,} | {r['padding']} |")
     for kind, v in result["verdicts"].items():
         lines.append("")
@@ -198,7 +210,8 @@ def verdict_line(v: dict[str, Any]) -> str:
         f"Peak RSS from the smaller to the larger size: shards ×{v['rss_growth']['stream']} (target ≤ "
         f"{TARGETS['rss_growth']}: {'met' if v['rss_growth_met'] else 'not met'}), in memory "
         f"×{v['rss_growth']['memory']}; shards' throughput {v['throughput_ratio']}× in memory's (target ≥ "
-        f"{TARGETS['throughput_ratio']}: {'met' if v['throughput_met'] else 'not met'}); padding fraction "
+        f"{TARGETS['throughput_ratio']}: {'met' if v['throughput_met'] else 'not met'}), "
+        f"{v['throughput_ratio_one_worker']}× with one loader worker each; padding fraction "
         f"{v['padding_ratio']}× in memory's (target ≤ {TARGETS['padding_ratio']}: "
         f"{'met' if v['padding_met'] else 'not met'})."
     )
@@ -206,7 +219,7 @@ def verdict_line(v: dict[str, Any]) -> str:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(child(sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5]))))
+        print(json.dumps(child(sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5]), int(sys.argv[6]))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="default")

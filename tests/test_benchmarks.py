@@ -344,3 +344,43 @@ def test_lm_interpolation_scores_the_stream_as_the_task_does_and_the_mixture_nev
     assert val["mixture_ppl"] <= min(val["lstm_ppl"], val["ngram_ppl"]) + 1e-9
     assert 0.0 <= result["weight"] <= 1.0 and result["test"]["mixture_bpc"] == pytest.approx(
         math.log2(result["test"]["mixture_ppl"]), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_shard_streaming_benchmark_tiny_run_trains_on_every_sample(tmp_path):
+    """The tiny run (1k and 4k texts, 100 and 400 clips; ~50 s, twelve fresh processes): every sample of each
+    epoch trained on, on both paths, with and without a loader worker."""
+    shards = import_benchmark("shard_streaming")
+    out = tmp_path / "shards.json"
+    run_script("shard_streaming.py", "--size", "tiny", "--json", str(out))
+    result = json.loads(out.read_text(encoding="utf-8"))
+    expected = []
+    for kind, sizes in (("text", (1_000, 4_000)), ("audio", (100, 400))):
+        for size in sizes:
+            expected += [(kind, path, 0, size, size) for path in ("memory", "stream")]
+        expected += [(kind, path, 1, sizes[-1], sizes[-1]) for path in ("memory", "stream")]
+    assert [(r["kind"], r["path"], r["workers"], r["size"], r["samples"]) for r in result["rows"]] == expected
+    assert result["verdicts"] == shards.verdicts(result["rows"])
+
+
+def test_readme_holds_the_committed_shard_streaming_run():
+    """README's table and figures are the committed default run (100k and 1M texts, 10k and 100k clips)."""
+    shards = import_benchmark("shard_streaming")
+    committed = json.loads((ROOT / "benchmarks/results/shard_streaming.json").read_text(encoding="utf-8"))
+    assert [(r["kind"], r["workers"], r["size"]) for r in committed["rows"]] == [
+        (kind, workers, size) for kind, sizes in (("text", (100_000, 1_000_000)), ("audio", (10_000, 100_000)))
+        for workers, size in ((0, sizes[0]), (0, sizes[0]), (0, sizes[1]), (0, sizes[1]), (1, sizes[1]), (1, sizes[1]))]
+    assert committed["verdicts"] == shards.verdicts(committed["rows"])
+    assert shards.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    above = {(r["kind"], r["path"]): r["above_imports_mb"] for r in committed["rows"]
+             if r["workers"] == 0 and r["size"] in (1_000_000, 100_000) and (r["kind"] == "text") == (r["size"] > 1e5)}
+    text, audio = committed["verdicts"]["text"], committed["verdicts"]["audio"]
+    assert (f"at 1M texts the in-memory epoch holds {above['text', 'memory']:.0f} MB above the imports and the shard "
+            f"stream {above['text', 'stream']:.0f} MB") in readme
+    assert (f"100k clips take {above['audio', 'memory'] / 1000:.1f} GB in memory and {above['audio', 'stream']:.0f} "
+            f"MB streamed") in readme
+    assert (f"costs the stream {text['throughput_ratio']:.2f}× on texts and {audio['throughput_ratio']:.2f}× on "
+            f"40-feature frames") in readme
+    assert (f"the stream is {text['throughput_ratio_one_worker']:.1f}× and "
+            f"{audio['throughput_ratio_one_worker']:.1f}× the in-memory loader") in readme

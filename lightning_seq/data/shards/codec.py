@@ -1,8 +1,8 @@
 """Samples as Arrow columns: each field of a data set's sample tuple is one column (or two, for a tensor).
 
 A sample is what a data module's data set returns, ``(inputs, target, index[, references])``: tensors of any
-shape and dtype, ints, floats, strings, lists of strings, or None. A tensor field is stored flattened, as an
-Arrow list of its dtype, plus its shape: a row group's tensors come back as views of one array (no per-sample
+shape and dtype, ints, floats, strings, lists of strings, or None. A tensor field is stored as its raw bytes (an Arrow
+binary column) plus its shape: a row group's tensors come back as views of one copied buffer (no per-sample
 decoding, no unpickling). The other kinds map to Arrow types; dtypes NumPy lacks (bfloat16) are refused.
 """
 
@@ -16,10 +16,6 @@ import pyarrow as pa
 import torch
 
 KINDS = ("tensor", "int", "float", "str", "strings", "none")
-
-
-def _numpy_dtype(dtype: torch.dtype) -> np.dtype:
-    return torch.zeros(0, dtype=dtype).numpy().dtype
 
 
 def field_kind(value: Any) -> str:
@@ -74,9 +70,10 @@ def to_table(samples: Sequence[Sequence[Any]], fields: list[dict[str, str]], whe
             if any(v.dtype != dtype for v in values):
                 raise TypeError(f"{where}: field {position} mixes tensor dtypes (first: {field['dtype']})")
             flat = [v.reshape(-1).numpy() for v in values]
-            offsets = np.concatenate([[0], np.cumsum([len(f) for f in flat])]).astype(np.int64)
-            values_array = pa.array(np.concatenate(flat) if flat else np.zeros(0, dtype=_numpy_dtype(dtype)))
-            columns[name] = pa.LargeListArray.from_arrays(pa.array(offsets), values_array)
+            offsets = np.concatenate([[0], np.cumsum([f.nbytes for f in flat])]).astype(np.int64)
+            data = np.concatenate(flat).tobytes() if flat else b""
+            columns[name] = pa.LargeBinaryArray.from_buffers(
+                pa.large_binary(), len(flat), [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)])
             columns[f"{name}_shape"] = pa.array([list(v.shape) for v in values], type=pa.list_(pa.int64()))
         elif field["kind"] == "strings":
             columns[name] = pa.array([list(v) for v in values], type=pa.list_(pa.string()))
@@ -93,9 +90,12 @@ def from_table(table: pa.Table, fields: list[dict[str, str]]) -> list[tuple[Any,
         name = f"f{position}"
         if field["kind"] == "tensor":
             column = table.column(name).combine_chunks()
-            offsets = column.offsets.to_numpy()
-            values = column.values.to_numpy(zero_copy_only=False)[offsets[0]:offsets[-1]]
-            pieces = torch.from_numpy(np.array(values)).split(np.diff(offsets).tolist())  # one copy per table
+            _, offset_buffer, data_buffer = column.buffers()
+            offsets = np.frombuffer(offset_buffer, dtype=np.int64)[column.offset:column.offset + len(column) + 1]
+            raw = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]].copy()  # one copy per table
+            dtype = getattr(torch, field["dtype"])
+            size = torch.empty(0, dtype=dtype).element_size()
+            pieces = torch.from_numpy(raw).view(dtype).split((np.diff(offsets) // size).tolist())
             shapes = table.column(f"{name}_shape").to_pylist()
             decoded.append([piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)])
         else:
