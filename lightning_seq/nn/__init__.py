@@ -10,7 +10,7 @@ from lightning_seq.nn.conditions import (
     VectorCondition,
 )
 from lightning_seq.nn.decoder import DecoderFactory, GRUDecoder, LSTMDecoder, RecurrentDecoder, RNNDecoder
-from lightning_seq.nn.embedding import TokenEmbedding
+from lightning_seq.nn.embedding import TokenEmbedding, token_table
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
 from lightning_seq.nn.head import MLPHead
@@ -52,6 +52,7 @@ __all__ = [
     "SequenceEncoder",
     "SequenceFrontEnd",
     "TokenEmbedding",
+    "token_table",
     "lengths_to_mask",
     "merge_directions",
     "reversal_index",

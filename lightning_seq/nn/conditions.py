@@ -17,6 +17,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from lightning_seq.nn.embedding import token_table
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.nn.recurrent import LSTMEncoder
@@ -130,9 +131,7 @@ class SequenceCondition(ConditionEncoder):
         if pretrained_embeddings is not None and not tokens:
             raise ValueError("pretrained_embeddings apply to token conditions (tokens: true)")
         self.pretrained_embeddings = pretrained_embeddings
-        self.embedding = nn.Embedding(input_size, embedding_dim, padding_idx=0) if tokens else None
-        if self.embedding is not None:
-            self.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.embedding = token_table(input_size, embedding_dim, freeze_embeddings) if tokens else None
         self.encoder: SequenceEncoder = encoder(embedding_dim if tokens else input_size)
         if not isinstance(self.encoder, SequenceEncoder):
             raise TypeError(f"encoder must build a SequenceEncoder, got {type(self.encoder).__name__}")

@@ -36,6 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from lightning_seq.nn.attention import AdditiveAttention, Attention, AttentionFactory, AttentionMemory
+from lightning_seq.nn.embedding import token_table
 from lightning_seq.types import EncoderState
 
 ContextMode = Literal["last", "bridge", "attention"]
@@ -139,9 +140,7 @@ class RecurrentDecoder(nn.Module):
         self.context_mode, self.conditioning = context, conditioning
         self.input_feeding, self.deep_output, self.attention_query = input_feeding, deep_output, attention_query
         needs_embedding = conditioning == "input_and_prev" or deep_output or attention_query == "state_and_input"
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0) if needs_embedding else None
-        if self.embedding is not None:
-            self.embedding.weight.requires_grad_(not freeze_embedding)
+        self.embedding = token_table(vocab_size, embedding_dim, freeze_embedding) if needs_embedding else None
         context_size = {"last": encoder_size, "bridge": hidden_size, "attention": encoder_size}[context]
         uses_context_input = conditioning != "init"
         prev_input = conditioning == "input_and_prev"

@@ -9,6 +9,8 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from lightning_seq.types import PAD_ID
+
 log = logging.getLogger(__name__)
 
 
@@ -101,6 +103,22 @@ def load_pretrained_vectors(table: nn.Embedding, vocabulary: Sequence[str], path
     return len(missing)
 
 
+def token_table(vocab_size: int, embedding_dim: int, freeze: bool = False) -> nn.Embedding:
+    """The one way a token embedding table is built: ``(V, F)``, the PAD row (id 0) zero and never updated.
+
+    Every model that embeds token ids builds its table here; pretrained vectors are loaded into it later by the task
+    (``load_pretrained_vectors``, from ``pretrained_tables``), once the data's vocabulary is known.
+
+    Args:
+        vocab_size: number of token ids ``V``.
+        embedding_dim: vector size ``F``.
+        freeze: keep the table fixed during training.
+    """
+    table = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+    table.weight.requires_grad_(not freeze)
+    return table
+
+
 class TokenEmbedding(nn.Module):
     """``nn.Embedding`` with PAD id 0 kept at zero, optionally loaded from pretrained text vectors.
 
@@ -128,8 +146,7 @@ class TokenEmbedding(nn.Module):
             raise ValueError(f"embedding_dim must be >= 1, got {embedding_dim!r}")
         self.pretrained = None if pretrained is None else str(pretrained)
         self.num_missing = 0
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-        self.embedding.weight.requires_grad_(not freeze)
+        self.embedding = token_table(vocab_size, embedding_dim, freeze)
         if pretrained is not None and vocabulary is not None:
             self.load_pretrained(vocabulary)
 

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics.text import Perplexity
 
+from lightning_seq.nn.embedding import token_table
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
@@ -22,7 +23,6 @@ from lightning_seq.tasks.tbptt import detach_state, reset_some_rows, time_chunks
 from lightning_seq.types import (
     EOS_ID,
     NEVER_GENERATED,
-    PAD_ID,
     SPECIALS,
     EncoderState,
     LanguageModelBatch,
@@ -112,8 +112,7 @@ class LanguageModel(SequenceTask):
         if max_length < 1:
             raise ValueError(f"max_length must be >= 1, got {max_length!r}")
         self.vocab_size, self.pretrained_embeddings = vocab_size, pretrained_embeddings
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
-        self.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.embedding = token_table(vocab_size, embedding_dim, freeze_embeddings)
         self.encoder = self.build_encoder(encoder, embedding_dim)
         if self.encoder.bidirectional:
             raise ValueError(

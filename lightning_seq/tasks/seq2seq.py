@@ -9,13 +9,14 @@ from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder
+from lightning_seq.nn.embedding import token_table
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSequences, with_decoder_side_args
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy
-from lightning_seq.types import PAD_ID, SPECIALS
+from lightning_seq.types import SPECIALS
 
 Seq2SeqPrediction = GeneratedSequences
 """What ``Seq2SeqTask.predict_step`` returns (see ``GeneratedSequences``)."""
@@ -73,8 +74,7 @@ class Seq2SeqTask(EncoderDecoderTask):
         if vocab_size is None or vocab_size < len(SPECIALS) + 1:
             raise ValueError(f"vocab_size must be > {len(SPECIALS)} (link it from the data), got {vocab_size!r}")
         self.vocab_size, self.pretrained_embeddings = vocab_size, pretrained_embeddings
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
-        self.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.embedding = token_table(vocab_size, embedding_dim, freeze_embeddings)
         self.encoder = self.build_encoder(encoder, embedding_dim)
         self.build_decoder(self.encoder.output_size)
 

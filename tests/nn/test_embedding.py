@@ -42,3 +42,35 @@ def test_pretrained_errors_name_file_and_line(tmp_path):
         TokenEmbedding(len(VOCAB), 4, VOCAB, pretrained=path)
     with pytest.raises(FileNotFoundError, match="pretrained vectors file not found: .*missing.txt"):
         TokenEmbedding(len(VOCAB), 3, VOCAB, pretrained=tmp_path / "missing.txt")
+
+
+def token_tables(freeze):
+    """Every place that embeds token ids, built with ``freeze``: (name, its table)."""
+    from lightning_seq.nn import LSTMEncoder, SequenceCondition
+    from lightning_seq.nn.decoder import LSTMDecoder
+    from lightning_seq.tasks import LanguageModel, Seq2SeqTask, SequenceClassifier
+
+    encoder = lambda size: LSTMEncoder(size, 8)  # noqa: E731
+    return [
+        ("TokenEmbedding", TokenEmbedding(12, 4, freeze=freeze).embedding),
+        ("SequenceClassifier", SequenceClassifier(vocab_size=12, num_classes=2, embedding_dim=4, encoder=encoder,
+                                                  freeze_embeddings=freeze).embedding.embedding),
+        ("LanguageModel", LanguageModel(vocab_size=12, embedding_dim=4, encoder=encoder,
+                                        freeze_embeddings=freeze).embedding),
+        ("Seq2SeqTask", Seq2SeqTask(vocab_size=12, target_vocab_size=9, embedding_dim=4,
+                                    freeze_embeddings=freeze).embedding),
+        ("decoder", LSTMDecoder(9, 8, hidden_size=8, embedding_dim=4, conditioning="input_and_prev",
+                                freeze_embedding=freeze).embedding),
+        ("SequenceCondition", SequenceCondition(12, tokens=True, embedding_dim=4, freeze_embeddings=freeze).embedding),
+    ]
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_every_token_table_is_built_one_way_pad_row_zero_and_untrained(freeze):
+    for name, table in token_tables(freeze):
+        assert isinstance(table, torch.nn.Embedding) and table.padding_idx == 0, name
+        assert torch.count_nonzero(table.weight[0]) == 0, name
+        assert table.weight.requires_grad is not freeze, name
+        if not freeze:
+            table(torch.tensor([[0, 1, 2, 0]])).sum().backward()
+            assert torch.count_nonzero(table.weight.grad[0]) == 0 and torch.count_nonzero(table.weight.grad[1]), name
