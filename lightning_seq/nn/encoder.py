@@ -17,8 +17,10 @@ class SequenceEncoder(nn.Module, ABC):
 
     * inputs are batch-first and right-padded: ``x (B, T, F)``, ``lengths (B,)`` int64;
     * ``outputs`` is ``(B, T, D*H)`` with the forward direction in ``[..., :H]`` and zeros at padded steps;
-    * ``state.hidden`` (and ``state.cell`` for LSTM-like cells, else None) is ``(L, B, D*H)``: per layer, the
-      forward state after the last valid step and the backward state after the first step;
+    * ``state.hidden`` is ``state_shape(B) = (L, B, D*H)``: per layer, the forward state after the last valid step
+      and the backward state after the first step; ``state.cell`` has the same shape when the class sets
+      ``carries_cell = True`` (LSTM-like cells), else it is None. Code that starts, carries or streams states reads
+      these two instead of testing the encoder's type or probing it with a forward pass;
     * the results for a row do not depend on how much padding the batch adds, nor on what the padded steps of
       ``x`` hold: any values, infinities or NaN give the same outputs, states and gradients as zeros would (the
       built-in encoders zero the padded inputs before the first layer; padded inputs get zero gradient);
@@ -30,6 +32,12 @@ class SequenceEncoder(nn.Module, ABC):
     hidden_size: int
     num_layers: int
     bidirectional: bool
+    carries_cell: bool = False
+    """Whether ``EncoderState.cell`` is a tensor (LSTM-like cells) rather than None; part of the state layout."""
+
+    def state_shape(self, batch: int) -> tuple[int, int, int]:
+        """The shape of ``EncoderState.hidden`` (and of ``cell`` when ``carries_cell``): ``(L, B, D*H)``."""
+        return (self.num_layers, batch, self.output_size)
 
     @property
     def num_directions(self) -> int:

@@ -117,11 +117,10 @@ class RecurrentEncoder(SequenceEncoder):
         return outputs, None
 
     def _check_initial(self, initial: EncoderState, batch: int) -> None:
-        expected = (self.num_layers, batch, self.output_size)
+        expected = self.state_shape(batch)
         if tuple(initial.hidden.shape) != expected:
             raise ValueError(f"initial_state.hidden must have shape {expected}, got {tuple(initial.hidden.shape)}")
-        has_cell = isinstance(self, LSTMEncoder)
-        if has_cell and (initial.cell is None or tuple(initial.cell.shape) != expected):
+        if self.carries_cell and (initial.cell is None or tuple(initial.cell.shape) != expected):
             got = None if initial.cell is None else tuple(initial.cell.shape)
             raise ValueError(f"initial_state.cell must have shape {expected} for an LSTM, got {got}")
 
@@ -259,8 +258,7 @@ class GatedRecurrentEncoder(RecurrentEncoder):
         initial_state: EncoderState | None,
         depth: int,
     ) -> tuple[Tensor, list[Tensor], list[Tensor]] | None:
-        is_lstm = isinstance(self, LSTMEncoder)
-        if is_lstm and self.bidirectional and initial_state is not None and padded is not None:
+        if self.carries_cell and self.bidirectional and initial_state is not None and padded is not None:
             return None  # the LSTM's h is not frozen on padding: a given backward start state needs the reversal
         if padded is not None and initial_state is None and torch.onnx.is_in_onnx_export():
             return self._packed_layer(directions, x, last)
@@ -338,6 +336,7 @@ class LSTMEncoder(GatedRecurrentEncoder):
     """
 
     cell_type = nn.LSTM
+    carries_cell = True
     # torch.nn.LSTM gate order (input, forget, cell, output): close input, open forget at padding
     gate_column = (-_SATURATE, _SATURATE, 0.0, 0.0)
 

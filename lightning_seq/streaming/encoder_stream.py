@@ -52,9 +52,7 @@ class EncoderStreams:
         self.states: list[EncoderState | None] = [None] * num_streams
         for stream in range(num_streams):
             self.reset(stream)
-        with torch.no_grad():  # whether this encoder keeps a cell state (LSTM-like) besides its hidden state
-            probe = encoder(torch.zeros(1, 1, encoder.input_size), torch.tensor([1]))[1]
-        self.has_cell = probe.cell is not None
+        self.has_cell = encoder.carries_cell  # the state layout is part of the encoder's contract
 
     def reset(self, stream: int) -> None:
         """Start ``stream`` afresh: no samples, no state."""

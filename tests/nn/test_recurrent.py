@@ -191,3 +191,16 @@ def test_padding_content_never_matters(cls, bidirectional, num_layers, fill):
     assert torch.count_nonzero(x_ours.grad[pad]) == 0
     assert all(torch.isfinite(p.grad).all() for p in encoder.parameters())
     torch.testing.assert_close(encoder.layers[0][0].weight_ih_l0.grad, reference.weight_ih_l0.grad)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("encoder_class", [LSTMEncoder, GRUEncoder, RNNEncoder], ids=lambda c: c.__name__)
+def test_state_layout_is_declared_by_the_contract(encoder_class, bidirectional):
+    """``carries_cell`` and ``state_shape`` say what ``forward`` returns, so no caller tests types or probes."""
+    encoder = encoder_class(3, 5, num_layers=2, bidirectional=bidirectional)
+    _, state = encoder(torch.randn(4, 6, 3), torch.tensor([6, 2, 5, 1]))
+    assert tuple(state.hidden.shape) == encoder.state_shape(4) == (2, 4, 5 * (2 if bidirectional else 1))
+    assert encoder.carries_cell is (encoder_class is LSTMEncoder)
+    assert (state.cell is not None) is encoder.carries_cell
+    if encoder.carries_cell:
+        assert tuple(state.cell.shape) == encoder.state_shape(4)
