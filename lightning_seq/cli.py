@@ -34,6 +34,8 @@ class SeqCLI(LightningCLI):
     """
 
     def _parse_ckpt_path(self) -> None:
+        # A private LightningCLI hook (no public one sees the config before the checkpoint's hyperparameters replace
+        # it); its signature is held by tests/test_lightning_private_apis.py.
         subcommand = self.config.get("subcommand")
         model = self.config[subcommand].get("model") if subcommand else None
         self._check_checkpoint_task(subcommand, model)
@@ -84,6 +86,9 @@ class SeqCLI(LightningCLI):
           They are given the first one's version, so events, ``metrics.csv`` and the pictures share one folder.
         * Under ``torchrun`` or ``srun``, ``devices`` and ``num_nodes`` must match the processes the launcher
           started (``check_launch``): a mismatch stops every rank at once with the flags to set.
+
+        A private LightningCLI hook: the public ``trainer_class`` cannot add callbacks chosen from the parsed config
+        or check the built Trainer; its signature is held by tests/test_lightning_private_apis.py.
         """
         given = config.get("callbacks") or []
         given = given if isinstance(given, list) else [given]
@@ -178,7 +183,9 @@ def share_log_folder(loggers: list[Logger]) -> None:
         if key not in first:
             first[key] = logger
         elif getattr(logger, "_version", 0) is None:
-            logger._version = first[key].version  # type: ignore[attr-defined]  # the loggers' own version slot
+            # the loggers' own version slot: the CLI built them from the config, so the constructor's ``version`` is
+            # past; private, tested in tests/test_lightning_private_apis.py
+            logger._version = first[key].version  # type: ignore[attr-defined]
 
 
 def run(args: list[str] | None = None) -> SeqCLI:

@@ -190,7 +190,9 @@ def _write(
     names_out: list[str],
     axes: dict[str, dict[int, str]],
 ) -> None:
-    task._jit_is_scripting = True  # Lightning's flag: lets tracing read module attributes without a Trainer
+    # Lightning's private flag: lets tracing read module attributes (``.trainer``) without a Trainer; there is no
+    # public switch (tests/test_lightning_private_apis.py fails by name if it goes)
+    task._jit_is_scripting = True
     try:
         with torch.no_grad():
             if path.suffix == ".pt":
