@@ -18,7 +18,8 @@ from lightning_seq.cli_errors import TRACEBACK_FLAG, report, wants_traceback
 from lightning_seq.data.base import LINKED_ATTRIBUTES, SequenceDataModule
 from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.launch_check import check_launch
-from lightning_seq.tasks.base import TASK_KEY, SequenceTask, check_checkpoint_format, import_path
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.checkpoint_format import TASK_KEY, check_checkpoint_format, import_path
 
 # Settings that only affect inference: with --ckpt_path they come from the command line / config, not the checkpoint.
 INFERENCE_OPTIONS = ("decoding", "max_length", "heat_maps", "contact_sheet_size")

@@ -38,7 +38,8 @@ from lightning_seq.nn.attention import AttentionMemory
 from lightning_seq.nn.decoder import DecoderState
 from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
-from lightning_seq.tasks.base import TASK_KEY, SequenceTask
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.checkpoint_format import TASK_KEY
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
 from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED
 

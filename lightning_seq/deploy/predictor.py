@@ -24,7 +24,8 @@ from lightning_seq.deploy.image_inputs import ImageInputs
 from lightning_seq.deploy.results import Prediction, classification_from_row, generated_from_row
 from lightning_seq.deploy.text_inputs import TextInputs
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
-from lightning_seq.tasks.base import PREPROCESSING_KEY, TASK_KEY, SequenceTask
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.checkpoint_format import PREPROCESSING_KEY, TASK_KEY
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
 
 PRECISIONS = ("32", "bf16", "16")

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lightning_seq.tasks import BeamSearch, CTCBeamSearch, CTCGreedy, Greedy, Sampling
-from lightning_seq.tasks.base import plain_hyperparameter
+from lightning_seq.tasks.checkpoint_format import plain_hyperparameter
 from lightning_seq.tasks.ctc_decoding import ctc_greedy_decode, ctc_prefix_beam_search
 from lightning_seq.tasks.decoding import beam_search, greedy_decode, sample_decode
 from tests.tasks.test_decoding import BOS, EOS, MarkovDecoder, row_bias
