@@ -27,7 +27,6 @@ full length would otherwise bake a graph that ignores ``lengths``). ONNX uses th
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,8 +38,8 @@ from lightning_seq.nn.decoder import DecoderState
 from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.checkpoint_format import TASK_KEY
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
+from lightning_seq.tasks.loading import load_task
 from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED
 
 STATE_NAMES = ["hidden", "cell", "feed", "context", "memory_values", "memory_keys", "memory_mask"]
@@ -231,16 +230,6 @@ def decode_greedy(
         if bool(done.all()):
             break
     return out
-
-
-def load_task(checkpoint: str | Path) -> SequenceTask:
-    """The task a checkpoint was written by, loaded from it (weights-only: plain data)."""
-    written_by = torch.load(checkpoint, weights_only=True, map_location="cpu", mmap=True).get(TASK_KEY)
-    if written_by is None:
-        raise ValueError(f"{checkpoint}: not a lightning_seq checkpoint (no {TASK_KEY!r} entry)")
-    module_name, _, name = written_by.rpartition(".")
-    task_cls = getattr(importlib.import_module(module_name), name)
-    return task_cls.load_from_checkpoint(checkpoint, map_location="cpu")
 
 
 def main(argv: list[str] | None = None) -> None:

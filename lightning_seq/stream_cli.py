@@ -21,7 +21,6 @@ import torch
 from lightning_seq.cli_errors import report, wants_traceback
 from lightning_seq.data.audio import load_audio
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, SpokenWord, generate_long_recording
-from lightning_seq.export import load_task
 from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.streaming.ctc_streamer import CTCStreamer
 from lightning_seq.streaming.event_scores import read_spoken_words, score_events, write_csv
@@ -30,6 +29,7 @@ from lightning_seq.streaming.spotting import pieces, spot_stream
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.classification import SequenceClassifier
 from lightning_seq.tasks.ctc import CTCTranscriber
+from lightning_seq.tasks.loading import load_task
 
 
 def make_example(path: Path, seconds: float, seed: int, sample_rate: int) -> None:

@@ -9,7 +9,6 @@ predict`` runs) and returned as typed results in input order.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,8 +24,9 @@ from lightning_seq.deploy.results import Prediction, classification_from_row, ge
 from lightning_seq.deploy.text_inputs import TextInputs
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
 from lightning_seq.tasks.base import SequenceTask
-from lightning_seq.tasks.checkpoint_format import PREPROCESSING_KEY, TASK_KEY
+from lightning_seq.tasks.checkpoint_format import PREPROCESSING_KEY
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
+from lightning_seq.tasks.loading import load_task, read_checkpoint
 
 PRECISIONS = ("32", "bf16", "16")
 
@@ -64,26 +64,6 @@ def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) ->
             raise ValueError(f"{where} holds no vocabulary for its text inputs")
         return TextInputs.from_spec(spec, vocabulary)
     raise ValueError(f"{where}: unknown input kind {spec['kind']!r}")
-
-
-def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """A lightning_seq checkpoint's entries, memory-mapped (the weights are not read until used)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    meta = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    if TASK_KEY not in meta:
-        raise ValueError(f"{path} was not written by a lightning_seq task (no {TASK_KEY!r} entry)")
-    return meta
-
-
-def load_task(path: str | Path, device: str | torch.device) -> tuple[SequenceTask, dict[str, Any]]:
-    """The task a checkpoint was written by (its class from the checkpoint, not from YAML), and its preprocessing."""
-    meta = read_checkpoint(path)
-    module_name, _, class_name = meta[TASK_KEY].rpartition(".")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    task = cls.load_from_checkpoint(path, map_location=device)
-    return task.eval(), meta.get(PREPROCESSING_KEY)
 
 
 class Predictor:
@@ -135,7 +115,8 @@ class Predictor:
         top_k: int = 3,
     ) -> Predictor:
         """The predictor of a checkpoint alone (no YAML, no training files); arguments as the class's."""
-        task, spec = load_task(path, device)
+        spec = read_checkpoint(path).get(PREPROCESSING_KEY)
+        task = load_task(path, device)
         inputs = build_inputs(spec, task, str(path))
         return cls(task, inputs, device=device, batch_size=batch_size, precision=precision, top_k=top_k)
 

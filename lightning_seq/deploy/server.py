@@ -22,9 +22,10 @@ from starlette.responses import JSONResponse
 from lightning_seq import __version__
 from lightning_seq.deploy.gate import RequestGate
 from lightning_seq.deploy.payloads import EncodedRequest, RequestError, encode_request
-from lightning_seq.deploy.predictor import Predictor, read_checkpoint
+from lightning_seq.deploy.predictor import Predictor
 from lightning_seq.deploy.results import Prediction
 from lightning_seq.tasks.checkpoint_format import PREPROCESSING_KEY, TASK_KEY
+from lightning_seq.tasks.loading import read_checkpoint
 from lightning_seq.tasks.names import NAMES_KEY
 
 API_PATH = "/predict"

@@ -7,6 +7,7 @@ from lightning_seq.tasks.ctc_strategies import CTCBeamSearch, CTCDecoding, CTCGr
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSequences
 from lightning_seq.tasks.generator import SequenceGenerator
 from lightning_seq.tasks.language_model import LanguageModel
+from lightning_seq.tasks.loading import load_task
 from lightning_seq.tasks.seq2seq import Seq2SeqPrediction, Seq2SeqTask
 from lightning_seq.tasks.strategies import BeamSearch, DecodingStrategy, Greedy, Sampling
 
@@ -28,5 +29,6 @@ __all__ = [
     "SequenceClassifier",
     "SequenceGenerator",
     "SequenceTask",
+    "load_task",
     "TranscriptionPrediction",
 ]
