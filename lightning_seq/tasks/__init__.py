@@ -8,7 +8,7 @@ from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSeq
 from lightning_seq.tasks.generator import SequenceGenerator
 from lightning_seq.tasks.language_model import LanguageModel
 from lightning_seq.tasks.loading import load_task
-from lightning_seq.tasks.seq2seq import Seq2SeqPrediction, Seq2SeqTask
+from lightning_seq.tasks.seq2seq import Seq2SeqTask
 from lightning_seq.tasks.strategies import BeamSearch, DecodingStrategy, Greedy, Sampling
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "GeneratedSequences",
     "LanguageModel",
     "ClassificationPrediction",
-    "Seq2SeqPrediction",
     "Seq2SeqTask",
     "SequenceClassifier",
     "SequenceGenerator",

@@ -13,13 +13,10 @@ from lightning_seq.nn.embedding import token_table
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.nn.recurrent import LSTMEncoder
-from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSequences, with_decoder_side_args
+from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, with_decoder_side_args
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy
 from lightning_seq.types import SPECIALS
-
-Seq2SeqPrediction = GeneratedSequences
-"""What ``Seq2SeqTask.predict_step`` returns (see ``GeneratedSequences``)."""
 
 
 @with_decoder_side_args
