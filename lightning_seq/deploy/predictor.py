@@ -45,8 +45,12 @@ class InputEncoder(Protocol):
         ...
 
 
-def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) -> InputEncoder:
-    """The input encoder a checkpoint describes, or an error saying why the checkpoint cannot serve raw inputs."""
+def check_servable(spec: dict[str, Any] | None, where: str) -> dict[str, Any]:
+    """The checkpoint's preprocessing, or an error saying why it cannot turn raw inputs into model inputs.
+
+    Read from the checkpoint's entries alone (no model loaded), so a server can refuse a checkpoint before it
+    starts its workers.
+    """
     if spec is None:
         raise ValueError(
             f"{where} holds no preprocessing (written by an earlier lightning_seq, or by a task fitted without a data "
@@ -54,16 +58,22 @@ def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) ->
         )
     if "unavailable" in spec:
         raise ValueError(f"{where} cannot encode raw inputs: {spec['unavailable']}")
+    if spec.get("kind") not in (IMAGE_KIND, AUDIO_KIND, TEXT_KIND):
+        raise ValueError(f"{where}: unknown input kind {spec.get('kind')!r}")
+    return spec
+
+
+def build_inputs(spec: dict[str, Any] | None, task: SequenceTask, where: str) -> InputEncoder:
+    """The input encoder a checkpoint describes, or an error saying why the checkpoint cannot serve raw inputs."""
+    spec = check_servable(spec, where)
     if spec["kind"] == IMAGE_KIND:
         return ImageInputs.from_spec(spec)
     if spec["kind"] == AUDIO_KIND:
         return AudioInputs.from_spec(spec)
-    if spec["kind"] == TEXT_KIND:
-        vocabulary = task.names("vocabulary")
-        if vocabulary is None:
-            raise ValueError(f"{where} holds no vocabulary for its text inputs")
-        return TextInputs.from_spec(spec, vocabulary)
-    raise ValueError(f"{where}: unknown input kind {spec['kind']!r}")
+    vocabulary = task.names("vocabulary")  # text: the one kind left
+    if vocabulary is None:
+        raise ValueError(f"{where} holds no vocabulary for its text inputs")
+    return TextInputs.from_spec(spec, vocabulary)
 
 
 class Predictor:

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from lightning_seq import __version__
 from lightning_seq.deploy.gate import RequestGate
 from lightning_seq.deploy.payloads import EncodedRequest, RequestError, encode_request
-from lightning_seq.deploy.predictor import Predictor
+from lightning_seq.deploy.predictor import Predictor, check_servable
 from lightning_seq.deploy.results import Prediction
 from lightning_seq.tasks.checkpoint_format import PREPROCESSING_KEY, TASK_KEY
 from lightning_seq.tasks.loading import read_checkpoint
@@ -163,6 +163,7 @@ def build_server(
             raise ValueError("api_key must not be empty")
         litserve.server.LIT_SERVER_API_KEY = api_key  # read by LitServe's X-API-Key check
     info = model_info(ckpt_path)
+    check_servable(read_checkpoint(ckpt_path).get(PREPROCESSING_KEY), str(ckpt_path))  # before any worker starts
     api = PredictorAPI(ckpt_path, max_batch_size=max_batch_size, batch_timeout=batch_timeout,
                        max_input_length=max_input_length, precision=precision)
     return ls.LitServer(

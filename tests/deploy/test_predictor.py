@@ -78,6 +78,10 @@ def test_a_checkpoint_without_preprocessing_says_why(tmp_path):
     torch.save(checkpoint, path)
     with pytest.raises(ValueError, match=f"^{path} holds no preprocessing"):
         Predictor.from_checkpoint(path)
+    from lightning_seq.deploy.server import build_server
+
+    with pytest.raises(ValueError, match=f"^{path} holds no preprocessing"):  # refused before a worker starts
+        build_server(str(path))
 
 
 def test_language_model_continues_prompts_as_lightning_seq_predict_does(tmp_path, monkeypatch):
