@@ -3,14 +3,14 @@
     python benchmarks/int8.py [--size tiny|default|full] [--threads 2]
 
 Models shaped like the recipes (random weights: speed and size do not depend on the values), exported with
-``lightning_seq.export.export`` and quantized with ``lightning_seq.quantize.quantize_int8``: the sentiment BiLSTM
-(token ids in, 40 per row) and the same at twice its width, the audio CTC BiLSTM and the streaming keyword GRU
-(waveforms in, 1.5 s, features computed in the graph), and the seq2seq encoder and decoder-step graphs (encoder,
-then 10 greedy steps). Both graphs of a model run in one process in ONNX Runtime sessions with the same thread
-count and no spin-waiting, in turn (fp32, int8, fp32, ...), at batch 1 and 32. Rows: milliseconds per batch (fp32
-over int8 = speed-up; target >= 1.8x at batch 32 for LSTM models, report for GRU, whose op ONNX Runtime cannot
-quantize) and file size (target <= 0.3x for LSTM models). The recipes' test metrics in int8 are
-``benchmarks/int8_accuracy.py``.
+``lightning_seq.deploy.export.export`` and quantized with ``lightning_seq.deploy.quantize.quantize_int8``: the
+sentiment BiLSTM (token ids in, 40 per row) and the same at twice its width, the audio CTC BiLSTM and the
+streaming keyword GRU (waveforms in, 1.5 s, features computed in the graph), and the seq2seq encoder and
+decoder-step graphs (encoder, then 10 greedy steps). Both graphs of a model run in one process in ONNX Runtime
+sessions with the same thread count and no spin-waiting, in turn (fp32, int8, fp32, ...), at batch 1 and 32.
+Rows: milliseconds per batch (fp32 over int8 = speed-up; target >= 1.8x at batch 32 for LSTM models, report for
+GRU, whose op ONNX Runtime cannot quantize) and file size (target <= 0.3x for LSTM models). The recipes' test
+metrics in int8 are ``benchmarks/int8_accuracy.py``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import onnxruntime
 import torch
 from harness import Settings, interleave, main, row, rows_table
 
-from lightning_seq.export import STATE_NAMES, export
+from lightning_seq.deploy.export import STATE_NAMES, export
+from lightning_seq.deploy.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
-from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, Seq2SeqTask, SequenceClassifier
 
 SIZES = {

@@ -28,8 +28,8 @@ import torch
 from harness import met_cell
 
 from lightning_seq.cli import run as cli_run
-from lightning_seq.export import export
-from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
+from lightning_seq.deploy.export import export
+from lightning_seq.deploy.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ import pytorch_lightning as pl
 import torch
 
 from lightning_seq.data.vocab import SPECIALS
-from lightning_seq.export import STATE_NAMES, decode_greedy, export, main
+from lightning_seq.deploy.export import STATE_NAMES, decode_greedy, export, main
+from lightning_seq.deploy.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
-from lightning_seq.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.tasks import CTCTranscriber, Greedy, LanguageModel, Seq2SeqTask, SequenceClassifier
 
 VOCAB = [*SPECIALS, *"abcdefgh"]

@@ -8,13 +8,13 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "lightning_seq"
 FORBIDDEN = {
     "types.py": ("lightning_seq.nn", "lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli"),
-    "nn": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.export"),
+    "nn": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.deploy"),
     "optim": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli"),
     "plots": ("lightning_seq.data", "lightning_seq.tasks", "lightning_seq.cli"),
-    "data": ("lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.export", "lightning_seq.deploy"),
-    "tasks": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export", "lightning_seq.deploy"),
-    "streaming": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.export", "lightning_seq.deploy"),
-    "deploy": ("lightning_seq.cli", "lightning_seq.export", "lightning_seq.streaming"),
+    "data": ("lightning_seq.tasks", "lightning_seq.cli", "lightning_seq.deploy"),
+    "tasks": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.deploy"),
+    "streaming": ("lightning_seq.data", "lightning_seq.cli", "lightning_seq.deploy"),
+    "deploy": ("lightning_seq.cli", "lightning_seq.streaming"),
 }
 
 

@@ -22,7 +22,7 @@ def quantize_int8(path: str | Path) -> Path:
     """Write ``<stem>.int8.onnx`` beside an exported fp32 ONNX graph: int8 weights, dynamically quantized activations.
 
     Args:
-        path: an ``.onnx`` file written by ``lightning_seq.export.export``.
+        path: an ``.onnx`` file written by ``lightning_seq.deploy.export.export``.
 
     Returns:
         The path of the quantized graph (``fp32_recurrent_ops`` of it names the GRU / RNN ops left in fp32;
