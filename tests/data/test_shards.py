@@ -37,7 +37,14 @@ def stream(folder, entry, batching, rank=0, world=1, workers=0):
     return made
 
 
-def test_codec_round_trips_every_field_kind():
+def pq_round_trip(table, folder):
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, folder / "round.parquet")
+    return pq.read_table(folder / "round.parquet")
+
+
+def test_codec_round_trips_every_field_kind(tmp_path):
     samples = [
         (torch.arange(6, dtype=torch.float32).reshape(2, 3), 4, 0.5, "a b", ["x", "y"], None, torch.tensor(3)),
         (torch.ones(0, 3), -1, 1.5, "", [], None, torch.tensor(-7)),
@@ -50,6 +57,9 @@ def test_codec_round_trips_every_field_kind():
                 assert a.dtype == b.dtype and torch.equal(a, b)
             else:
                 assert a == (list(b) if isinstance(b, list | tuple) else b)
+    empty = [(torch.zeros(0, dtype=torch.long), -1), (torch.zeros(0, dtype=torch.long), -1)]  # unlabelled targets
+    table = pq_round_trip(to_table(empty, describe(empty[0]), "test"), tmp_path)
+    assert [(tuple(t.shape), target) for t, target in from_table(table, describe(empty[0]))] == [((0,), -1)] * 2
     with pytest.raises(TypeError, match="test: sample 1 does not match the first sample's fields"):
         to_table([samples[0], (torch.ones(2), "not an int", 0.5, "", [], None, torch.tensor(1))], fields, "test")
     with pytest.raises(TypeError, match="cannot store a sample field of type dict"):

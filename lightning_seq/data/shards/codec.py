@@ -92,10 +92,12 @@ def from_table(table: pa.Table, fields: list[dict[str, str]]) -> list[tuple[Any,
             column = table.column(name).combine_chunks()
             _, offset_buffer, data_buffer = column.buffers()
             offsets = np.frombuffer(offset_buffer, dtype=np.int64)[column.offset:column.offset + len(column) + 1]
-            raw = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]].copy()  # one copy per table
             dtype = getattr(torch, field["dtype"])
-            size = torch.empty(0, dtype=dtype).element_size()
-            pieces = torch.from_numpy(raw).view(dtype).split((np.diff(offsets) // size).tolist())
+            flat = torch.zeros(0, dtype=dtype)  # a table of empty tensors has no data buffer to view
+            if offsets[-1] > offsets[0]:
+                raw = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]].copy()  # one copy per table
+                flat = torch.from_numpy(raw).view(dtype)
+            pieces = flat.split((np.diff(offsets) // flat.element_size()).tolist())
             shapes = table.column(f"{name}_shape").to_pylist()
             decoded.append([piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)])
         else:
