@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from typing import Any
 
@@ -54,7 +55,7 @@ class ShardedDataModule(pl.LightningDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        Batching(batch_size=batch_size, max_tokens=max_tokens, buffer_size=buffer_size)  # checks the sizes
+        self.batching = Batching(batch_size, max_tokens, buffer_size, seed=seed)  # checks the sizes
         if num_workers < 0:
             raise ValueError(f"num_workers must be >= 0, got {num_workers!r}")
         self.folder = ShardLocation(path)
@@ -63,7 +64,6 @@ class ShardedDataModule(pl.LightningDataModule):
         for name, value in {**self.description["linked"], **self.description["names"]}.items():
             setattr(self, name, value)
         self.collate_fn = _import(self.index["collate_fn"])
-        self.batch_size, self.max_tokens, self.buffer_size = batch_size, max_tokens, buffer_size
         self.num_workers, self.seed = num_workers, seed
         self.streams: dict[str, ShardStream] = {}
         self._train_position: ShardStream | None = None
@@ -89,8 +89,7 @@ class ShardedDataModule(pl.LightningDataModule):
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         for split in SPLIT_OF_STAGE.get(stage or "fit", SPLIT_OF_STAGE["fit"]):
             entry = self.split_entry(split)
-            batching = Batching(self.batch_size, self.max_tokens, self.buffer_size, shuffle=split == "train",
-                                seed=self.seed)
+            batching = dataclasses.replace(self.batching, shuffle=split == "train")
             stream = ShardStream(self.folder.where, entry, read_lengths(self.folder, split, entry["rows"]), batching,
                                  self.collate_fn, workers=self.num_workers)
             stream.set_world(rank, world)

@@ -39,15 +39,15 @@ def write_split(folder: Path, split: str, dataset: Any, rows_per_shard: int, row
     if total == 0:
         raise ValueError(f"the {split} split is empty: nothing to write")
     fields = describe(dataset[0])
+    # tensor bytes are written without dictionary encoding, which only slows them down
+    raw_bytes = {f"f{i}" for i, field in enumerate(fields) if field["kind"] == "tensor"}
     shards = []
     for number, start in enumerate(range(0, total, rows_per_shard)):
         end = min(start + rows_per_shard, total)
         table = to_table([dataset[i] for i in range(start, end)], fields, f"{split} samples {start}-{end - 1}")
         name = f"{split}-{number:05d}.parquet"
-        plain = [column for column in table.column_names if not column.endswith("_shape")
-                 and fields[int(column[1:])]["kind"] == "tensor"]  # raw bytes: a dictionary only slows them down
         pq.write_table(table, folder / name, row_group_size=row_group_rows,
-                       use_dictionary=[c for c in table.column_names if c not in plain])
+                       use_dictionary=[c for c in table.column_names if c not in raw_bytes])
         shards.append({"file": name, "rows": end - start})
     (folder / "lengths").mkdir(exist_ok=True)
     np.save(folder / "lengths" / f"{split}.npy", np.asarray(dataset.lengths, dtype=np.int64))

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+from torch.utils.data import IterableDataset, get_worker_info
 
+from lightning_seq.data.base import ResumableDataLoader
 from lightning_seq.data.shards.folder import read_stream
 from lightning_seq.data.shards.location import ShardLocation
 from lightning_seq.data.shards.plan import Batching, epoch_order, epoch_plan, part_bounds
@@ -119,8 +120,10 @@ class ShardStream(IterableDataset):
         return self.part_batches(worker)
 
 
-class ShardLoader(DataLoader):
+class ShardLoader(ResumableDataLoader):
     """The loader of a ``ShardStream``: tells it the epoch (from ``epoch_of()``) before each pass starts.
+
+    Its position in the epoch is the stream's (``ResumableDataLoader`` saves and restores it in checkpoints).
 
     Args:
         stream: the split's stream.
@@ -136,14 +139,6 @@ class ShardLoader(DataLoader):
     def __iter__(self) -> Any:
         self.dataset.begin_epoch(self.epoch_of())
         return super().__iter__()
-
-    def state_dict(self) -> dict[str, int]:
-        """The stream's position (Lightning saves it in checkpoints)."""
-        return self.dataset.state_dict()
-
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        """Resume the stream's interrupted epoch."""
-        self.dataset.load_state_dict(state)
 
 
 __all__ = ["ShardLoader", "ShardStream"]
