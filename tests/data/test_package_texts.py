@@ -1,6 +1,7 @@
 import pytest
 
 from lightning_seq.data.package_texts import (
+    CORPUS_DISTRIBUTIONS,
     installed_package_texts,
     package_text_splits,
     unique_paragraphs,
@@ -15,6 +16,16 @@ def test_installed_packages_give_their_documentation_and_licences_but_not_ours()
     assert all(text.strip() for _, text in documents)
     assert [name for name, _ in documents] == sorted(name for name, _ in documents)
     assert sum(len(text) for _, text in documents) > 500_000  # real text of some size, whatever the platform
+
+
+def test_the_corpus_reads_only_the_listed_distributions_so_new_installs_leave_it_unchanged():
+    listed = {name.lower().replace("_", "-") for name in CORPUS_DISTRIBUTIONS}
+    every = {name.lower().replace("_", "-") for name, _ in installed_package_texts(distributions=None)}
+    assert {name.lower().replace("_", "-") for name, _ in installed_package_texts()} == every & listed
+    assert "lightning-seq" not in every
+    only = installed_package_texts(distributions=["NumPy", "typing_extensions"])  # names compared as PEP 503 does
+    assert {name for name, _ in only} == {"numpy", "typing_extensions"}
+    assert only == [item for item in installed_package_texts() if item[0] in ("numpy", "typing_extensions")]
 
 
 def test_paragraphs_repeated_in_other_documents_or_spacing_are_kept_once():
