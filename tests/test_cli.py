@@ -5,11 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from lightning_seq.cli import run
+from lightning_seq.plots import render_confusion_matrix, render_contact_sheet
 from lightning_seq.tasks import CTCBeamSearch, SequenceClassifier
+from tests.plots.pictures import assert_drawn, pixels
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = str(ROOT / "recipes" / "sentiment_bilstm.yaml")
@@ -210,7 +213,7 @@ def test_digits_fit_test_writes_confusion_matrix_and_predictions(tmp_path, monke
     run(["fit", "--config", DIGITS, *small])
     ckpt = "runs/rowscan_digits_lstm/checkpoints/last.ckpt"
     tested = run(["test", "--config", DIGITS, "--ckpt_path", ckpt, *small])
-    assert (Path(tested.trainer.log_dir) / "confusion_matrix.png").is_file()
+    picture = assert_drawn(Path(tested.trainer.log_dir) / "confusion_matrix.png", 600, 500)
     run(["predict", "--config", DIGITS, "--ckpt_path", ckpt, *small])
     with open("runs/rowscan_digits_lstm/predictions.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -222,6 +225,13 @@ def test_digits_fit_test_writes_confusion_matrix_and_predictions(tmp_path, monke
     accuracy = sum(r["label"] == t for r, t in zip(rows, truth, strict=True)) / len(rows)
     assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(accuracy, abs=1e-6)
     assert 0 < accuracy < 1
+    # the picture is the confusion matrix of those predictions, every digit named on both axes
+    matrix = torch.zeros(len(names), len(names), dtype=torch.long)
+    for row, true in zip(rows, truth, strict=True):
+        matrix[names.index(true), names.index(row["label"])] += 1
+    figure = render_confusion_matrix(matrix, names)
+    assert np.array_equal(picture, pixels(figure))
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == names == [str(d) for d in range(10)]
 
 
 GLYPH_ROWS = {"a": (0, 16), "b": (16, 32), "c": (8, 24), "z": (4, 28)}  # the dark rows of each 6-pixel-wide glyph
@@ -264,8 +274,8 @@ def test_ocr_fit_test_predict_writes_contact_sheet_and_texts(tmp_path, monkeypat
     beam = ["--model.init_args.decoding=lightning_seq.tasks.CTCBeamSearch", "--model.init_args.decoding.beam_size=4"]
     tested = run(["test", "--config", OCR, "--ckpt_path", ckpt, *beam, *data])
     assert tested.model.decoding == CTCBeamSearch(beam_size=4)  # the command line's, not the checkpoint's
-    sheet = Path(tested.trainer.log_dir) / "contact_sheet.png"
-    assert sheet.is_file()
+    sheet = assert_drawn(Path(tested.trainer.log_dir) / "contact_sheet.png", 400, 300)
+    assert ((sheet[..., 0] > 200) & (sheet[..., 1] < 80) & (sheet[..., 2] < 80)).any()  # 'z' is always wrong: red
     run(
         [
             "predict",
@@ -288,6 +298,12 @@ def test_ocr_fit_test_predict_writes_contact_sheet_and_texts(tmp_path, monkeypat
     metrics = {k.removeprefix("test/"): float(v) for k, v in tested.trainer.callback_metrics.items()}
     assert metrics["cer"] == pytest.approx(float(CharErrorRate()(texts, labels)), abs=1e-5)
     assert metrics["wer"] == pytest.approx(float(WordErrorRate()(texts, labels)), abs=1e-5)
+    # the contact sheet shows the test loader's first 16 images with those texts (the same beam), as drawn
+    shown = torch.cat([batch.indices for batch in tested.datamodule.test_dataloader()])[:16].tolist()
+    dataset = tested.datamodule.dataset("test")
+    images = [getattr(dataset, "dataset", dataset).image(i) for i in shown]
+    figure = render_contact_sheet(images, [labels[i] for i in shown], [texts[i] for i in shown])
+    assert np.array_equal(sheet, pixels(figure))
     assert metrics["seq_acc"] == pytest.approx(sum(t == w for t, w in zip(texts, labels, strict=True)) / 40)
     assert 0 < metrics["cer"] < 1 and 0 < metrics["seq_acc"] < 1
 
@@ -352,7 +368,7 @@ def test_seq2seq_fit_test_predict_n_best_and_heat_maps(tmp_path, monkeypatch):
     )
     ckpt = "runs/seq2seq_attention/checkpoints/last.ckpt"
     tested = run(["test", "--config", recipe, "--config", beam, "--ckpt_path", ckpt, *small])
-    assert (Path(tested.trainer.log_dir) / "attention_0.png").is_file()
+    assert_drawn(Path(tested.trainer.log_dir) / "attention_0.png", 250, 200)
     run(["predict", "--config", recipe, "--config", beam, "--ckpt_path", ckpt, *small])
     rows = [json.loads(line) for line in Path("runs/seq2seq_attention/predictions.jsonl").read_text().splitlines()]
     assert [r["index"] for r in rows] == list(range(40)) and rows[0]["input"] == "<generated test>:1"

@@ -72,7 +72,8 @@ def judge(values: list[float], name: str, mode: Literal["min", "max"], tolerance
 class LearningCurves(pl.Callback):
     """Write ``learning_curves.png`` into the log folder after ``fit`` and log a one-line verdict.
 
-    The PNG shows the training and validation loss and the monitored metric per epoch with the best epoch marked;
+    The PNG shows the training and validation loss (log axis) and the monitored metric per epoch (log axis when
+    ``mode`` is ``min``: losses, perplexity, error rates) with the best epoch marked;
     the line names the best epoch and value and warns when the last value fell well below the best (overfitting)
     or was still improving at the last epoch (undertrained).
 
@@ -139,5 +140,7 @@ class LearningCurves(pl.Callback):
         print(line)
         if log_dir:
             losses = {name: self.history.get(name, []) for name in ("train/loss_epoch", "val/loss")}
-            image = render_learning_curves(losses, self.monitor, self.history[self.monitor], self.verdict.best_epoch)
-            publish_picture(trainer, log_dir, image, self.filename)
+            figure = render_learning_curves(
+                losses, self.monitor, self.history[self.monitor], self.verdict.best_epoch, self.mode == "min"
+            )
+            publish_picture(trainer, log_dir, figure, self.filename)

@@ -1,4 +1,4 @@
-"""Renderings of results (Pillow): confusion matrices, contact sheets, attention and learning curves; publishing."""
+"""Figures of results (matplotlib): confusion matrices, contact sheets, attention and learning curves; publishing."""
 
 from lightning_seq.plots.attention_map import render_attention
 from lightning_seq.plots.confusion import render_confusion_matrix

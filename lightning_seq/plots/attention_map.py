@@ -1,28 +1,39 @@
-"""Attention heat map: target steps (rows) against source tokens (columns), darker = more weight."""
+"""Attention heat map: target steps (rows) against source tokens (columns), with a colour bar."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.figure import Figure
 from torch import Tensor
 
+from lightning_seq.plots.figure import new_figure
 
-def render_attention(weights: Tensor, source: Sequence[str], target: Sequence[str], cell: int = 24) -> Image.Image:
-    """Draw ``weights (T, S)`` with the source tokens on top and the target tokens on the left."""
+
+def render_attention(weights: Tensor, source: Sequence[str], target: Sequence[str]) -> Figure:
+    """Draw ``weights (T, S)`` with the source tokens along the bottom and the target tokens down the side.
+
+    The figure grows with the number of tokens (about 0.3 inch a token each way); source tokens are rotated.
+
+    Args:
+        weights: ``(T, S)`` attention weights in [0, 1] (each row sums to 1).
+        source: the ``S`` source tokens.
+        target: the ``T`` target tokens.
+
+    Returns:
+        The figure (one axes and its colour bar).
+    """
+    if weights.dim() != 2:
+        raise ValueError(f"weights must be (T, S), got shape {tuple(weights.shape)}")
     steps, width = weights.shape
     if len(source) != width or len(target) != steps:
         raise ValueError(f"weights {tuple(weights.shape)} need {steps} target and {width} source tokens")
-    font = ImageFont.load_default(size=max(8, cell // 2))
-    margin = cell * 3
-    image = Image.new("RGB", (margin + width * cell + 4, margin + steps * cell + 4), "white")
-    draw = ImageDraw.Draw(image)
-    for j, token in enumerate(source):
-        draw.text((margin + j * cell + cell // 2, margin - 4), str(token)[:6], fill="black", font=font, anchor="md")
-    for i, token in enumerate(target):
-        draw.text((4, margin + i * cell + cell // 2), str(token)[:8], fill="black", font=font, anchor="lm")
-        for j in range(width):
-            shade = int(255 * (1 - float(weights[i, j])))
-            x, y = margin + j * cell, margin + i * cell
-            draw.rectangle((x, y, x + cell - 1, y + cell - 1), fill=(shade, shade, 255), outline="lightgrey")
-    return image
+    figure = new_figure(0.3 * width + 2.8, 0.3 * steps + 1.8)
+    axes = figure.add_subplot()
+    shading = axes.imshow(weights.detach().float().cpu().numpy(), cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    figure.colorbar(shading, ax=axes, label="attention weight")
+    axes.set_xticks(range(width), [str(token) for token in source], rotation=90)
+    axes.set_yticks(range(steps), [str(token) for token in target])
+    axes.set_xlabel("source")
+    axes.set_ylabel("output")
+    return figure

@@ -1,45 +1,54 @@
-"""Confusion matrix as a PNG: rows are true classes, columns predicted, cells shaded by row share."""
+"""Confusion matrix: true classes down, predicted across, each cell shaded by its share of the true class."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.figure import Figure
 from torch import Tensor
 
+from lightning_seq.plots.figure import new_figure
 
-def render_confusion_matrix(matrix: Tensor, names: Sequence[str], cell: int = 36) -> Image.Image:
-    """Draw a ``(C, C)`` count matrix with class names and counts.
+
+def render_confusion_matrix(matrix: Tensor, names: Sequence[str]) -> Figure:
+    """Draw a ``(C, C)`` count matrix with the class names on both axes, the counts in the cells and a colour bar.
+
+    The figure grows with the number of classes (0.45 inch a class up to 10 classes, 0.25 inch for each one more);
+    the predicted names are rotated so long names never run into each other; counts are written in the cells up to
+    40 classes.
 
     Args:
         matrix: counts, ``matrix[true, predicted]``.
         names: the ``C`` class names.
-        cell: cell size in pixels.
 
     Returns:
-        An RGB image.
+        The figure (one axes and its colour bar).
     """
     classes = matrix.shape[0]
-    if matrix.shape != (classes, classes) or len(names) != classes:
+    if matrix.dim() != 2 or matrix.shape != (classes, classes) or len(names) != classes or classes == 0:
         raise ValueError(f"need a square matrix and one name per class, got {tuple(matrix.shape)} and {len(names)}")
-    font = ImageFont.load_default(size=max(8, cell // 3))
-    label_width = cell * 3
-    image = Image.new("RGB", (label_width + classes * cell + 4, label_width + classes * cell + 4), "white")
-    draw = ImageDraw.Draw(image)
-    totals = matrix.sum(dim=1).clamp(min=1)
-    for true in range(classes):
-        draw.text((4, label_width + true * cell + cell // 2), str(names[true])[:10], fill="black", font=font,
-                  anchor="lm")
-        for pred in range(classes):
-            share = float(matrix[true, pred]) / float(totals[true])
-            shade = int(255 * (1 - share))
-            color = (shade, shade, 255) if true == pred else (255, shade, shade)
-            x, y = label_width + pred * cell, label_width + true * cell
-            draw.rectangle((x, y, x + cell - 1, y + cell - 1), fill=color, outline="grey")
-            draw.text((x + cell // 2, y + cell // 2), str(int(matrix[true, pred])),
-                      fill="white" if share > 0.5 else "black", font=font, anchor="mm")
-    for pred in range(classes):
-        draw.text((label_width + pred * cell + cell // 2, label_width - 4), str(names[pred])[:10], fill="black",
-                  font=font, anchor="md")
-    draw.text((4, 4), "true \\ predicted", fill="black", font=font)
-    return image
+    counts = matrix.detach().double().cpu()
+    shares = (counts / counts.sum(dim=1, keepdim=True).clamp(min=1)).numpy()  # row shares in [0, 1]
+    longest = max(len(str(name)) for name in names)
+    cells = 0.45 * classes if classes <= 10 else 4.5 + 0.25 * (classes - 10)  # inches
+    cell = cells / classes
+    side = cells + 0.07 * min(longest, 30) + 2.0  # cells plus room for the names
+    figure = new_figure(side + 1.0, side)
+    axes = figure.add_subplot()
+    shading = axes.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    figure.colorbar(shading, ax=axes, label="share of the true class", shrink=0.8)
+    labels = [str(name) for name in names]
+    axes.set_xticks(range(classes), labels, rotation=45, ha="right", rotation_mode="anchor")
+    axes.set_yticks(range(classes), labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    total = int(counts.sum())
+    axes.set_title(f"confusion matrix ({total} samples, accuracy {float(counts.trace()) / max(total, 1):.3f})")
+    if classes <= 40:
+        size = min(10.0, cell * 72 * 0.4)  # points: two or three digits fit a cell
+        for true in range(classes):
+            for predicted in range(classes):
+                share = shares[true, predicted]
+                axes.text(predicted, true, f"{int(counts[true, predicted])}", ha="center", va="center",
+                          fontsize=size, color="white" if share > 0.5 else "black")
+    return figure

@@ -1,52 +1,35 @@
-"""Learning curves: losses and the monitored metric per epoch, the best epoch marked (Pillow only)."""
+"""Learning curves: losses and the monitored metric per epoch, the best epoch marked."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-COLOURS = ("royalblue", "darkorange", "seagreen", "crimson")
+from lightning_seq.plots.figure import new_figure
 
 
-def _panel(
-    draw: ImageDraw.ImageDraw,
-    box: tuple[int, int, int, int],
-    title: str,
-    series: dict[str, Sequence[float | None]],
-    best: int | None,
-    font: ImageFont.ImageFont,
-) -> None:
-    left, top, right, bottom = box
-    draw.rectangle(box, outline="black")
-    draw.text((left, top - 14), title, fill="black", font=font)
-    values = [v for ys in series.values() for v in ys if v is not None]
-    epochs = max((len(ys) for ys in series.values()), default=0)
-    if not values or epochs == 0:
-        return
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-
-    def point(epoch: int, value: float) -> tuple[float, float]:
-        x = left + 6 + (right - left - 12) * (epoch / max(epochs - 1, 1))
-        y = bottom - 6 - (bottom - top - 12) * ((value - low) / span)
-        return x, y
-
-    draw.text((left, bottom + 3), "epoch 1", fill="black", font=font)
-    draw.text((right, bottom + 3), f"{epochs}", fill="black", font=font, anchor="ra")
-    draw.text((right + 4, top), f"{high:.4g}", fill="black", font=font)
-    draw.text((right + 4, bottom - 10), f"{low:.4g}", fill="black", font=font)
+def _plot(axes: Axes, series: dict[str, Sequence[float | None]], best: int | None, log_scale: bool) -> None:
+    """One line per series over epochs 1..N (gaps where a value is missing); log scale where all values are > 0."""
+    values = [v for ys in series.values() for v in ys if v is not None and math.isfinite(v)]
+    for name, ys in series.items():
+        points = [(epoch + 1, v) for epoch, v in enumerate(ys) if v is not None and math.isfinite(v)]
+        if points:
+            axes.plot(*zip(*points, strict=True), marker="o", markersize=3, label=name)
     if best is not None:
-        x = point(best, low)[0]
-        draw.line((x, top, x, bottom), fill="lightgrey", width=1)
-    for i, (name, ys) in enumerate(series.items()):
-        colour = COLOURS[i % len(COLOURS)]
-        points = [point(e, v) for e, v in enumerate(ys) if v is not None]
-        if len(points) > 1:
-            draw.line(points, fill=colour, width=2)
-        for x, y in points:
-            draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
-        draw.text((left + 6, top + 4 + 12 * i), name, fill=colour, font=font)
+        axes.axvline(best + 1, color="grey", linestyle="--", linewidth=1, label=f"best epoch ({best + 1})")
+    if log_scale and values and min(values) > 0:
+        axes.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: f"{value:.4g}")  # 0.001, 2.305: no 10^x within a decade
+        axes.yaxis.set_major_formatter(plain)
+        axes.yaxis.set_minor_formatter(plain if max(values) / min(values) < 10 else FuncFormatter(lambda *_: ""))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("epoch")
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=2, frameon=False, fontsize="small")
 
 
 def render_learning_curves(
@@ -54,19 +37,30 @@ def render_learning_curves(
     metric_name: str,
     metric: Sequence[float | None],
     best_epoch: int | None,
-) -> Image.Image:
-    """Two panels over the epochs: the losses (e.g. ``train/loss_epoch``, ``val/loss``) and the monitored metric.
+    metric_log_scale: bool,
+) -> Figure:
+    """Two panels over the epochs: the losses (log axis) and the monitored metric, the best epoch dashed.
+
+    Losses are drawn on a log axis, so a loss falling from 5 to 0.001 shows every epoch; the metric too when
+    ``metric_log_scale`` (losses, perplexity, error rates), linearly otherwise (accuracy). Legends sit below the
+    axes, never on the data.
 
     Args:
         losses: loss name -> one value per epoch (None where not logged).
         metric_name: the monitored metric's name, for the title.
         metric: its value per epoch.
-        best_epoch: the epoch to mark with a vertical line (0-based), or None.
+        best_epoch: the epoch to mark (0-based), or None.
+        metric_log_scale: draw the metric on a log axis (where all its values are positive).
+
+    Returns:
+        The figure (two axes).
     """
-    font = ImageFont.load_default(size=11)
-    image = Image.new("RGB", (760, 330), "white")
-    draw = ImageDraw.Draw(image)
-    title = f"best epoch {best_epoch + 1}" if best_epoch is not None else "no best epoch"
-    _panel(draw, (20, 30, 320, 300), f"losses ({title})", losses, best_epoch, font)
-    _panel(draw, (400, 30, 700, 300), metric_name, {metric_name: metric}, best_epoch, font)
-    return image
+    figure = new_figure(10.0, 4.2)
+    loss_axes, metric_axes = figure.subplots(1, 2)
+    _plot(loss_axes, losses, best_epoch, log_scale=True)
+    loss_axes.set_ylabel("loss")
+    loss_axes.set_title("losses")
+    _plot(metric_axes, {metric_name: metric}, best_epoch, log_scale=metric_log_scale)
+    metric_axes.set_ylabel(metric_name)
+    metric_axes.set_title(metric_name)
+    return figure

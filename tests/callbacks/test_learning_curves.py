@@ -1,13 +1,15 @@
 import functools
 
+import numpy as np
 import pytest
 import pytorch_lightning as pl
-from PIL import Image
 
 from lightning_seq.callbacks import LearningCurves, judge
 from lightning_seq.data import SentimentDataModule
 from lightning_seq.nn import GRUEncoder
+from lightning_seq.plots import render_learning_curves
 from lightning_seq.tasks import SequenceClassifier
+from tests.plots.pictures import assert_drawn, pixels, texts
 
 
 def test_a_metric_that_fell_after_its_best_epoch_is_called_overfitting():
@@ -65,8 +67,14 @@ def test_after_fit_the_curves_are_drawn_and_the_verdict_matches_the_logged_histo
     assert history["train/loss_epoch"][0] != history["train/loss_epoch"][-1]  # one value per epoch, not repeated
     assert curves.verdict == judge(history["val/acc"], "val/acc", "max", 0.02)
     assert curves.verdict.line in capsys.readouterr().out
-    image = Image.open(tmp_path / "version_0" / "learning_curves.png")
-    assert image.size == (760, 330)
+    # the PNG is the figure of the logged history: losses on a log axis, the accuracy linear, epoch ticks, legends
+    picture = assert_drawn(tmp_path / "version_0" / "learning_curves.png", 1000, 420)
+    figure = render_learning_curves({k: history[k] for k in ("train/loss_epoch", "val/loss")}, "val/acc",
+                                    history["val/acc"], curves.verdict.best_epoch, metric_log_scale=False)
+    assert np.array_equal(picture, pixels(figure))
+    assert {"losses", "val/acc", "train/loss_epoch", "val/loss", f"best epoch ({curves.verdict.best_epoch + 1})",
+            "epoch"} <= set(texts(figure))
+    assert [axes.get_yscale() for axes in figure.axes] == ["log", "linear"]
 
 
 def test_a_run_ended_by_early_stopping_says_so_once(tmp_path, capsys):
