@@ -73,7 +73,10 @@ def main(args: list[str]) -> None:
     """Entry point of ``lightning-seq prepare`` (the recipe's options pass through to its data module)."""
     from lightning_seq.cli import SeqCLI
 
-    parser = argparse.ArgumentParser(prog="lightning-seq prepare", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="lightning-seq prepare", description=__doc__.split("\n\n")[0],
+        epilog="Every other argument is the recipe's, as for `lightning-seq fit`: --config RECIPE.yaml and "
+        "--data.* (see `lightning-seq fit --help`); the data module they build is the one written.")
     parser.add_argument("--output", required=True, type=Path, help="folder to write the shards into")
     parser.add_argument("--rows_per_shard", type=int, default=100_000, help="samples per Parquet file")
     parser.add_argument("--row_group_rows", type=int, default=1024,

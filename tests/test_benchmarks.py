@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.documentation import documentation
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"lightning_overhead", "length_handling", "fused_vs_loop", "seq2seq_decoding", "ctc_decoding",
               "audio_features", "memory", "checkpoint_load", "streaming", "int8"}
@@ -156,14 +158,14 @@ def test_seq2seq_variant_script_prints_the_readme_tables_and_readme_shows_its_la
     assert seq2seq_variants.markdown(result) in stdout
     committed = json.loads((ROOT / "benchmarks/results/seq2seq_variants.json").read_text(encoding="utf-8"))
     assert committed["size"] == "default"
-    assert seq2seq_variants.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert seq2seq_variants.markdown(committed) in documentation()
 
 
 def test_readme_baseline_figures_are_the_committed_full_size_run():
     committed = json.loads((ROOT / "benchmarks/results/baselines.json").read_text(encoding="utf-8"))
     assert committed["sizes"] == {"sentiment": 8000, "digits": 10000, "audio": 2400, "charlm": 4000}
     scores = committed["test_accuracy"]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     for corpus in ("sentiment", "short_texts"):
         bow = scores[corpus]
         assert (f"test accuracy {bow['tfidf_unigram_logreg']:.3f} / {bow['tfidf_bigram_logreg']:.3f} / "
@@ -188,7 +190,7 @@ def test_subword_table_runs_and_readme_holds_the_committed_full_size_run():
     assert subword_tokens.markdown(result) in stdout
     committed = json.loads((ROOT / "benchmarks/results/subword_tokens.json").read_text(encoding="utf-8"))
     assert committed["size"] == "default" and set(committed["tasks"]["seq2seq"]) == set(subword_tokens.TOKENIZERS)
-    assert subword_tokens.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert subword_tokens.markdown(committed) in documentation()
 
 
 def test_readme_streaming_table_is_the_committed_default_run_and_meets_its_targets():
@@ -196,14 +198,14 @@ def test_readme_streaming_table_is_the_committed_default_run_and_meets_its_targe
     committed = json.loads((ROOT / "benchmarks/results/streaming.json").read_text(encoding="utf-8"))
     assert committed["settings"]["size"] == "default" and committed["settings"]["lengths"] == [1, 10, 60]
     assert all(r["met"] is not False for r in committed["rows"])
-    assert streaming.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert streaming.markdown(committed) in documentation()
 
 
 def test_readme_int8_table_is_the_committed_default_run():
     int8 = import_benchmark("int8")
     committed = json.loads((ROOT / "benchmarks/results/int8.json").read_text(encoding="utf-8"))
     assert committed["settings"]["size"] == "default" and committed["settings"]["threads"] == 2
-    assert int8.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert int8.markdown(committed) in documentation()
 
 
 def test_int8_accuracy_script_tests_a_trained_recipe_three_ways_and_readme_holds_the_committed_run(
@@ -235,7 +237,7 @@ def test_int8_accuracy_script_tests_a_trained_recipe_three_ways_and_readme_holds
     assert accuracy.markdown([result]) in stdout
     committed = json.loads((ROOT / "benchmarks/results/int8_accuracy.json").read_text(encoding="utf-8"))
     assert {r["recipe"] for r in committed} == set(accuracy.RECIPES)  # every recipe whose task exports a graph
-    assert accuracy.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert accuracy.markdown(committed) in documentation()
 
 
 @pytest.mark.parametrize(
@@ -283,7 +285,7 @@ def test_text_ablation_runs_and_readme_holds_the_committed_full_size_run():
     committed = json.loads((ROOT / "benchmarks/results/text_ablation.json").read_text(encoding="utf-8"))
     assert committed["size"] == 8000 and set(committed["variants"]) == set(ablation.VARIANTS)
     assert all(set(v) == {"overrides", *ablation.CORPORA} for v in committed["variants"].values())
-    assert ablation.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ablation.markdown(committed) in documentation()
 
 
 def test_readme_serving_table_is_the_committed_default_run():
@@ -291,10 +293,10 @@ def test_readme_serving_table_is_the_committed_default_run():
     committed = json.loads((ROOT / "benchmarks/results/serving.json").read_text(encoding="utf-8"))
     assert committed["settings"]["size"] == "default" and committed["settings"]["concurrency"] == [1, 8, 32]
     assert committed["settings"]["seconds"] >= 20
-    assert serving.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert serving.markdown(committed) in documentation()
     assert serving.verdicts(committed["rows"], committed["hostile"], [1, 8, 32]) == committed["verdicts"]
     # the prose under the table: the batching gain, the unbatched server's rate and cost, the lone request's wait
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     row = {(r["recipe"], r["max_batch_size"], r["concurrency"]): r for r in committed["rows"]}
     alone, busy = row[("sentiment_bilstm", 1, 32)], committed["verdicts"]
     gains = sorted(checks["throughput_ratio_at_32"]["value"] for checks in busy.values())
@@ -371,8 +373,8 @@ def test_readme_holds_the_committed_shard_streaming_run():
         (kind, workers, size) for kind, sizes in (("text", (100_000, 1_000_000)), ("audio", (10_000, 100_000)))
         for workers, size in ((0, sizes[0]), (0, sizes[0]), (0, sizes[1]), (0, sizes[1]), (1, sizes[1]), (1, sizes[1]))]
     assert committed["verdicts"] == shards.verdicts(committed["rows"])
-    assert shards.markdown(committed) in (ROOT / "README.md").read_text(encoding="utf-8")
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert shards.markdown(committed) in documentation()
+    readme = " ".join(documentation().split())
     above = {(r["kind"], r["path"]): r["above_imports_mb"] for r in committed["rows"]
              if r["workers"] == 0 and r["size"] in (1_000_000, 100_000) and (r["kind"] == "text") == (r["size"] > 1e5)}
     text, audio = committed["verdicts"]["text"], committed["verdicts"]["audio"]

@@ -15,6 +15,7 @@ import torch
 from lightning_seq.cli import main, run
 from lightning_seq.data import SentencePieceTokenizer
 from tests.conftest import TEXTS, write_csv
+from tests.documentation import page
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false", "--trainer.logger=false"]
@@ -43,7 +44,7 @@ def test_a_broken_file_prints_one_block_and_exits_1(tmp_path, monkeypatch):
     hint = r"  \(ValueError raised in lightning_seq/data/tables\.py:(\d+); add --print_traceback or set " \
            r"LIGHTNING_SEQ_TRACEBACK=1 for the full traceback\)"
     assert re.fullmatch(hint, second)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = page("your-data.md")
     assert f"\n{first}\n" in readme and re.search(hint.replace("  ", "\n  ", 1), readme)  # README shows this block
     # the full chain on request: the error itself propagates (in-process here; the console shows its traceback)
     monkeypatch.chdir(tmp_path)

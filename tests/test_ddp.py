@@ -1,4 +1,5 @@
-"""Every recipe under two-process DDP (gloo, CPU), run as CLI subprocesses: DDP re-launches its own command, so
+"""Every recipe under two-process DDP (gloo, CPU), run as CLI subprocesses (those that repeat a data module and task
+pair under ``-m slow``): DDP re-launches its own command, so
 it cannot run inside pytest. Predictions hold each input once, in input order; at the same global batch, DDP
 training matches one process."""
 
@@ -16,7 +17,14 @@ import yaml
 from lightning_seq.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))
+# One recipe of each data module and task pair runs in every test run; a recipe that repeats a pair (another
+# corpus, size or front-end over the same data module and task) runs under `-m slow` (the suite's 20-minute budget).
+REPEATS = {"short_text_bilstm", "charlm_package_texts", "audio_keywords_stream_gru", "audio_ctc_bilstm",
+           "image_to_text_lstm"}
+RECIPES = [
+    pytest.param(recipe, marks=[pytest.mark.slow] if recipe.stem in REPEATS else [])
+    for recipe in sorted((ROOT / "recipes").glob("*.yaml"))
+]
 QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
 DDP = ["--trainer.accelerator=cpu", "--trainer.devices=2", "--trainer.strategy=ddp"]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.documentation import page
 from tests.test_ddp import EQUIVALENCE, QUIET, cli, metrics, predictions_path, rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +174,7 @@ def test_slurm_requeue_saves_a_checkpoint_and_the_requeued_job_resumes_from_it(t
 
 def test_readme_holds_the_sbatch_script_and_it_matches_what_the_tests_check():
     script = (ROOT / "configs/slurm/fit.sbatch").read_text(encoding="utf-8")
-    assert f"```bash\n{script}```" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"```bash\n{script}```" in page("scaling-out.md")
     directives = dict(line[len("#SBATCH --"):].partition("=")[::2] for line in script.splitlines()
                       if line.startswith("#SBATCH --"))
     assert directives["signal"] == "SIGUSR1@90" and "requeue" in directives  # the signal SLURMEnvironment handles

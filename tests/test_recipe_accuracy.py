@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from lightning_seq.cli import run
+from tests.documentation import page
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
@@ -72,7 +73,7 @@ def test_sentiment_bilstm_recipe_reaches_readme_accuracy(tmp_path, monkeypatch, 
     verdict = (r"best epoch (\d+) of (\d+): val/acc ([\d.]+); last ([\d.]+) \(early stopping ended the run at epoch "
                r"\2; the best checkpoint holds the best\)")
     printed = re.search(verdict, capsys.readouterr().out)
-    quoted = re.search(f"\n{verdict}\n", README)
+    quoted = re.search(f"\n{verdict}\n", page("recipes.md"))
     assert printed and quoted and abs(float(printed[3]) - float(quoted[3])) <= 0.01, (printed, quoted)
     assert (tmp_path / "runs/sentiment_bilstm/version_0/learning_curves.png").is_file()
 
@@ -171,7 +172,7 @@ def test_image_to_text_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
 
 def check_quoted_example(out):
     """README's example output of ``lightning-seq-stream`` on the default ``--make_example`` recording."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = page("deployment.md")
     event = re.search(r"`\s+([\d.]+) s  (\S+)\s+until [\d.]+ s, score [\d.]+`: the moment it fired", readme)
     first = re.search(r"^\s+([\d.]+) s  (\S+)\s+until", out, re.MULTILINE)
     assert event and first and first[2] == event[2] and abs(float(first[1]) - float(event[1])) <= 0.1, (event, first)
