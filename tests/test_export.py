@@ -9,10 +9,11 @@ import pytorch_lightning as pl
 import torch
 
 from lightning_seq.data.vocab import SPECIALS
-from lightning_seq.deploy.export import STATE_NAMES, decode_greedy, export, main
+from lightning_seq.deploy import decode_with_graphs
+from lightning_seq.deploy.export import STATE_NAMES, export, main
 from lightning_seq.deploy.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
-from lightning_seq.tasks import CTCTranscriber, Greedy, LanguageModel, Seq2SeqTask, SequenceClassifier
+from lightning_seq.tasks import BeamSearch, CTCTranscriber, Greedy, LanguageModel, Seq2SeqTask, SequenceClassifier
 
 VOCAB = [*SPECIALS, *"abcdefgh"]
 
@@ -130,10 +131,16 @@ def test_encoder_decoder_exports_as_encoder_and_step_graphs_that_decode_like_the
     task.decoding = Greedy()
     with torch.no_grad():
         expected = task.generate(sources, lengths)
-    got = decode_greedy(encoder, step, sources, lengths, max_length=9)
-    for row in range(5):
-        n = int(expected.lengths[row, 0])
-        assert got[row, :n].tolist() == expected.tokens[row, 0, :n].tolist()
+    got = decode_with_graphs(encoder, step, sources, lengths, max_length=9)
+    assert torch.equal(got.tokens, expected.tokens) and torch.equal(got.lengths, expected.lengths)
+    torch.testing.assert_close(got.scores, expected.scores, atol=1e-4, rtol=1e-4)
+    # the same strategies run on the graphs: a beam search gives the task's own n-best
+    beam = BeamSearch(beam_size=3, n_best=2)
+    with torch.no_grad():
+        expected = task.generate(sources, lengths, decoding=beam)
+    got = decode_with_graphs(encoder, step, sources, lengths, max_length=9, decoding=beam)
+    assert torch.equal(got.tokens, expected.tokens) and torch.equal(got.lengths, expected.lengths)
+    torch.testing.assert_close(got.scores, expected.scores, atol=1e-4, rtol=1e-4)
 
 
 def test_exported_greedy_decoding_never_emits_pad_or_bos_like_the_task(tmp_path):
@@ -148,7 +155,8 @@ def test_exported_greedy_decoding_never_emits_pad_or_bos_like_the_task(tmp_path)
     task.decoding = Greedy()
     with torch.no_grad():
         expected = task.generate(sources, lengths)
-    got = decode_greedy(torch.jit.load(str(encoder_path)), torch.jit.load(str(step_path)), sources, lengths, 7)
+    got = decode_with_graphs(torch.jit.load(str(encoder_path)), torch.jit.load(str(step_path)), sources, lengths, 7)
+    got = got.tokens[:, 0]
     assert got.tolist() == expected.tokens[:, 0].tolist()
     assert not {0, 2} & set(got.flatten().tolist())
 

@@ -1,6 +1,7 @@
 """Trained models for use outside training: a predictor on raw inputs (and, built on it, the HTTP server)."""
 
 from lightning_seq.deploy.audio_inputs import AudioInputs
+from lightning_seq.deploy.graph_decoding import GraphDecoder, decode_with_graphs
 from lightning_seq.deploy.image_inputs import ImageInputs
 from lightning_seq.deploy.predictor import PREPROCESSING_KEY, Predictor
 from lightning_seq.deploy.results import Classification, GeneratedText, Hypothesis, Prediction
@@ -11,9 +12,11 @@ __all__ = [
     "AudioInputs",
     "Classification",
     "GeneratedText",
+    "GraphDecoder",
     "Hypothesis",
     "ImageInputs",
     "Prediction",
     "Predictor",
     "TextInputs",
+    "decode_with_graphs",
 ]

@@ -15,8 +15,8 @@ int8 quantization keeps the LSTM weights; TorchScript keeps the encoders' own pa
   outside: ``<name>.encoder`` maps ``inputs``, ``lengths`` to the decoder state (``hidden``, ``cell``, ``feed``,
   ``context``, ``memory_values``, ``memory_keys``, ``memory_mask``) and ``<name>.step`` maps ``tokens (B,)``
   plus that state to ``log_probs (B, V)`` and the next ``hidden``, ``cell``, ``feed``. Start with BOS (id 2),
-  stop at EOS (id 3); ``decode_greedy`` shows the loop. ONNX drops the state inputs a model never reads (an
-  empty ``context``, say): feed them by name.
+  stop at EOS (id 3); ``lightning_seq.deploy.decode_with_graphs`` runs the tasks' own decoding strategies on
+  them. ONNX drops the state inputs a model never reads (an empty ``context``, say): feed them by name.
 
 Graphs carry the general (masked) path and accept batches with or without padding, whatever example they are
 traced with: the encoders never take their no-padding shortcut while tracing (an example whose rows all have the
@@ -27,7 +27,6 @@ full length would otherwise bake a graph that ignores ``lengths``). ONNX uses th
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -40,7 +39,7 @@ from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifie
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
 from lightning_seq.tasks.loading import load_task
-from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED
+from lightning_seq.types import BOS_ID
 
 STATE_NAMES = ["hidden", "cell", "feed", "context", "memory_values", "memory_keys", "memory_mask"]
 
@@ -202,34 +201,6 @@ def _write(
                                   dynamic_axes=axes, dynamo=False, opset_version=17)
     finally:
         task._jit_is_scripting = False
-
-
-def decode_greedy(
-    encoder: Callable[..., Sequence[Tensor]],
-    step: Callable[..., Sequence[Tensor]],
-    inputs: Tensor,
-    lengths: Tensor,
-    max_length: int,
-) -> Tensor:
-    """Greedy decoding with exported encoder-decoder graphs (any callables returning their outputs in order).
-
-    Returns:
-        ``(B, max_length)`` token ids, EOS after each row's end.
-    """
-    state = list(encoder(inputs, lengths))
-    never = torch.tensor(NEVER_GENERATED)  # <pad> and <bos> are never emitted, as in the task's own decoding
-    tokens = torch.full((inputs.size(0),), BOS_ID, dtype=torch.long)
-    out = torch.full((inputs.size(0), max_length), EOS_ID, dtype=torch.long)
-    done = torch.zeros(inputs.size(0), dtype=torch.bool)
-    for t in range(max_length):
-        log_probs, hidden, cell, feed = step(tokens, *state)
-        state[:3] = [hidden, cell, feed]
-        tokens = torch.as_tensor(log_probs).index_fill(-1, never, float("-inf")).argmax(-1)
-        out[:, t] = torch.where(done, EOS_ID, tokens)
-        done |= tokens == EOS_ID
-        if bool(done.all()):
-            break
-    return out
 
 
 def main(argv: list[str] | None = None) -> None:
