@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from lightning_seq.data.audio import load_audio
-from lightning_seq.data.audio_augment import AudioAugment
-from lightning_seq.data.framed_audio import AUDIO_SUFFIXES, Clip, FramedAudioDataModule, with_audio_args
+from lightning_seq.data.framed_audio import AUDIO_SUFFIXES, Clip, FramedAudioDataModule
 from lightning_seq.data.labels import sort_label_names
 from lightning_seq.data.synthetic.audio import KEYWORD_SPEAKERS, generate_keyword_clips
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, generate_stream_keyword_clips
-from lightning_seq.nn.audio_features import AudioFeatures
 
 
-@with_audio_args
 class AudioKeywordsDataModule(FramedAudioDataModule):
     """Labelled audio clips (spoken keywords, sound classes) as sequences of frames.
 
@@ -47,6 +44,8 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
             class to ``lightning-seq-stream --background`` if yours is called otherwise.
         keywords: the labels to spot; every other label becomes ``_background_`` (Speech Commands: the usual ten
             words, the other 25 as background). None keeps every label. Needs ``background_class``.
+        **kwargs: the arguments every audio module shares (``FramedAudioDataModule``: features, augmentation,
+            caching, limits) and batching (``SequenceDataModule``).
     """
 
     text_column = "label"
@@ -58,25 +57,11 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         val_manifest: str | None = None,
         test_manifest: str | None = None,
         predict_manifest: str | None = None,
-        header: bool | None = None,
         speech_commands: bool = False,
         download: bool = False,
         background_class: bool = False,
         keywords: list[str] | None = None,
-        features: AudioFeatures | None = None,
-        features_on_device: bool = False,
-        cache_features: bool = True,
-        duration: float | None = None,
-        max_seconds: float | None = 30.0,
-        augment: AudioAugment | None = None,
-        on_bad_file: Literal["error", "skip"] = "error",
-        val_fraction: float = 0.1,
-        generated_size: int = 3000,
-        batch_size: int = 32,
-        bucketing: bool = True,
-        pool_batches: int = 16,
-        num_workers: int = 0,
-        seed: int = 0,
+        **kwargs: Any,
     ) -> None:
         if keywords is not None and not background_class:
             raise ValueError("keywords needs background_class: the labels that are not keywords become its class")
@@ -85,26 +70,12 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         self.background_class = background_class  # read by generate(), which the base constructor calls
         self.keywords = None if keywords is None else list(keywords)
         super().__init__(
-            header=header,
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest,
                        "predict": predict_manifest},
             root=root,
             speech_commands=speech_commands,
             download=download,
-            features=features,
-            features_on_device=features_on_device,
-            cache_features=cache_features,
-            duration=duration,
-            max_seconds=max_seconds,
-            augment=augment,
-            on_bad_file=on_bad_file,
-            val_fraction=val_fraction,
-            generated_size=generated_size,
-            batch_size=batch_size,
-            bucketing=bucketing,
-            pool_batches=pool_batches,
-            num_workers=num_workers,
-            seed=seed,
+            **kwargs,
         )
 
     def generate(self, split: str, size: int, seed: int) -> list[Clip | None]:
@@ -129,11 +100,11 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         """Labels outside ``keywords`` renamed ``_background_`` (all kept when ``keywords`` is None)."""
         if self.keywords is None:
             return splits
-        found = {c.label for clips in splits.values() for c in clips if c is not None}
+        found = {c.target for clips in splits.values() for c in clips if c is not None}
         missing = sorted(set(self.keywords) - found)
         if missing:
             raise ValueError(f"keywords {missing} are not labels of the data; its labels: {sorted(found)}")
-        return {split: [c if c is None or c.label in self.keywords else c._replace(label=BACKGROUND) for c in clips]
+        return {split: [c if c is None or c.target in self.keywords else c._replace(target=BACKGROUND) for c in clips]
                 for split, clips in splits.items()}
 
     def _noise_pieces(self) -> dict[str, list[Clip | None]]:
@@ -156,7 +127,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
 
     def build_names(self) -> None:
         """``label_names`` and ``num_classes`` from the training labels (at least two)."""
-        self.label_names = sort_label_names({c.label for c in self.records["train"]})
+        self.label_names = sort_label_names({c.target for c in self.records["train"]})
         if len(self.label_names) < 2:
             raise ValueError(f"training data has a single label {self.label_names}: need at least two")
         self.num_classes = len(self.label_names)
@@ -166,7 +137,7 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
         if split == "predict":
             return [-1] * len(clips)
         index = {name: i for i, name in enumerate(self.label_names)}
-        unseen = sorted({c.label for c in clips} - set(index))
+        unseen = sorted({c.target for c in clips} - set(index))
         if unseen:
             raise ValueError(f"{split} labels not seen in training: {unseen}; known: {self.label_names}")
-        return [index[c.label] for c in clips]
+        return [index[c.target] for c in clips]

@@ -19,7 +19,7 @@ from torchaudio.datasets import SPEECHCOMMANDS
 from lightning_seq.data.audio import audio_info, load_audio, resampled_length
 from lightning_seq.data.audio_augment import AudioAugment
 from lightning_seq.data.audio_datasets import AudioClipDataset
-from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
+from lightning_seq.data.base import SequenceDataModule
 from lightning_seq.data.inference_spec import audio_inputs_spec
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
@@ -49,27 +49,34 @@ AUDIO_ARGS = """
         generated_size: training clips of the embedded data (val and test get a tenth each).
 """
 
-with_audio_args = append_args(AUDIO_ARGS + LOADER_ARGS + """
-        seed: seed of the generated clips, the val split, augmentation and shuffling.
-""")
-"""Appends the arguments both audio modules share to a module's docstring (its own ``Args:`` come first)."""
 
 
 class Clip(NamedTuple):
-    """One clip: file path (or generated waveform), its label or transcript, where it was listed, its samples."""
+    """One clip: file path (or generated waveform), its target (a keyword label or a transcript), where it was
+    listed, its samples."""
 
     source: Path | Tensor
-    label: str
+    target: str
     where: str
     samples: int
 
 
+@append_args(AUDIO_ARGS)
 class FramedAudioDataModule(SequenceDataModule):
     """What the keyword and the transcription modules share: reading clips, framing, augmentation, caching.
 
     Build ``AudioKeywordsDataModule`` (labels, for ``SequenceClassifier``) or ``AudioTranscriptionDataModule``
     (transcripts, for ``CTCTranscriber``). A subclass says what a clip's text is (``text_column``, ``targets``) and
-    generates its embedded clips (``generate``); the shared arguments are documented in ``AUDIO_ARGS``.
+    generates its embedded clips (``generate``). Subclasses pass ``manifests``, ``root``, ``speech_commands`` and
+    ``download`` themselves and forward the rest of their keyword arguments here (``**kwargs``), so each option
+    is written, defaulted and described once; jsonargparse follows the forwarding, so ``--help`` and
+    ``--print_config`` of either module list them all.
+
+    Args:
+        manifests: the subclass's manifest per split (``train``, ``val``, ``test``, ``predict``; None: absent).
+        root: folder of a folder-per-label layout or of Speech Commands (keywords only; None otherwise).
+        speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root`` (keywords only).
+        download: let Speech Commands download its archive (keywords only).
     """
 
     text_column: str
@@ -79,28 +86,22 @@ class FramedAudioDataModule(SequenceDataModule):
         self,
         *,
         manifests: dict[str, str | None],
-        header: bool | None,
         root: str | None,
         speech_commands: bool,
         download: bool,
-        features: AudioFeatures | None,
-        features_on_device: bool,
-        cache_features: bool,
-        duration: float | None,
-        max_seconds: float | None,
-        augment: AudioAugment | None,
-        on_bad_file: Literal["error", "skip"],
-        val_fraction: float,
-        generated_size: int,
-        batch_size: int,
-        bucketing: bool,
-        pool_batches: int,
-        num_workers: int,
-        seed: int,
+        header: bool | None = None,
+        features: AudioFeatures | None = None,
+        features_on_device: bool = False,
+        cache_features: bool = True,
+        duration: float | None = None,
+        max_seconds: float | None = 30.0,
+        augment: AudioAugment | None = None,
+        on_bad_file: Literal["error", "skip"] = "error",
+        val_fraction: float = 0.1,
+        generated_size: int = 3000,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            batch_size=batch_size, bucketing=bucketing, pool_batches=pool_batches, num_workers=num_workers, seed=seed
-        )
+        super().__init__(**kwargs)  # batching and the seed: SequenceDataModule's arguments
         if on_bad_file not in ("error", "skip"):
             raise ValueError(f"on_bad_file must be 'error' or 'skip', got {on_bad_file!r}")
         if duration is not None and duration <= 0:
@@ -120,7 +121,9 @@ class FramedAudioDataModule(SequenceDataModule):
         self.cache_features = cache_features
         self.duration = round(duration * self.sample_rate) if duration is not None else None
         self.max_seconds = max_seconds
-        self.augment = augment.transform(self.sample_rate, seed) if augment is not None and augment.active else None
+        self.augment = (
+            augment.transform(self.sample_rate, self.seed) if augment is not None and augment.active else None
+        )
         self.on_bad_file = on_bad_file
         self.skipped: list[str] = []
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=len(KEYWORDS))
@@ -141,9 +144,9 @@ class FramedAudioDataModule(SequenceDataModule):
         raise NotImplementedError
 
     # ----------------------------------------------------------------------------------------------- reading
-    def _clip(self, source: Path | Tensor, label: str, where: str) -> Clip | None:
+    def _clip(self, source: Path | Tensor, target: str, where: str) -> Clip | None:
         if isinstance(source, Tensor):
-            return Clip(source, label, where, source.numel())
+            return Clip(source, target, where, source.numel())
         try:
             frames, rate = audio_info(source)
         except (ValueError, FileNotFoundError) as err:
@@ -151,7 +154,7 @@ class FramedAudioDataModule(SequenceDataModule):
                 raise
             self.skipped.append(f"{where}: {err}")
             return None
-        return Clip(source, label, where, resampled_length(frames, rate, self.sample_rate))
+        return Clip(source, target, where, resampled_length(frames, rate, self.sample_rate))
 
     def _checked(self, split: str, clips: list[Clip | None]) -> list[Clip]:
         kept = [c for c in clips if c is not None]
@@ -208,7 +211,7 @@ class FramedAudioDataModule(SequenceDataModule):
             path = resolve_inside(folder, record.text, record.where)
             if not path.exists():
                 raise FileNotFoundError(f"{record.where}: audio file not found: {path}")
-            clips.append(self._clip(path, record.label or "", record.where))
+            clips.append(self._clip(path, record.target or "", record.where))
         return self._checked(split, clips) if split == "predict" else clips  # the others are checked at init
 
     def _label_folders(self, folder: Path) -> list[tuple[Path, str]]:

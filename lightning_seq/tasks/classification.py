@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
-from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
 
-from lightning_seq.docstrings import append_args
 from lightning_seq.nn.embedding import TokenEmbedding
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
@@ -20,7 +18,7 @@ from lightning_seq.nn.ngram_bag import NgramBag
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_confusion_matrix
-from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
+from lightning_seq.tasks.base import MeanLoss, SequenceTask
 from lightning_seq.types import PAD_ID, UNK_ID, SequenceBatch
 
 
@@ -57,7 +55,6 @@ class ClassificationPrediction(NamedTuple):
         ]
 
 
-@append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class SequenceClassifier(SequenceTask):
     """Classify whole sequences: sentiment from tokens, keywords from audio frames, digits from image rows.
 
@@ -91,6 +88,7 @@ class SequenceClassifier(SequenceTask):
         head_dropout: dropout in the head.
         class_weights: cross-entropy weight per class (length ``num_classes``).
         label_smoothing: cross-entropy label smoothing in ``[0, 1)``.
+        **kwargs: the optimizer, its schedule and in-model audio features (``SequenceTask``'s arguments).
     """
 
     def __init__(
@@ -114,19 +112,9 @@ class SequenceClassifier(SequenceTask):
         head_dropout: float = 0.0,
         class_weights: list[float] | None = None,
         label_smoothing: float = 0.0,
-        optimizer: OptimizerCallable = torch.optim.AdamW,
-        lr_scheduler: LRSchedulerCallable | None = None,
-        scheduler_interval: Literal["epoch", "step"] = "epoch",
-        scheduler_monitor: str = "val/loss",
-        input_features: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            optimizer=optimizer,
-            lr_scheduler=lr_scheduler,
-            scheduler_interval=scheduler_interval,
-            scheduler_monitor=scheduler_monitor,
-            input_features=input_features,
-        )
+        super().__init__(**kwargs)  # optimizer, schedule and in-model features: SequenceTask's arguments
         self.save_hyperparameters()
         if num_classes is None or num_classes < 2:
             raise ValueError(f"num_classes must be >= 2 (link it from the data), got {num_classes!r}")

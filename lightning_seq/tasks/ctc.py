@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
-from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import CharErrorRate, WordErrorRate
 
-from lightning_seq.docstrings import append_args
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_contact_sheet
-from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
+from lightning_seq.tasks.base import MeanLoss, SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
 from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, Seq2SeqBatch
 
@@ -38,7 +36,6 @@ class TranscriptionPrediction(NamedTuple):
         ]
 
 
-@append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class CTCTranscriber(SequenceTask):
     """Transcribe sequences (text-line images, speech frames) with CTC.
 
@@ -52,6 +49,7 @@ class CTCTranscriber(SequenceTask):
         decoding: strategy for validation, test and predict: ``lightning_seq.tasks.CTCGreedy`` (best path; None:
             the default) or ``CTCBeamSearch`` (prefix beam search, ``beam_size``).
         contact_sheet_size: test images shown in ``contact_sheet.png`` (0 for none).
+        **kwargs: the optimizer, its schedule and in-model audio features (``SequenceTask``'s arguments).
     """
 
     oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes
@@ -65,19 +63,9 @@ class CTCTranscriber(SequenceTask):
         input_dropout: float = 0.0,
         decoding: CTCDecoding | None = None,
         contact_sheet_size: int = 16,
-        optimizer: OptimizerCallable = torch.optim.AdamW,
-        lr_scheduler: LRSchedulerCallable | None = None,
-        scheduler_interval: Literal["epoch", "step"] = "epoch",
-        scheduler_monitor: str = "val/loss",
-        input_features: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            optimizer=optimizer,
-            lr_scheduler=lr_scheduler,
-            scheduler_interval=scheduler_interval,
-            scheduler_monitor=scheduler_monitor,
-            input_features=input_features,
-        )
+        super().__init__(**kwargs)  # optimizer, schedule and in-model features: SequenceTask's arguments
         self.save_hyperparameters()
         if feature_size is None or feature_size < 1:
             raise ValueError(f"feature_size must be >= 1 (link it from the data), got {feature_size!r}")

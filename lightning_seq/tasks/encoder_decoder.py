@@ -8,19 +8,18 @@ class, a vector, an image, a clip).
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
-from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
 from lightning_seq.docstrings import append_args
-from lightning_seq.nn.decoder import DecoderFactory, DecoderState, RecurrentDecoder
+from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder, RecurrentDecoder
 from lightning_seq.plots import publish_picture, render_attention
-from lightning_seq.tasks.base import FEATURES_ARGS, OPTIMIZER_ARGS, MeanLoss, SequenceTask
+from lightning_seq.tasks.base import MeanLoss, SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
@@ -89,8 +88,6 @@ DECODER_SIDE_ARGS = """
 """
 
 
-with_decoder_side_args = append_args(DECODER_SIDE_ARGS + OPTIMIZER_ARGS + FEATURES_ARGS)
-"""Appends the arguments every encoder-decoder task shares to a task's docstring (its own ``Args:`` come first)."""
 
 
 def check_decoding(decoding: Any) -> DecodingStrategy:
@@ -105,12 +102,13 @@ def check_decoding(decoding: Any) -> DecodingStrategy:
     return decoding
 
 
-@with_decoder_side_args
+@append_args(DECODER_SIDE_ARGS)
 class EncoderDecoderTask(SequenceTask):
     """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
 
-    A subclass takes its own input-side arguments, passes these by keyword and calls ``build_decoder`` once its
-    encoder's output size is known. The arguments (``DECODER_SIDE_ARGS``) are shared by every subclass.
+    A subclass takes its own input-side arguments, forwards the rest of its keyword arguments here (``**kwargs``;
+    jsonargparse follows them, so ``--help`` and ``--print_config`` list these with their defaults) and calls
+    ``build_decoder`` once its encoder's output size is known.
     """
 
     oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes
@@ -118,27 +116,17 @@ class EncoderDecoderTask(SequenceTask):
     def __init__(
         self,
         *,
-        target_vocab_size: int | None,
-        decoder: DecoderFactory,
-        pretrained_target_embeddings: str | None,
-        teacher_forcing: TeacherForcingSchedule | None,
-        decoding: DecodingStrategy | None,
-        max_length: int,
-        heat_maps: int,
-        target_joiner: str,
-        optimizer: OptimizerCallable,
-        lr_scheduler: LRSchedulerCallable | None,
-        scheduler_interval: Literal["epoch", "step"],
-        scheduler_monitor: str,
-        input_features: dict[str, Any] | None,
+        target_vocab_size: int | None = None,
+        decoder: DecoderFactory = LSTMDecoder,
+        pretrained_target_embeddings: str | None = None,
+        teacher_forcing: TeacherForcingSchedule | None = None,
+        decoding: DecodingStrategy | None = None,
+        max_length: int = 100,
+        heat_maps: int = 4,
+        target_joiner: str = " ",
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            optimizer=optimizer,
-            lr_scheduler=lr_scheduler,
-            scheduler_interval=scheduler_interval,
-            scheduler_monitor=scheduler_monitor,
-            input_features=input_features,
-        )
+        super().__init__(**kwargs)  # optimizer, schedule and in-model features: SequenceTask's arguments
         if target_vocab_size is None or target_vocab_size <= len(SPECIALS):
             raise ValueError(
                 f"target_vocab_size must be > {len(SPECIALS)} (link it from the data), got {target_vocab_size!r}"

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import torch
-from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
 from lightning_seq.nn.conditions import ConditionEncoder, ConditionFactory, LabelCondition
-from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder
-from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, with_decoder_side_args
-from lightning_seq.tasks.schedules import TeacherForcingSchedule
-from lightning_seq.tasks.strategies import DecodingStrategy
+from lightning_seq.nn.decoder import DecoderState
+from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
 
 
-@with_decoder_side_args
 class SequenceGenerator(EncoderDecoderTask):
     """Generate a token sequence from one condition, with the recurrent decoder of the seq2seq task.
 
@@ -34,6 +30,9 @@ class SequenceGenerator(EncoderDecoderTask):
             generated tokens come from the data or the checkpoint.
         condition: factory ``input_size -> ConditionEncoder``; ``input_size`` is whichever of ``num_classes``,
             ``feature_size`` and ``vocab_size`` the data gives.
+        max_length: most tokens generated per sequence.
+        **kwargs: the decoder side (``EncoderDecoderTask``: ``target_vocab_size``, ``decoder``, ``decoding``, ...)
+            and the optimizer and schedule (``SequenceTask``).
     """
 
     def __init__(
@@ -41,36 +40,11 @@ class SequenceGenerator(EncoderDecoderTask):
         num_classes: int | None = None,
         feature_size: int | None = None,
         vocab_size: int | None = None,
-        target_vocab_size: int | None = None,
         condition: ConditionFactory = LabelCondition,
-        decoder: DecoderFactory = LSTMDecoder,
-        pretrained_target_embeddings: str | None = None,
-        teacher_forcing: TeacherForcingSchedule | None = None,
-        decoding: DecodingStrategy | None = None,
         max_length: int = 50,
-        heat_maps: int = 4,
-        target_joiner: str = " ",
-        optimizer: OptimizerCallable = torch.optim.AdamW,
-        lr_scheduler: LRSchedulerCallable | None = None,
-        scheduler_interval: Literal["epoch", "step"] = "epoch",
-        scheduler_monitor: str = "val/loss",
-        input_features: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            target_vocab_size=target_vocab_size,
-            decoder=decoder,
-            pretrained_target_embeddings=pretrained_target_embeddings,
-            teacher_forcing=teacher_forcing,
-            decoding=decoding,
-            max_length=max_length,
-            heat_maps=heat_maps,
-            target_joiner=target_joiner,
-            optimizer=optimizer,
-            lr_scheduler=lr_scheduler,
-            scheduler_interval=scheduler_interval,
-            scheduler_monitor=scheduler_monitor,
-            input_features=input_features,
-        )
+        super().__init__(max_length=max_length, **kwargs)
         self.save_hyperparameters()
         sizes = {"num_classes": num_classes, "feature_size": feature_size, "vocab_size": vocab_size}
         given = {name: value for name, value in sizes.items() if value is not None}

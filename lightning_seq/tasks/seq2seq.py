@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-import torch
-from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
-from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder
+from lightning_seq.nn.decoder import DecoderState
 from lightning_seq.nn.embedding import token_table
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.nn.recurrent import LSTMEncoder
-from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, with_decoder_side_args
-from lightning_seq.tasks.schedules import TeacherForcingSchedule
-from lightning_seq.tasks.strategies import DecodingStrategy
+from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
 from lightning_seq.types import SPECIALS
 
 
-@with_decoder_side_args
 class Seq2SeqTask(EncoderDecoderTask):
     """Translate token sequences with an RNN encoder-decoder.
 
@@ -29,44 +24,20 @@ class Seq2SeqTask(EncoderDecoderTask):
         embedding_dim: source embedding size.
         pretrained_embeddings: GloVe / word2vec text file for the source embedding (read before fitting).
         freeze_embeddings: keep the source embedding fixed.
+        **kwargs: the decoder side (``EncoderDecoderTask``: ``target_vocab_size``, ``decoder``, ``decoding``, ...)
+            and the optimizer and schedule (``SequenceTask``).
     """
 
     def __init__(
         self,
         vocab_size: int | None = None,
-        target_vocab_size: int | None = None,
         encoder: EncoderFactory = LSTMEncoder,
         embedding_dim: int = 64,
         pretrained_embeddings: str | None = None,
         freeze_embeddings: bool = False,
-        decoder: DecoderFactory = LSTMDecoder,
-        pretrained_target_embeddings: str | None = None,
-        teacher_forcing: TeacherForcingSchedule | None = None,
-        decoding: DecodingStrategy | None = None,
-        max_length: int = 100,
-        heat_maps: int = 4,
-        target_joiner: str = " ",
-        optimizer: OptimizerCallable = torch.optim.AdamW,
-        lr_scheduler: LRSchedulerCallable | None = None,
-        scheduler_interval: Literal["epoch", "step"] = "epoch",
-        scheduler_monitor: str = "val/loss",
-        input_features: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            target_vocab_size=target_vocab_size,
-            decoder=decoder,
-            pretrained_target_embeddings=pretrained_target_embeddings,
-            teacher_forcing=teacher_forcing,
-            decoding=decoding,
-            max_length=max_length,
-            heat_maps=heat_maps,
-            target_joiner=target_joiner,
-            optimizer=optimizer,
-            lr_scheduler=lr_scheduler,
-            scheduler_interval=scheduler_interval,
-            scheduler_monitor=scheduler_monitor,
-            input_features=input_features,
-        )
+        super().__init__(**kwargs)
         self.save_hyperparameters()
         if vocab_size is None or vocab_size < len(SPECIALS) + 1:
             raise ValueError(f"vocab_size must be > {len(SPECIALS)} (link it from the data), got {vocab_size!r}")
