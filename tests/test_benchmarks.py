@@ -108,7 +108,7 @@ def test_baseline_script_scores_every_embedded_set_on_the_recipe_splits():
 
     for name, corpus in (("sentiment", "word_order"), ("short_texts", "long_tail")):
         posts = SentimentDataModule(generated_size=400, generated_corpus=corpus)  # the recipe's splits, scaled
-        texts = {s: ([r.text for r in posts.records[s]], [r.label for r in posts.records[s]]) for s in posts.records}
+        texts = {s: ([r.text for r in posts.records[s]], [r.target for r in posts.records[s]]) for s in posts.records}
         vectorizer = TfidfVectorizer(tokenizer=posts.tokenizer, token_pattern=None, lowercase=False,
                                      sublinear_tf=True)
         train = vectorizer.fit_transform(texts["train"][0])

@@ -178,7 +178,7 @@ class ConditionalSequenceDataModule(SequenceDataModule):
                 value = resolve_inside(folder, value, record.where)
                 if not value.is_file():
                     raise FileNotFoundError(f"{record.where}: {self.condition} file not found: {value}")
-            rows.append(Row(value, record.label, record.where))
+            rows.append(Row(value, record.target, record.where))
         return rows
 
     def _feature_size(self) -> int:

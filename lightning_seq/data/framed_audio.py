@@ -52,8 +52,10 @@ AUDIO_ARGS = """
 
 
 class Clip(NamedTuple):
-    """One clip: file path (or generated waveform), its target (a keyword label or a transcript), where it was
-    listed, its samples."""
+    """One clip: its file path (or generated waveform), target, where it was listed and its samples.
+
+    The target is what a model learns from the clip: a keyword label or a transcript.
+    """
 
     source: Path | Tensor
     target: str

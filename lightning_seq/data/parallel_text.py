@@ -90,9 +90,11 @@ class ParallelTextDataModule(SequenceDataModule):
         self.collate_fn = collate_with_references
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction)
         train = self.records["train"]
-        self.fit_tokenizers({"source_tokenizer": [r.text for r in train], "target_tokenizer": [r.label for r in train]})
+        self.fit_tokenizers(
+            {"source_tokenizer": [r.text for r in train], "target_tokenizer": [r.target for r in train]}
+        )
         sources = [self.source_tokenizer(r.text) for r in self.records["train"]]
-        targets = [self.target_tokenizer(r.label) for r in self.records["train"]]
+        targets = [self.target_tokenizer(r.target) for r in self.records["train"]]
         if shared_vocabulary:
             self.source_vocab = self.target_vocab = Vocabulary.build(sources + targets, min_freq, max_vocab_size)
         else:
@@ -115,7 +117,7 @@ class ParallelTextDataModule(SequenceDataModule):
             self.paths[split], self.columns[0], self.columns[1] if labelled else None, header=self.header, split=split
         )
         empty = [f"{r.where} (source)" for r in records if not r.text.strip()]
-        empty += [f"{r.where} (target)" for r in records if labelled and not (r.label or "").strip()]
+        empty += [f"{r.where} (target)" for r in records if labelled and not (r.target or "").strip()]
         if empty:
             raise ValueError(f"{split}: {len(empty)} empty texts: {', '.join(empty[:10])}")
         if not records:
@@ -139,7 +141,7 @@ class ParallelTextDataModule(SequenceDataModule):
                 raise ValueError(f"{record.where}: source has no tokens after tokenization")
             unknown += ids.count(UNK_ID)
             sources.append(torch.tensor(ids, dtype=torch.long))
-            reference = self.target_tokenizer(record.label) if record.label else []
+            reference = self.target_tokenizer(record.target) if record.target else []
             target = self.target_vocab.encode(reference)
             unknown_targets += target.count(UNK_ID)
             targets.append(torch.tensor(target, dtype=torch.long))

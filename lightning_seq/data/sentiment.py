@@ -111,7 +111,7 @@ class SentimentDataModule(SequenceDataModule):
             self.vocab = Vocabulary.load(vocab_path)
         else:
             self.vocab = Vocabulary.build(train_tokens, min_freq=min_freq, max_size=max_vocab_size)
-        self.label_names = sort_label_names({r.label for r in self.records["train"]})
+        self.label_names = sort_label_names({r.target for r in self.records["train"]})
         if len(self.label_names) < 2:
             raise ValueError(f"training data has a single label {self.label_names}: need at least two classes")
         self.vocabulary = list(self.vocab.tokens)
@@ -138,9 +138,9 @@ class SentimentDataModule(SequenceDataModule):
     def to_dataset(self, stage: str, records: list[TextRecord]) -> SequenceDataset:
         """Token ids (truncated to ``max_length``, counted in the log) and label ids."""
         index = {name: i for i, name in enumerate(self.label_names)}
-        unseen = sorted({r.label for r in records if r.label is not None and r.label not in index})
+        unseen = sorted({r.target for r in records if r.target is not None and r.target not in index})
         if unseen:
-            first = next(r.where for r in records if r.label in unseen)
+            first = next(r.where for r in records if r.target in unseen)
             raise ValueError(
                 f"{stage} labels not seen in training: {unseen} (first at {first}); known labels: {self.label_names}"
             )
@@ -156,7 +156,7 @@ class SentimentDataModule(SequenceDataModule):
             log.warning(
                 "%s: truncated %d of %d texts to max_length=%d tokens", stage, truncated, len(records), self.max_length
             )
-        targets = None if any(r.label is None for r in records) else [index[r.label] for r in records]
+        targets = None if any(r.target is None for r in records) else [index[r.target] for r in records]
         return SequenceDataset(sequences, targets)
 
     def prediction_texts(self) -> list[str]:

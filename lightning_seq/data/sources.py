@@ -18,10 +18,14 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".txt")
 
 
 class TextRecord(NamedTuple):
-    """One text with its label (None when the source has no label column) and where it came from."""
+    """One text, its target and where it came from.
+
+    The target is what a model learns to produce from the text: a class label (sentiment), a target sequence
+    (seq2seq) or a condition's target; None when the source has no such column (texts to predict).
+    """
 
     text: str
-    label: str | None
+    target: str | None
     where: str
 
 

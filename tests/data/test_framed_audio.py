@@ -106,7 +106,7 @@ def test_split_folders_and_manifest(tmp_path):
     for header in (None, False):
         dm = AudioTranscriptionDataModule(train_manifest=str(bare), val_manifest=str(bare), header=header,
                                           features=features())
-        assert [c.label for c in dm.records["val"]] == ["ab", "abc", "abcc", "abccc"]
+        assert [c.target for c in dm.records["val"]] == ["ab", "abc", "abcc", "abccc"]
 
 
 def test_manifest_paths_missing_or_escaping_are_refused(tmp_path):
@@ -253,11 +253,11 @@ def test_background_class_cuts_speech_commands_noise_and_keeps_only_the_keywords
     dm = AudioKeywordsDataModule(root=str(tmp_path), features=features(), background_class=True,
                                  keywords=["up", "down"], batch_size=8)
     assert dm.label_names == ["_background_", "down", "up"]
-    by_split = {s: [c.label for c in dm.records[s]] for s in ("train", "val", "test")}
+    by_split = {s: [c.target for c in dm.records[s]] for s in ("train", "val", "test")}
     # twelve 1 s pieces: 8 and 9 of each ten go to val and test; "left" is no keyword, so background too
     assert by_split["train"].count("_background_") == 10 + 1 and by_split["train"].count("up") == 2
     assert by_split["val"].count("_background_") == 1 and by_split["test"].count("_background_") == 1
-    piece = next(c for c in dm.records["val"] if c.label == "_background_")
+    piece = next(c for c in dm.records["val"] if c.target == "_background_")
     assert piece.samples == RATE and piece.where.endswith("running_tap.wav at 8 s")
     expected = load_audio(tmp_path / "_background_noise_" / "running_tap.wav", RATE)[8 * RATE : 9 * RATE]
     torch.testing.assert_close(piece.source, expected)

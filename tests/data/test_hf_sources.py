@@ -24,9 +24,9 @@ def test_parquet_file_by_name_and_position(tmp_path):
     table = {"id": list(range(len(TEXTS))), "text": [t for t, _ in TEXTS], "y": [lab for _, lab in TEXTS]}
     pq.write_table(pa.table(table), path)
     records = read_text_records(path, "text", "y")
-    assert [(r.text, r.label) for r in records] == TEXTS
+    assert [(r.text, r.target) for r in records] == TEXTS
     assert records[3].where == f"{path} row 3"
-    assert [(r.text, r.label) for r in read_text_records(path, 1, 2)] == TEXTS
+    assert [(r.text, r.target) for r in read_text_records(path, 1, 2)] == TEXTS
     dm = SentimentDataModule(train_path=str(path), val_path=str(path), label_column="y")
     assert dm.label_names == ["neg", "pos"]
 
@@ -34,7 +34,7 @@ def test_parquet_file_by_name_and_position(tmp_path):
 def test_saved_dataset_and_dataset_dict_class_labels_read_by_name(tmp_path):
     labelled().save_to_disk(str(tmp_path / "one"))
     records = read_text_records(tmp_path / "one")
-    assert [(r.text, r.label) for r in records] == TEXTS  # ClassLabel ids become their names
+    assert [(r.text, r.target) for r in records] == TEXTS  # ClassLabel ids become their names
     splits = {"train": labelled(), "validation": labelled(TEXTS[:4]), "test": labelled(TEXTS[4:])}
     datasets.DatasetDict(splits).save_to_disk(str(tmp_path / "dict"))
     assert len(read_text_records(tmp_path / "dict", split="val")) == 4

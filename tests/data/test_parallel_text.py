@@ -68,6 +68,6 @@ def test_empty_lines_and_wrong_column_counts_name_the_line(tmp_path):
 def test_embedded_task_targets_follow_the_rule():
     dm = ParallelTextDataModule(generated_size=50, seed=3)
     for record in dm.records["train"][:10]:
-        assert record.label == transform(record.text)
+        assert record.target == transform(record.text)
     assert transform("a c t") == "a d b"
     assert dm.prediction_ids()[0] == "<generated test>:1"

@@ -63,5 +63,5 @@ def test_the_embedded_keyword_module_balances_the_ten_words_in_every_split():
     dm = AudioKeywordsDataModule(features=features, generated_size=40)
     assert dm.label_names == sorted(KEYWORDS)
     assert [len(dm.records[s]) for s in ("train", "val", "test")] == [40, 10, 10]
-    assert all(collections.Counter(c.label for c in dm.records[s]) == {w: n for w in KEYWORDS}
+    assert all(collections.Counter(c.target for c in dm.records[s]) == {w: n for w in KEYWORDS}
                for s, n in (("train", 4), ("val", 1), ("test", 1)))

@@ -12,11 +12,11 @@ def test_headerless_tsv_pairs_read_with_the_default_column_names(tmp_path):
     anki = [(s, t, "CC-BY 2.0 (France) Attribution: tatoeba.org #1") for s, t in PAIRS]  # a third field, ignored
     path = write_csv(tmp_path / "train.tsv", anki, columns=None, delimiter="\t")
     dm = ParallelTextDataModule(train_path=str(path), val_path=str(path))
-    assert [(r.text, r.label) for r in dm.records["train"]] == PAIRS
+    assert [(r.text, r.target) for r in dm.records["train"]] == PAIRS
     assert dm.records["train"][0].where == f"{path}:1"  # the first line is data
     with_header = write_csv(tmp_path / "h.tsv", PAIRS, columns=("source", "target"), delimiter="\t")
     dm = ParallelTextDataModule(train_path=str(with_header), val_path=str(with_header))
-    assert [(r.text, r.label) for r in dm.records["train"]] == PAIRS
+    assert [(r.text, r.target) for r in dm.records["train"]] == PAIRS
     assert dm.records["train"][0].where == f"{with_header}:2"
 
 
@@ -24,20 +24,21 @@ def test_columns_by_position_with_and_without_a_header(tmp_path):
     rows = [("id1", "pos", "a good film"), ("id2", "neg", "a dull film"), ("id3", "pos", "fun")]
     bare = write_csv(tmp_path / "bare.csv", rows, columns=None)
     records = read_text_records(bare, 2, 1)
-    assert [(r.text, r.label) for r in records] == [(t, lab) for _, lab, t in rows]
+    assert [(r.text, r.target) for r in records] == [(t, lab) for _, lab, t in rows]
     headed = write_csv(tmp_path / "headed.csv", rows, columns=("id", "y", "body"))
-    assert [(r.text, r.label) for r in read_text_records(headed, 2, 1, header=True)] == [(t, lab) for _, lab, t in rows]
+    headed_records = read_text_records(headed, 2, 1, header=True)
+    assert [(r.text, r.target) for r in headed_records] == [(t, lab) for _, lab, t in rows]
     assert len(read_text_records(headed, 2, 1)) == 4  # positions name nothing: no header is detected
-    assert [(r.text, r.label) for r in read_text_records(headed, "body", 1)] == [(t, lab) for _, lab, t in rows]
+    assert [(r.text, r.target) for r in read_text_records(headed, "body", 1)] == [(t, lab) for _, lab, t in rows]
     dm = SentimentDataModule(train_path=str(bare), val_path=str(bare), text_column=2, label_column=1)
     assert dm.label_names == ["neg", "pos"]
 
 
 def test_header_argument_forces_either_reading(tmp_path):
     path = write_csv(tmp_path / "t.csv", [("text", "label"), ("b", "y")], columns=None)
-    assert [(r.text, r.label) for r in read_text_records(path, header=False)] == [("text", "label"), ("b", "y")]
-    assert [(r.text, r.label) for r in read_text_records(path, header=None)] == [("b", "y")]
-    assert [(r.text, r.label) for r in read_text_records(path, 0, 1, header=True)] == [("b", "y")]
+    assert [(r.text, r.target) for r in read_text_records(path, header=False)] == [("text", "label"), ("b", "y")]
+    assert [(r.text, r.target) for r in read_text_records(path, header=None)] == [("b", "y")]
+    assert [(r.text, r.target) for r in read_text_records(path, 0, 1, header=True)] == [("b", "y")]
 
 
 def test_a_partial_header_is_an_error_not_a_data_row(tmp_path, text_rows):
