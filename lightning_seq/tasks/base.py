@@ -1,4 +1,8 @@
-"""What every task shares: optimizer and LR-scheduler injection from YAML, names, loss weighting, run state."""
+"""What every task shares: optimizer and LR-scheduler injection from YAML, loss weighting and logging, checkpoints.
+
+Names travel through ``TaskNames`` (``names.py``), the run state an exact resume needs through ``ResumableRun``
+(``run_state.py``), the checkpoint's own entries are defined in ``checkpoint_format.py``.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,6 @@ from lightning_seq.tasks.checkpoint_format import (
     CHECKPOINT_FORMAT,
     FORMAT_KEY,
     PREPROCESSING_KEY,
-    RUN_STATE_KEY,
     TASK_KEY,
     VERSION_KEY,
     check_checkpoint_format,
@@ -34,6 +37,7 @@ from lightning_seq.tasks.checkpoint_format import (
     plain_hyperparameter,
 )
 from lightning_seq.tasks.names import TaskNames
+from lightning_seq.tasks.run_state import ResumableRun
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +71,7 @@ class MeanLoss(NamedTuple):
 
 
 @append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
-class SequenceTask(TaskNames, pl.LightningModule):
+class SequenceTask(TaskNames, ResumableRun, pl.LightningModule):
     """Base LightningModule: injected optimizer and scheduler, and optional in-model input features.
 
     Audio framing can run inside the model (on its accelerator) when a data module links ``input_features``.
@@ -271,49 +275,11 @@ class SequenceTask(TaskNames, pl.LightningModule):
             mean = total / self.trainer.strategy.reduce(self._train_loss_weight.clone(), reduce_op="sum")
             self.log("train/loss_epoch", mean, prog_bar=True)
 
-    # ------------------------------------------------------------------------------------------------ resume state
-    def run_state(self) -> dict[str, Tensor]:
-        """Training state outside the weights that an exact resume needs, one row per rank ``(world, ...)``.
-
-        Here the epoch's training-loss sum and weight and the random-number state (CPU, and the GPU's), so dropout
-        draws continue where they stopped; subclasses add theirs (the language model's carried state). Gathered
-        from every rank (``on_save_checkpoint`` runs on all of them), so each rank gets its own part back.
-        """
-        zero = torch.zeros((), device=self.device)
-        total = self._train_loss_sum if self._train_loss_sum is not None else zero
-        weight = self._train_loss_weight if self._train_loss_weight is not None else zero
-        state = {"train_loss_sum": self._per_rank(total), "train_loss_weight": self._per_rank(weight)}
-        epoch = -1 if self._state_epoch is None else self._state_epoch
-        state["state_epoch"] = self._per_rank(torch.tensor(epoch, device=self.device))
-        state["torch_rng"] = self._per_rank(torch.get_rng_state().to(self.device))
-        if self.device.type == "cuda":
-            state["cuda_rng"] = self._per_rank(torch.cuda.get_rng_state(self.device).to(self.device))
-        return state
-
-    def load_run_state(self, state: dict[str, Tensor]) -> None:
-        """Take this rank's part of ``run_state`` (see there); random-number state only when resuming ``fit``."""
-        self._train_loss_sum = state["train_loss_sum"].to(self.device)
-        self._train_loss_weight = state["train_loss_weight"].to(self.device, torch.float32)
-        if "state_epoch" in state:
-            self._state_epoch = None if int(state["state_epoch"]) < 0 else int(state["state_epoch"])
-        fitting = self._trainer is not None and self._trainer.state.fn == "fit"
-        if fitting and "torch_rng" in state:
-            torch.set_rng_state(state["torch_rng"].cpu())
-        if fitting and "cuda_rng" in state and self.device.type == "cuda":
-            torch.cuda.set_rng_state(state["cuda_rng"].cpu(), self.device)
-
-    def _per_rank(self, value: Tensor) -> Tensor:
-        """``value`` of every rank stacked as ``(world, ...)`` (a collective under DDP)."""
-        trainer = self._trainer
-        if trainer is None or trainer.world_size == 1:
-            return value.detach().unsqueeze(0).cpu()
-        return self.all_gather(value.detach()).cpu()
-
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the task's import path, its names and ``run_state`` (plain strings and tensors: weights-only)."""
         checkpoint[TASK_KEY] = import_path(type(self))
         checkpoint[FORMAT_KEY], checkpoint[VERSION_KEY] = CHECKPOINT_FORMAT, __version__
-        checkpoint[RUN_STATE_KEY] = self.run_state()
+        self.store_run_state(checkpoint)
         self.save_names(checkpoint)
         describe_inputs = getattr(getattr(self._trainer, "datamodule", None), "inference_inputs", None)
         if callable(describe_inputs):  # the preprocessing, so a predictor needs the checkpoint alone
@@ -339,21 +305,7 @@ class SequenceTask(TaskNames, pl.LightningModule):
             )
         self.load_names(checkpoint)
         self._pretrained_loaded = True  # trained weights: never overwrite them with pretrained vectors
-        state = checkpoint.get(RUN_STATE_KEY)
-        if not state:
-            return
-        world = self._trainer.world_size if self._trainer is not None else 1
-        rank = self._trainer.global_rank if self._trainer is not None else 0
-        saved_world = next(iter(state.values())).size(0)
-        if saved_world != world:
-            log.warning(
-                "the checkpoint's per-rank training state was written by %d processes and %d run now: the epoch's "
-                "training-loss sum and any carried state start afresh",
-                saved_world,
-                world,
-            )
-            return
-        self.load_run_state({name: value[rank] for name, value in state.items()})
+        self.restore_run_state(checkpoint)
 
     @classmethod
     def load_from_checkpoint(  # type: ignore[override]
