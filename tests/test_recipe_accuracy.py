@@ -1,8 +1,9 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
 In every test run: sentiment (~40 s, with the verdict line README quotes), the digits recipe on scikit-learn's real
-digits (~35 s), the CTC audio recipe (~40 s), the char LM (~30 s) and conditional generation (~12 s). Marked slow,
-to keep CI near 15 minutes on 2 cores (``python -m pytest -m slow``): short texts over characters (~3 minutes; its
+digits (~35 s) and conditional generation (~12 s). Marked slow, to keep CI under 20 minutes on 2 cores
+(``python -m pytest -m slow``): the CTC audio recipe (~40 s; its fit/test/predict and DDP runs are tested every
+time), the char LM on the embedded grammar (~45 s; likewise), short texts over characters (~3 minutes; its
 ablation's tiny run is tested every time), the keyword recipe (~90 s; its train/eval check runs every time,
 ``tests/test_train_eval_match.py``), OCR (~4 minutes), image -> text (~100 s), the embedded digits (~4 minutes) and
 seq2seq (~60 s; its figure is also the committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is
@@ -116,6 +117,7 @@ def test_audio_keywords_recipe_reaches_readme_accuracy(tmp_path, monkeypatch):
     at_least(fit_and_test("audio_keywords_gru")["test/acc"], "| `recipes/audio_keywords_gru.yaml`")  # unseen voices
 
 
+@pytest.mark.slow
 def test_audio_ctc_recipe_reaches_readme_cer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     at_most_error(fit_and_test("audio_ctc_bilstm")["test/cer"], "| `recipes/audio_ctc_bilstm.yaml`")
@@ -127,6 +129,7 @@ def test_seq2seq_attention_recipe_reaches_readme_exact_match(tmp_path, monkeypat
     at_least(fit_and_test("seq2seq_attention")["test/exact"], "| `recipes/seq2seq_attention.yaml`", "test exact match")
 
 
+@pytest.mark.slow
 def test_charlm_recipe_beats_the_unigram_baseline(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     from lightning_seq.data import TextCorpusDataModule
