@@ -25,6 +25,21 @@ from lightning_seq.tasks.checkpoint_format import TASK_KEY, check_checkpoint_for
 INFERENCE_OPTIONS = ("decoding", "max_length", "heat_maps", "contact_sheet_size")
 
 
+def data_state(checkpoint: dict[str, Any], data_class: type) -> dict[str, Any] | None:
+    """The checkpoint's entry for a data module of ``data_class`` (Lightning keys it by class name).
+
+    A model trained from shards (``ShardedDataModule``) keeps the state of the module that wrote them under the
+    shards' key; predicting or testing with the recipe's own module then reads that entry, so its subword tokenizers
+    are the ones training used (``check_tokenizers`` refuses them if they are not the same kind).
+    """
+    from lightning_seq.data.sharded import ShardedDataModule
+
+    state = checkpoint.get(data_class.__qualname__)
+    if state is None and data_class is not ShardedDataModule:
+        state = checkpoint.get(ShardedDataModule.__qualname__)
+    return state
+
+
 class SeqCLI(LightningCLI):
     """LightningCLI whose model and data are chosen by ``class_path``, with the data's sizes linked into the model.
 
@@ -114,7 +129,7 @@ class SeqCLI(LightningCLI):
         if not ckpt_path or init_args is None or not Path(ckpt_path).is_file():
             return
         data_class = _class_of(getattr(data, "class_path", None))
-        state = self._checkpoint(ckpt_path).get(data_class.__qualname__) if data_class is not None else None
+        state = data_state(self._checkpoint(ckpt_path), data_class) if data_class is not None else None
         for name, model in (state or {}).get("tokenizers", {}).items():
             tokenizer = init_args.get(name)
             tokenizer_class = _class_of(getattr(tokenizer, "class_path", None))
@@ -137,7 +152,7 @@ class SeqCLI(LightningCLI):
         if not ckpt_path or not Path(ckpt_path).is_file() or not isinstance(data, SequenceDataModule):
             self.__dict__.pop("_checkpoints", None)
             return
-        state = self._checkpoint(ckpt_path).get(type(data).__qualname__)
+        state = data_state(self._checkpoint(ckpt_path), type(data))
         self.__dict__.pop("_checkpoints", None)
         if isinstance(state, dict):
             data.check_tokenizers(state, str(ckpt_path))

@@ -1,6 +1,7 @@
 """``lightning-seq prepare`` and training from its shards through the CLI: the samples read back are the recipe's,
 a run resumed mid-epoch equals an uninterrupted one, two DDP ranks share the data, and bad requests are refused."""
 
+import csv
 import os
 import subprocess
 import sys
@@ -70,6 +71,31 @@ def test_fit_from_shards_resumes_mid_epoch_like_an_uninterrupted_run_and_serves(
     predictor = Predictor.from_checkpoint(tmp_path / "straight/runs/sentiment_bilstm/checkpoints/last.ckpt")
     answers = predictor.predict(["the service is good :-)", "awful, never again"])
     assert [a.label in ("negative", "neutral", "positive") for a in answers] == [True, True]
+
+
+def test_a_subword_model_trained_from_shards_tests_and_predicts_with_the_recipes_own_module(tmp_path, monkeypatch):
+    """The checkpoint keeps the tokenizer under the shards' module; the recipe's module must take it from there (it
+    writes it next to the checkpoint, as for any checkpoint), not train one of its own on whatever corpus it is
+    given."""
+    subword = ["--data.init_args.tokenizer=lightning_seq.data.SentencePieceTokenizer",
+               "--data.init_args.tokenizer.vocab_size=150"]
+    prepare(tmp_path / "shards", *subword)
+    monkeypatch.chdir(tmp_path)
+    run(["fit", "--config", RECIPE, *SHARDED, f"--data.path={tmp_path / 'shards'}", "--data.batch_size=16",
+         "--trainer.max_epochs=1", *QUIET])
+    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt"
+    shards_model = torch.load(tmp_path / "shards/module.pt", weights_only=True)["state"]["tokenizers"]["tokenizer"]
+    texts = ["the service is good :-)", "awful and never again", "is the new phone any good ?"]
+    (tmp_path / "texts.csv").write_text("text\n" + "\n".join(texts) + "\n", encoding="utf-8")
+    own = ["--config", RECIPE, *subword, "--data.init_args.generated_size=200", *QUIET]
+    run(["test", *own, "--ckpt_path", str(ckpt)])
+    run(["predict", *own, "--data.init_args.predict_path=texts.csv", "--ckpt_path", str(ckpt)])
+    assert (tmp_path / "runs/sentiment_bilstm/checkpoints/last.tokenizer.model").read_bytes() == shards_model
+    with open(tmp_path / "runs/sentiment_bilstm/predictions.csv", encoding="utf-8") as handle:
+        labels = [row["label"] for row in csv.DictReader(handle)]
+    from lightning_seq.deploy import Predictor  # reads the preprocessing entry: the shards' own tokenizer
+
+    assert labels == [answer.label for answer in Predictor.from_checkpoint(ckpt).predict(texts)]
 
 
 def test_two_ddp_ranks_train_from_shards_with_equal_batches(tmp_path):
