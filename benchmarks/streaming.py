@@ -29,8 +29,8 @@ from typing import Any
 import torch
 from harness import Settings, main, row, rows_table
 
+from lightning_seq.deploy.streaming import ClassifierStreamer, CTCStreamer
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
-from lightning_seq.streaming import ClassifierStreamer, CTCStreamer
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
 
 RATE = 16000

@@ -21,11 +21,11 @@ import torch
 from lightning_seq.cli_errors import report, wants_traceback
 from lightning_seq.data.audio import load_audio
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, SpokenWord, generate_long_recording
-from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
-from lightning_seq.streaming.ctc_streamer import CTCStreamer
-from lightning_seq.streaming.event_scores import read_spoken_words, score_events, write_csv
-from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
-from lightning_seq.streaming.spotting import pieces, spot_stream
+from lightning_seq.deploy.streaming.classifier_streamer import ClassifierStreamer
+from lightning_seq.deploy.streaming.ctc_streamer import CTCStreamer
+from lightning_seq.deploy.streaming.event_scores import read_spoken_words, score_events, write_csv
+from lightning_seq.deploy.streaming.keyword_events import KeywordDetector, KeywordEvent
+from lightning_seq.deploy.streaming.spotting import pieces, spot_stream
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.classification import SequenceClassifier
 from lightning_seq.tasks.ctc import CTCTranscriber

@@ -11,11 +11,11 @@ from lightning_seq.data.audio import load_audio
 from lightning_seq.data.synthetic.audio import KEYWORDS
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, generate_long_recording
 from lightning_seq.data.vocab import SPECIALS
+from lightning_seq.deploy.streaming import ClassifierStreamer, CTCStreamer, KeywordDetector, KeywordEvent
+from lightning_seq.deploy.streaming.event_scores import read_spoken_words, score_events
+from lightning_seq.deploy.streaming.spotting import spot_keywords
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
 from lightning_seq.stream_cli import main
-from lightning_seq.streaming import ClassifierStreamer, CTCStreamer, KeywordDetector, KeywordEvent
-from lightning_seq.streaming.event_scores import read_spoken_words, score_events
-from lightning_seq.streaming.spotting import spot_keywords
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
 
 RATE = 8000

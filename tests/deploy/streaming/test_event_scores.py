@@ -1,8 +1,8 @@
 import pytest
 
 from lightning_seq.data.synthetic.keyword_stream import SpokenWord
-from lightning_seq.streaming import KeywordEvent
-from lightning_seq.streaming.event_scores import read_spoken_words, score_events, write_csv
+from lightning_seq.deploy.streaming import KeywordEvent
+from lightning_seq.deploy.streaming.event_scores import read_spoken_words, score_events, write_csv
 
 TRUTH = [SpokenWord("yes", 1.0, 1.5), SpokenWord("no", 4.0, 4.4), SpokenWord("yes", 8.0, 8.6)]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lightning_seq.streaming.encoder_stream import EncoderStreams, check_streamable
+from lightning_seq.deploy.streaming.encoder_stream import EncoderStreams, check_streamable
 from lightning_seq.tasks.ctc import BLANK, CTCTranscriber
 
 

@@ -6,8 +6,8 @@ import functools
 import pytest
 import torch
 
+from lightning_seq.deploy.streaming import ClassifierStreamer, CTCStreamer, EncoderStreams, FrameStream
 from lightning_seq.nn import AudioFeatures, ConvFrontEnd, GRUEncoder, LSTMEncoder, RNNEncoder
-from lightning_seq.streaming import ClassifierStreamer, CTCStreamer, EncoderStreams, FrameStream
 from lightning_seq.tasks import CTCTranscriber, SequenceClassifier
 from lightning_seq.tasks.ctc_decoding import ctc_greedy_decode
 

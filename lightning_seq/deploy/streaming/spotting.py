@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 
 from torch import Tensor
 
-from lightning_seq.streaming.classifier_streamer import ClassifierStreamer
-from lightning_seq.streaming.keyword_events import KeywordDetector, KeywordEvent
+from lightning_seq.deploy.streaming.classifier_streamer import ClassifierStreamer
+from lightning_seq.deploy.streaming.keyword_events import KeywordDetector, KeywordEvent
 
 
 def pieces(waveform: Tensor, chunk: int) -> Iterator[Tensor]:

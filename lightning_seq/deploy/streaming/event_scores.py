@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from lightning_seq.streaming.keyword_events import KeywordEvent
+from lightning_seq.deploy.streaming.keyword_events import KeywordEvent
 from lightning_seq.types import SpokenWord
 
 

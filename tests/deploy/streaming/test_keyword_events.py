@@ -3,8 +3,8 @@ import functools
 import pytest
 import torch
 
+from lightning_seq.deploy.streaming import ClassifierStreamer, KeywordDetector, KeywordEvent
 from lightning_seq.nn import GRUEncoder
-from lightning_seq.streaming import ClassifierStreamer, KeywordDetector, KeywordEvent
 from lightning_seq.tasks import SequenceClassifier
 
 LABELS = ["_background_", "no", "yes"]

@@ -11,12 +11,12 @@ import torch
 
 from lightning_seq.cli import run
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, generate_long_recording
-from lightning_seq.streaming import ClassifierStreamer, KeywordDetector
-from lightning_seq.streaming.event_scores import score_events
-from lightning_seq.streaming.spotting import spot_keywords
+from lightning_seq.deploy.streaming import ClassifierStreamer, KeywordDetector
+from lightning_seq.deploy.streaming.event_scores import score_events
+from lightning_seq.deploy.streaming.spotting import spot_keywords
 from lightning_seq.tasks.loading import load_task
 
-RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "audio_keywords_stream_gru.yaml"
+RECIPE = Path(__file__).resolve().parents[3] / "recipes" / "audio_keywords_stream_gru.yaml"
 
 
 def test_a_briefly_trained_streaming_spotter_finds_keywords_in_unseen_minutes(tmp_path, monkeypatch):

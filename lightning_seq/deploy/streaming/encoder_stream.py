@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from lightning_seq.deploy.streaming.framing import FrameStream
 from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.encoder import SequenceEncoder
-from lightning_seq.streaming.framing import FrameStream
 from lightning_seq.types import EncoderState
 
 

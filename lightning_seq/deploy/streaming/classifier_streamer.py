@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from lightning_seq.deploy.streaming.encoder_stream import EncoderStreams, check_streamable
 from lightning_seq.nn.pooling import LastPooling, MaxPooling, MeanPooling, merge_directions
-from lightning_seq.streaming.encoder_stream import EncoderStreams, check_streamable
 from lightning_seq.tasks.classification import SequenceClassifier
 
 
