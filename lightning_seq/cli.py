@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from lightning_seq.cli_errors import TRACEBACK_FLAG, report, wants_traceback
 from lightning_seq.data.base import LINKED_ATTRIBUTES, SequenceDataModule
 from lightning_seq.data.subword import SubwordTokenizer
 from lightning_seq.launch_check import check_launch
+from lightning_seq.objects import object_at
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.checkpoint_format import TASK_KEY, check_checkpoint_format, import_path
 
@@ -186,8 +186,7 @@ def _class_of(class_path: str | None) -> type | None:
     """The class an import path names, or None."""
     if not class_path or "." not in class_path:
         return None
-    module_name, _, name = class_path.rpartition(".")
-    found = getattr(importlib.import_module(module_name), name, None)
+    found = object_at(class_path)
     return found if isinstance(found, type) else None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from typing import Any
 
 import pytorch_lightning as pl
@@ -15,13 +14,9 @@ from lightning_seq.data.shards.folder import read_description, read_index, read_
 from lightning_seq.data.shards.location import ShardLocation
 from lightning_seq.data.shards.plan import Batching
 from lightning_seq.data.shards.stream import ShardLoader, ShardStream
+from lightning_seq.objects import object_at
 
 SPLIT_OF_STAGE = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)}
-
-
-def _import(path: str) -> Any:
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 class ShardedDataModule(pl.LightningDataModule):
@@ -63,7 +58,7 @@ class ShardedDataModule(pl.LightningDataModule):
         self.description: dict[str, Any] = read_description(self.folder)
         for name, value in {**self.description["linked"], **self.description["names"]}.items():
             setattr(self, name, value)
-        self.collate_fn = _import(self.index["collate_fn"])
+        self.collate_fn = object_at(self.index["collate_fn"])
         self.num_workers, self.seed = num_workers, seed
         self.streams: dict[str, ShardStream] = {}
         self._train_position: ShardStream | None = None

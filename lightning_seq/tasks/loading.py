@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from lightning_seq.objects import object_at
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.checkpoint_format import TASK_KEY
 
@@ -35,8 +35,7 @@ def load_task(path: str | Path, map_location: str | torch.device = "cpu") -> Seq
         path: a ``.ckpt`` written by ``lightning-seq fit`` (or ``Trainer.save_checkpoint`` of a task).
         map_location: where the weights go (``cpu``, ``cuda:0``).
     """
-    module_name, _, class_name = read_checkpoint(path)[TASK_KEY].rpartition(".")
-    task_class = getattr(importlib.import_module(module_name), class_name)
+    task_class = object_at(read_checkpoint(path)[TASK_KEY])
     return task_class.load_from_checkpoint(path, map_location=map_location).eval()
 
 
