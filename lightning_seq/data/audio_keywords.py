@@ -67,8 +67,6 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
             raise ValueError("keywords needs background_class: the labels that are not keywords become its class")
         if keywords is not None and (not keywords or BACKGROUND in keywords):
             raise ValueError(f"keywords must name at least one label other than {BACKGROUND!r}, got {keywords!r}")
-        self.background_class = background_class  # read by generate(), which the base constructor calls
-        self.keywords = None if keywords is None else list(keywords)
         super().__init__(
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest,
                        "predict": predict_manifest},
@@ -77,6 +75,9 @@ class AudioKeywordsDataModule(FramedAudioDataModule):
             download=download,
             **kwargs,
         )
+        self.background_class = background_class
+        self.keywords = None if keywords is None else list(keywords)
+        self.read_clips()
 
     def generate(self, split: str, size: int, seed: int) -> list[Clip | None]:
         """``size`` keyword clips of ``split``'s voices (val and test voices are never heard in training)."""

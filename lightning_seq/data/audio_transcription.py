@@ -42,7 +42,6 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
         charset: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.charset = charset
         super().__init__(
             manifests={"train": train_manifest, "val": val_manifest, "test": test_manifest,
                        "predict": predict_manifest},
@@ -51,7 +50,9 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
             download=False,
             **kwargs,
         )
+        self.charset = charset
         self.collate_fn = collate_transcriptions
+        self.read_clips()
 
     def generate(self, split: str, size: int, seed: int) -> list[Clip | None]:
         """``size`` clips of tone-letter sequences."""

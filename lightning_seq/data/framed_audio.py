@@ -128,13 +128,22 @@ class FramedAudioDataModule(SequenceDataModule):
         )
         self.on_bad_file = on_bad_file
         self.skipped: list[str] = []
-        self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=len(KEYWORDS))
+        self.generated_size, self.val_fraction = generated_size, val_fraction  # read by read_clips()
+
+    def read_clips(self) -> None:
+        """Read (or generate) every split's clips, check them, name their targets and size the features.
+
+        A subclass calls this last in its ``__init__``, once its own settings are set, as every data module calls
+        ``load_splits`` last: no base constructor calls a method a subclass overrides (``generate``,
+        ``read_sources``, ``build_names``).
+        """
+        self.load_splits(generated_size=self.generated_size, val_fraction=self.val_fraction, minimum=len(KEYWORDS))
         self.records = {split: self._checked(split, clips) for split, clips in self.records.items()}
         self.build_names()
         if self.features_module.normalization == "global":
             self._fit_statistics()
         self.feature_size = self.features_module.feature_size
-        if features_on_device:
+        if self.features_on_device:
             self.input_features = self.features_module.config()
 
     def build_names(self) -> None:
