@@ -8,11 +8,11 @@ kept, so the description loads with ``torch.load(weights_only=True)``.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from typing import Any
 
 from lightning_seq.data.subword import SubwordTokenizer
+from lightning_seq.objects import object_at
 
 PLAIN = (type(None), bool, int, float, str)
 
@@ -62,8 +62,7 @@ def describe(obj: Any) -> dict[str, Any]:
 
 def rebuild(description: dict[str, Any]) -> Any:
     """The object ``describe`` described (a subword tokenizer with its model loaded)."""
-    module_name, _, class_name = description["class_path"].rpartition(".")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    cls = object_at(description["class_path"])
     obj = cls(**description["init_args"])
     if "model" in description:
         obj.load_bytes(description["model"], "<checkpoint>")
