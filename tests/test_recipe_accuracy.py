@@ -175,7 +175,7 @@ def test_image_to_text_recipe_reaches_readme_exact_match(tmp_path, monkeypatch):
 
 def check_quoted_example(out):
     """README's example output of ``lightning-seq-stream`` on the default ``--make_example`` recording."""
-    readme = page("deployment.md")
+    readme = page("streaming.md")
     event = re.search(r"`\s+([\d.]+) s  (\S+)\s+until [\d.]+ s, score [\d.]+`: the moment it fired", readme)
     first = re.search(r"^\s+([\d.]+) s  (\S+)\s+until", out, re.MULTILINE)
     assert event and first and first[2] == event[2] and abs(float(first[1]) - float(event[1])) <= 0.1, (event, first)
