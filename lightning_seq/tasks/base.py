@@ -1,13 +1,13 @@
 """What every task shares: optimizer and LR-scheduler injection from YAML, loss weighting and logging, checkpoints.
 
 Names travel through ``TaskNames`` (``names.py``), the run state an exact resume needs through ``ResumableRun``
-(``run_state.py``), the checkpoint's own entries are defined in ``checkpoint_format.py``.
+(``run_state.py``), the injected optimizer and the sizing of its schedule through ``InjectedOptimization``
+(``optimization.py``); the checkpoint's own entries are defined in ``checkpoint_format.py``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -15,7 +15,6 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
-from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MeanMetric
 from typing_extensions import Self
 
@@ -25,7 +24,6 @@ from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.embedding import load_pretrained_vectors
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
 from lightning_seq.nn.frontend import FrontEndFactory, SequenceFrontEnd
-from lightning_seq.optim import WarmupCosineLR
 from lightning_seq.tasks.checkpoint_format import (
     CHECKPOINT_FORMAT,
     FORMAT_KEY,
@@ -37,6 +35,7 @@ from lightning_seq.tasks.checkpoint_format import (
     plain_hyperparameter,
 )
 from lightning_seq.tasks.names import TaskNames
+from lightning_seq.tasks.optimization import InjectedOptimization
 from lightning_seq.tasks.run_state import ResumableRun
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ class MeanLoss(NamedTuple):
 
 
 @append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
-class SequenceTask(TaskNames, ResumableRun, pl.LightningModule):
+class SequenceTask(TaskNames, ResumableRun, InjectedOptimization, pl.LightningModule):
     """Base LightningModule: injected optimizer and scheduler, and optional in-model input features.
 
     Audio framing can run inside the model (on its accelerator) when a data module links ``input_features``.
@@ -328,56 +327,3 @@ class SequenceTask(TaskNames, ResumableRun, pl.LightningModule):
             check_checkpoint_format(meta, cls, str(checkpoint_path))
         loader = super().load_from_checkpoint
         return loader(checkpoint_path, map_location, hparams_file, strict, weights_only, **kwargs)
-
-    def on_train_start(self) -> None:
-        """Size a ``WarmupCosineLR`` without a length by this run's trainer.
-
-        Here, not in ``configure_optimizers``: the training loader exists by now (estimating earlier builds it
-        before a resumed run has restored its position) and a resumed scheduler has loaded its stored state.
-        """
-        if self.scheduler_factory is None:
-            return
-        schedulers = self.lr_schedulers()
-        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
-            if isinstance(scheduler, WarmupCosineLR) and not scheduler.total_given:
-                if scheduler.decay_epochs is None:
-                    scheduler.set_total_steps(self.estimated_optimizer_steps())
-                    continue
-                total = max(1, round(scheduler.decay_epochs * self.optimizer_steps_per_epoch()))
-                if math.isfinite(self.trainer.estimated_stepping_batches):  # a run cut short still decays fully
-                    total = min(total, self.estimated_optimizer_steps())
-                scheduler.set_total_steps(total)
-
-    def optimizer_steps_per_batch(self) -> int:
-        """Optimizer steps one training batch takes (1; more where a task steps within a batch)."""
-        return 1
-
-    def estimated_optimizer_steps(self) -> int:
-        """Optimizer steps the trainer will take at most (``max_epochs`` or ``max_steps``), to size LR decays."""
-        steps = self.trainer.estimated_stepping_batches
-        if not math.isfinite(steps):
-            raise ValueError(
-                "the trainer has no step limit (max_epochs=-1 and max_steps=-1), so a decay cannot be sized from it: "
-                "set max_epochs or max_steps, or give the scheduler its total_steps or decay_epochs"
-            )
-        return int(steps) * self.optimizer_steps_per_batch()
-
-    def optimizer_steps_per_epoch(self) -> int:
-        """Optimizer steps in one epoch of this run's training loader (after ``limit_train_batches``)."""
-        batches = self.trainer.num_training_batches
-        if not math.isfinite(batches):
-            raise ValueError("the training loader has no length, so decay_epochs cannot be turned into steps")
-        return math.ceil(batches / self.trainer.accumulate_grad_batches) * self.optimizer_steps_per_batch()
-
-    def configure_optimizers(self) -> Any:
-        """Build the injected optimizer (and scheduler) over the trainable parameters."""
-        optimizer = self.optimizer_factory(p for p in self.parameters() if p.requires_grad)
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(optimizer)
-        if isinstance(scheduler, WarmupCosineLR) and self.scheduler_interval != "step":
-            raise ValueError("WarmupCosineLR counts optimizer steps: set scheduler_interval to 'step'")
-        config = {"scheduler": scheduler, "interval": self.scheduler_interval}
-        if isinstance(scheduler, ReduceLROnPlateau):
-            config["monitor"] = self.scheduler_monitor
-        return {"optimizer": optimizer, "lr_scheduler": config}
