@@ -24,13 +24,39 @@ from lightning_seq.data.inference_spec import audio_inputs_spec
 from lightning_seq.data.paths import resolve_inside
 from lightning_seq.data.sources import read_text_records
 from lightning_seq.data.synthetic.audio import KEYWORDS
-from lightning_seq.docstrings import append_args
 from lightning_seq.nn.audio_features import AudioFeatures
 
 log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 
-AUDIO_ARGS = """
+
+class Clip(NamedTuple):
+    """One clip: its file path (or generated waveform), target, where it was listed and its samples.
+
+    The target is what a model learns from the clip: a keyword label or a transcript.
+    """
+
+    source: Path | Tensor
+    target: str
+    where: str
+    samples: int
+
+
+class FramedAudioDataModule(SequenceDataModule):
+    """What the keyword and the transcription modules share: reading clips, framing, augmentation, caching.
+
+    Build ``AudioKeywordsDataModule`` (labels, for ``SequenceClassifier``) or ``AudioTranscriptionDataModule``
+    (transcripts, for ``CTCTranscriber``). A subclass says what a clip's text is (``text_column``, ``targets``) and
+    generates its embedded clips (``generate``). Subclasses pass ``manifests``, ``root``, ``speech_commands`` and
+    ``download`` themselves and forward the rest of their keyword arguments here (``**kwargs``), so each option
+    is written, defaulted and described once; jsonargparse follows the forwarding, so ``--help`` and
+    ``--print_config`` of either module list them all.
+
+    Args:
+        manifests: the subclass's manifest per split (``train``, ``val``, ``test``, ``predict``; None: absent).
+        root: folder of a folder-per-label layout or of Speech Commands (keywords only; None otherwise).
+        speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root`` (keywords only).
+        download: let Speech Commands download its archive (keywords only).
         header: whether CSV/TSV manifests start with a header line; None detects it (a header names both columns).
             Headerless manifests hold the path in field 0 and the text in field 1.
         features: framing and features (default log-mel); its ``sample_rate`` is the rate every clip is resampled to.
@@ -47,38 +73,6 @@ AUDIO_ARGS = """
         on_bad_file: ``error`` stops at an unreadable, corrupt or empty file; ``skip`` drops it and logs the count.
         val_fraction: share of training clips held out when there is no validation split.
         generated_size: training clips of the embedded data (val and test get a tenth each).
-"""
-
-
-
-class Clip(NamedTuple):
-    """One clip: its file path (or generated waveform), target, where it was listed and its samples.
-
-    The target is what a model learns from the clip: a keyword label or a transcript.
-    """
-
-    source: Path | Tensor
-    target: str
-    where: str
-    samples: int
-
-
-@append_args(AUDIO_ARGS)
-class FramedAudioDataModule(SequenceDataModule):
-    """What the keyword and the transcription modules share: reading clips, framing, augmentation, caching.
-
-    Build ``AudioKeywordsDataModule`` (labels, for ``SequenceClassifier``) or ``AudioTranscriptionDataModule``
-    (transcripts, for ``CTCTranscriber``). A subclass says what a clip's text is (``text_column``, ``targets``) and
-    generates its embedded clips (``generate``). Subclasses pass ``manifests``, ``root``, ``speech_commands`` and
-    ``download`` themselves and forward the rest of their keyword arguments here (``**kwargs``), so each option
-    is written, defaulted and described once; jsonargparse follows the forwarding, so ``--help`` and
-    ``--print_config`` of either module list them all.
-
-    Args:
-        manifests: the subclass's manifest per split (``train``, ``val``, ``test``, ``predict``; None: absent).
-        root: folder of a folder-per-label layout or of Speech Commands (keywords only; None otherwise).
-        speech_commands: read ``torchaudio.datasets.SPEECHCOMMANDS`` from ``root`` (keywords only).
-        download: let Speech Commands download its archive (keywords only).
     """
 
     text_column: str

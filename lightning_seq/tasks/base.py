@@ -1,4 +1,4 @@
-"""What every task shares: optimizer and LR-scheduler injection from YAML, loss weighting and logging, checkpoints.
+"""What every task shares: the constructor, encoders and front-ends, loss weighting and logging, checkpoint hooks.
 
 Names travel through ``TaskNames`` (``names.py``), the run state an exact resume needs through ``ResumableRun``
 (``run_state.py``), the injected optimizer and the sizing of its schedule through ``InjectedOptimization``
@@ -7,7 +7,6 @@ Names travel through ``TaskNames`` (``names.py``), the run state an exact resume
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -19,7 +18,6 @@ from torchmetrics import MeanMetric
 from typing_extensions import Self
 
 from lightning_seq import __version__
-from lightning_seq.docstrings import append_args
 from lightning_seq.nn.audio_features import AudioFeatures
 from lightning_seq.nn.embedding import load_pretrained_vectors
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
@@ -38,22 +36,6 @@ from lightning_seq.tasks.names import TaskNames
 from lightning_seq.tasks.optimization import InjectedOptimization
 from lightning_seq.tasks.run_state import ResumableRun
 
-log = logging.getLogger(__name__)
-
-OPTIMIZER_ARGS = """
-        optimizer: ``params -> Optimizer``; in YAML a ``class_path`` with ``init_args`` (default AdamW, lr 1e-3).
-        lr_scheduler: ``optimizer -> scheduler``, or None for a constant learning rate.
-        scheduler_interval: step the scheduler every ``epoch`` or every optimizer ``step``.
-        scheduler_monitor: metric a ``ReduceLROnPlateau`` scheduler watches.
-"""
-"""The optimizer arguments every task takes (appended to each task's docstring)."""
-
-FEATURES_ARGS = """
-        input_features: settings of ``AudioFeatures`` (linked from a data module with ``features_on_device``);
-            inputs are then waveforms ``(B, N)`` and become frame features inside the model.
-"""
-"""The in-model audio features argument of the tasks that read audio (appended to their docstrings)."""
-
 
 class MeanLoss(NamedTuple):
     """A loss that is a mean, and what it is a mean over.
@@ -69,13 +51,20 @@ class MeanLoss(NamedTuple):
     count: Tensor
 
 
-@append_args(OPTIMIZER_ARGS + FEATURES_ARGS)
 class SequenceTask(TaskNames, ResumableRun, InjectedOptimization, pl.LightningModule):
     """Base LightningModule: injected optimizer and scheduler, and optional in-model input features.
 
     Audio framing can run inside the model (on its accelerator) when a data module links ``input_features``.
     Vocabularies and label names are not constructor arguments: they come from the data module in ``setup`` or
     from a checkpoint, and travel in checkpoints as plain state (see ``lightning_seq.tasks.names``).
+
+    Args:
+        optimizer: ``params -> Optimizer``; in YAML a ``class_path`` with ``init_args`` (default AdamW, lr 1e-3).
+        lr_scheduler: ``optimizer -> scheduler``, or None for a constant learning rate.
+        scheduler_interval: step the scheduler every ``epoch`` or every optimizer ``step``.
+        scheduler_monitor: metric a ``ReduceLROnPlateau`` scheduler watches.
+        input_features: settings of ``AudioFeatures`` (linked from a data module with ``features_on_device``);
+            inputs are then waveforms ``(B, N)`` and become frame features inside the model.
     """
 
     oldest_readable_format: int = 1

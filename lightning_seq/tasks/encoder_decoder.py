@@ -16,7 +16,6 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
-from lightning_seq.docstrings import append_args
 from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder, RecurrentDecoder
 from lightning_seq.plots import publish_picture, render_attention
 from lightning_seq.tasks.base import MeanLoss, SequenceTask
@@ -69,7 +68,26 @@ def shift_targets(targets: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
     return inputs, gold
 
 
-DECODER_SIDE_ARGS = """
+def check_decoding(decoding: Any) -> DecodingStrategy:
+    """The strategy itself, ``Greedy()`` for None; anything else is refused, naming the strategies."""
+    if decoding is None:
+        return Greedy()
+    if not isinstance(decoding, DecodingStrategy):
+        raise TypeError(
+            f"decoding must be a DecodingStrategy (lightning_seq.tasks.Greedy, Sampling or BeamSearch), "
+            f"got {decoding!r}"
+        )
+    return decoding
+
+
+class EncoderDecoderTask(SequenceTask):
+    """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
+
+    A subclass takes its own input-side arguments, forwards the rest of its keyword arguments here (``**kwargs``;
+    jsonargparse follows them, so ``--help`` and ``--print_config`` list these with their defaults) and calls
+    ``build_decoder`` once its encoder's output size is known.
+
+    Args:
         target_vocab_size: number of target tokens, specials first (linked from the data; the tokens themselves
             come from the data or the checkpoint).
         decoder: factory ``(vocab_size, encoder_size) -> RecurrentDecoder``, the sizes filled in by the task; in
@@ -85,30 +103,6 @@ DECODER_SIDE_ARGS = """
         heat_maps: test examples drawn as attention heat maps (PNG) after ``test`` (attention decoders only).
         target_joiner: text between target tokens in predictions and CER (a space for words, "" for characters and
             for subword pieces, whose word marks become spaces).
-"""
-
-
-
-
-def check_decoding(decoding: Any) -> DecodingStrategy:
-    """The strategy itself, ``Greedy()`` for None; anything else is refused, naming the strategies."""
-    if decoding is None:
-        return Greedy()
-    if not isinstance(decoding, DecodingStrategy):
-        raise TypeError(
-            f"decoding must be a DecodingStrategy (lightning_seq.tasks.Greedy, Sampling or BeamSearch), "
-            f"got {decoding!r}"
-        )
-    return decoding
-
-
-@append_args(DECODER_SIDE_ARGS)
-class EncoderDecoderTask(SequenceTask):
-    """Base of the tasks that decode a target sequence from an encoded input (see the module docstring).
-
-    A subclass takes its own input-side arguments, forwards the rest of its keyword arguments here (``**kwargs``;
-    jsonargparse follows them, so ``--help`` and ``--print_config`` list these with their defaults) and calls
-    ``build_decoder`` once its encoder's output size is known.
     """
 
     oldest_readable_format = 2  # 0.2.0: decoding (and decoders) became classes

@@ -52,7 +52,6 @@ class EncoderStreams:
         self.states: list[EncoderState | None] = [None] * num_streams
         for stream in range(num_streams):
             self.reset(stream)
-        self.has_cell = encoder.carries_cell  # the state layout is part of the encoder's contract
 
     def reset(self, stream: int) -> None:
         """Start ``stream`` afresh: no samples, no state."""
@@ -100,7 +99,7 @@ class EncoderStreams:
         zeros = x.new_zeros(layers, 1, width)
         known = [self.states[i] for i in active]
         hidden = torch.cat([s.hidden if s is not None else zeros for s in known], dim=1)  # (L, B', H)
-        if not self.has_cell:
+        if not self.encoder.carries_cell:  # the state layout is part of the encoder's contract
             return EncoderState(hidden, None)
         cell = torch.cat([s.cell if s is not None and s.cell is not None else zeros for s in known], dim=1)
         return EncoderState(hidden, cell)
