@@ -14,7 +14,8 @@ import torch
 from torch import Tensor
 
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
-from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
+from lightning_seq.tasks.encoder_decoder import check_decoding
+from lightning_seq.tasks.strategies import DecodingStrategy
 from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED
 
 Graph = Callable[..., Sequence[Tensor]]
@@ -74,7 +75,7 @@ def decode_with_graphs(
         ``Hypotheses``: ``tokens (B, N, max_length)`` (EOS after each end), ``lengths (B, N)``, ``scores (B, N)``.
     """
     state = [torch.as_tensor(t) for t in encoder(inputs, lengths)]
-    strategy = Greedy() if decoding is None else decoding
+    strategy = check_decoding(decoding)  # None is greedy; anything else must be a strategy, as for the tasks
     decoder = WithoutTokens(GraphDecoder(step), NEVER_GENERATED)
     return strategy.search(decoder, state, batch=inputs.size(0), start=BOS_ID, eos=EOS_ID, max_length=max_length,
                            device=None)
