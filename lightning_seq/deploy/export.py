@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from lightning_seq.deploy.quantize import fp32_recurrent_ops, quantize_int8
 from lightning_seq.nn.attention import AttentionMemory
-from lightning_seq.nn.decoder import DecoderState
+from lightning_seq.nn.decoder_parts import DecoderState
 from lightning_seq.tasks import CTCTranscriber, LanguageModel, SequenceClassifier, SequenceGenerator
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask

@@ -25,43 +25,44 @@ Two classic refinements are switches too:
 * ``attention_query``: attention scores computed from the previous state (``state``) or from the previous state and
   the current input, the previous token's embedding (``state_and_input``), as in the classic GRU attention decoder
   that scores ``[E y_{t-1}; h_{t-1}]``.
+
+Each switch picks parts of ``lightning_seq.nn.decoder_parts`` (a ``DecoderStart``, a ``DecoderContext``, a
+``StepInput``, a ``Readout``) once, when the decoder is built; a step runs the same code for every variant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import Any, Literal
 
 import torch
 from torch import Tensor, nn
 
-from lightning_seq.nn.attention import AdditiveAttention, Attention, AttentionFactory, AttentionMemory
+from lightning_seq.nn.attention import AdditiveAttention, AttentionFactory
+from lightning_seq.nn.decoder_parts import (
+    AttentionalReadout,
+    AttentionContext,
+    BridgedContext,
+    BridgedStart,
+    CellStack,
+    CopiedStart,
+    DecoderContext,
+    DecoderStart,
+    DecoderState,
+    DeepReadout,
+    FinalStateContext,
+    InputAwareAttentionContext,
+    Readout,
+    StartContext,
+    StepInput,
+    ZeroStart,
+)
 from lightning_seq.nn.embedding import token_table
 from lightning_seq.types import EncoderState
 
 ContextMode = Literal["last", "bridge", "attention"]
 Conditioning = Literal["init", "input", "input_and_prev"]
 AttentionQuery = Literal["state", "state_and_input"]
-
-
-class DecoderState(NamedTuple):
-    """Everything one decoding step needs; every tensor has the batch as its first dimension.
-
-    Attributes:
-        hidden: ``(B, L, H)`` per-layer hidden states.
-        cell: ``(B, L, H)`` LSTM cell states (zeros for other cells).
-        feed: ``(B, H)`` previous attentional vector (input feeding).
-        context: ``(B, C)`` fixed context for ``last`` / ``bridge`` with input conditioning or a deep output
-            (empty otherwise).
-        memory: encoder outputs prepared for attention (empty tensors without attention).
-    """
-
-    hidden: Tensor
-    cell: Tensor
-    feed: Tensor
-    context: Tensor
-    memory: AttentionMemory
-
 
 class RecurrentDecoder(nn.Module):
     """A stack of recurrent cells stepping one token at a time (see the module docstring for the variants).
@@ -110,100 +111,56 @@ class RecurrentDecoder(nn.Module):
         super().__init__()
         if not hasattr(type(self), "cell_class"):
             raise TypeError("RecurrentDecoder has no cell: build an LSTMDecoder, GRUDecoder or RNNDecoder")
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("encoder_size", encoder_size),
-            ("hidden_size", hidden_size),
-            ("num_layers", num_layers),
-            ("embedding_dim", embedding_dim),
-        ):
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value!r}")
-        if context not in ("last", "bridge", "attention"):
-            raise ValueError(f"context must be 'last', 'bridge' or 'attention', got {context!r}")
-        if attention is not None and context != "attention":
-            raise ValueError(f"an attention factory needs context 'attention', got {context!r}")
-        if conditioning not in ("init", "input", "input_and_prev"):
-            raise ValueError(f"conditioning must be 'init', 'input' or 'input_and_prev', got {conditioning!r}")
-        if context == "last" and conditioning == "init" and encoder_size != hidden_size:
-            raise ValueError(
-                f"context 'last' with conditioning 'init' copies the encoder state: hidden_size must equal "
-                f"the encoder's output size {encoder_size}, got {hidden_size} (or use context 'bridge')"
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
-        if attention_query not in ("state", "state_and_input"):
-            raise ValueError(f"attention_query must be 'state' or 'state_and_input', got {attention_query!r}")
-        if attention_query != "state" and context != "attention":
-            raise ValueError(f"attention_query={attention_query!r} needs context 'attention', got {context!r}")
+        check_switches(
+            vocab_size=vocab_size, encoder_size=encoder_size, hidden_size=hidden_size, num_layers=num_layers,
+            embedding_dim=embedding_dim, context=context, attention=attention, conditioning=conditioning,
+            dropout=dropout, attention_query=attention_query,
+        )
         self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
         self.context_mode, self.conditioning = context, conditioning
         self.input_feeding, self.deep_output, self.attention_query = input_feeding, deep_output, attention_query
-        needs_embedding = conditioning == "input_and_prev" or deep_output or attention_query == "state_and_input"
-        self.embedding = token_table(vocab_size, embedding_dim, freeze_embedding) if needs_embedding else None
+        # the parts, created in this order so that a seed gives the parameters it always gave
+        reads_previous = conditioning == "input_and_prev" or deep_output or attention_query == "state_and_input"
+        self.embedding = token_table(vocab_size, embedding_dim, freeze_embedding) if reads_previous else None
         context_size = {"last": encoder_size, "bridge": hidden_size, "attention": encoder_size}[context]
-        uses_context_input = conditioning != "init"
-        prev_input = conditioning == "input_and_prev"
-        input_size = (embedding_dim if prev_input else 0) + (context_size if uses_context_input else 0)
-        input_size += hidden_size if input_feeding else 0
-        self.input_size = max(input_size, 1)  # "init" without feeding: a constant zero input
-        self.cells = nn.ModuleList(
-            self.cell_class(self.input_size if i == 0 else hidden_size, hidden_size) for i in range(num_layers)
+        self.step_input = StepInput(
+            previous=conditioning == "input_and_prev",
+            context=conditioning != "init",
+            feed=input_feeding,
+            sizes=(embedding_dim, context_size, hidden_size),
         )
-        init_bridge = conditioning == "init" and context in ("bridge", "attention")
-        self.bridge = (
-            nn.Linear(encoder_size, hidden_size * (num_layers if init_bridge else 1))
-            if context == "bridge" or init_bridge
-            else None
-        )
+        self.cells = CellStack(self.cell_class, self.step_input.size, hidden_size, num_layers, dropout)
+        self.start = pick_start(self.cell_class, context, conditioning, encoder_size, hidden_size, num_layers)
         query_size = hidden_size + (embedding_dim if attention_query == "state_and_input" else 0)
-        self.attention: Attention | None = None
-        if context == "attention":
-            self.attention = (attention or AdditiveAttention)(query_size, encoder_size)
-            if not isinstance(self.attention, Attention):
-                raise TypeError(f"attention must build an Attention, got {type(self.attention).__name__}")
-        # the attentional / deep-output vector: tanh(W [h_t; c_t]) or tanh(W [h_t; c_t; E y_{t-1}])
-        combined = hidden_size + (context_size if context == "attention" or deep_output else 0)
-        combined += embedding_dim if deep_output else 0
-        self.combine = nn.Linear(combined, hidden_size) if combined > hidden_size else None
+        self.context = pick_context(
+            context, conditioning, deep_output, attention_query,
+            encoder_size=encoder_size, hidden_size=hidden_size,
+            attention=lambda: (attention or AdditiveAttention)(query_size, encoder_size),
+        )
+        self.readout = pick_readout(context, deep_output, hidden_size, context_size, embedding_dim)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
+        self.register_load_state_dict_pre_hook(rename_0_2_keys)
 
     @property
     def carries_cell(self) -> bool:
         """Whether the cell keeps a cell state beside its hidden state (LSTM)."""
-        return self.cell_class is nn.LSTMCell
+        return self.cells.carries_cell
+
+    @property
+    def attends(self) -> bool:
+        """Whether the context is attention, so that ``forward`` returns weights over source steps."""
+        return self.context.attends
 
     def initial_state(self, outputs: Tensor, state: EncoderState, mask: Tensor) -> DecoderState:
         """Decoder state from the encoder's ``outputs (B, S, D*H_enc)``, final ``state`` and source ``mask (B, S)``."""
-        batch, layers, size = outputs.size(0), self.num_layers, self.hidden_size
-        top = state.hidden[-1]  # (B, D*H_enc)
-        zeros = outputs.new_zeros(batch, layers, size)
-        hidden, cell, context = zeros, zeros, outputs.new_zeros(batch, 0)
-        if self.conditioning == "init":
-            if self.context_mode == "last":
-                hidden = top.unsqueeze(1).expand(-1, layers, -1).contiguous()
-                if state.cell is not None and self.carries_cell:
-                    cell = state.cell[-1].unsqueeze(1).expand(-1, layers, -1).contiguous()
-            else:
-                hidden = torch.tanh(self.bridge(top)).view(batch, layers, size)
-        if self.context_mode != "attention" and (self.conditioning != "init" or self.deep_output):
-            if self.context_mode == "last":
-                context = top  # (B, D*H_enc)
-            elif self.conditioning != "init":
-                context = torch.tanh(self.bridge(top))  # (B, H)
-            else:  # bridge + init: the bridge maps onto every layer; the top layer's share is the context
-                context = hidden[:, -1]  # (B, H)
-        memory = (
-            self.attention.memory(outputs, mask)
-            if self.attention is not None
-            else AttentionMemory(outputs.new_zeros(batch, 0, 0), outputs.new_zeros(batch, 0, 0), mask[:, :0])
-        )
-        return DecoderState(hidden, cell, outputs.new_zeros(batch, size), context, memory)
+        hidden, cell = self.start(state)  # (B, L, H) each
+        feed = outputs.new_zeros(outputs.size(0), self.hidden_size)  # (B, H)
+        return DecoderState(hidden, cell, feed, self.context.fixed(state, hidden), self.context.memory(outputs, mask))
 
     def reorder(self, state: DecoderState, index: Tensor) -> DecoderState:
         """Take batch rows ``index (M,)`` of every state tensor (e.g. expand a batch into beams)."""
-        memory = AttentionMemory(*(t.index_select(0, index) for t in state.memory))
+        memory = type(state.memory)(*(t.index_select(0, index) for t in state.memory))
         return DecoderState(*(t.index_select(0, index) for t in state[:4]), memory)
 
     def reorder_beams(self, state: DecoderState, index: Tensor) -> DecoderState:
@@ -215,44 +172,17 @@ class RecurrentDecoder(nn.Module):
         hidden, cell, feed = (t.index_select(0, index) for t in state[:3])
         return DecoderState(hidden, cell, feed, state.context, state.memory)
 
-    def step_with_attention(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor | None]:
-        """One step: previous tokens ``(B,)`` -> log-probabilities ``(B, V)``, new state, attention ``(B, S)``."""
-        weights = None
-        attended = None
+    def step_with_attention(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
+        """One step: previous tokens ``(B,)`` -> log-probabilities ``(B, V)``, new state, attention ``(B, S)``.
+
+        ``S`` is 0 when the context is not attention.
+        """
         previous = self.embedding(tokens) if self.embedding is not None else None  # (B, E)
-        if self.attention is not None:
-            query = state.hidden[:, -1]  # (B, H)
-            if self.attention_query == "state_and_input":
-                query = torch.cat([query, previous], dim=-1)  # (B, H+E)
-            attended, weights = self.attention(query, state.memory)  # (B, D*H_enc), (B, S)
-        context = attended if attended is not None else state.context  # (B, C), empty without one
-        parts = []
-        if self.conditioning == "input_and_prev":
-            parts.append(previous)
-        if self.conditioning != "init":
-            parts.append(context)
-        if self.input_feeding:
-            parts.append(state.feed)
-        x = torch.cat(parts, dim=-1) if parts else state.feed.new_zeros(tokens.size(0), 1)  # (B, I)
-        hiddens, cells = [], []
-        for layer, rnn in enumerate(self.cells):
-            if layer > 0:
-                x = self.dropout(x)
-            if self.carries_cell:
-                h, c = rnn(x, (state.hidden[:, layer], state.cell[:, layer]))
-            else:
-                h, c = rnn(x, state.hidden[:, layer]), state.cell[:, layer]
-            hiddens.append(h)
-            cells.append(c)
-            x = h
-        top = x  # (B, H)
-        vector = top
-        if self.combine is not None:
-            pieces = [top, context] + ([previous] if self.deep_output else [])
-            vector = torch.tanh(self.combine(torch.cat(pieces, -1)))  # (B, H)
+        context, weights = self.context(state, previous)  # (B, C), (B, S)
+        hidden, cell = self.cells(self.step_input(previous, context, state.feed), state.hidden, state.cell)
+        vector = self.readout(hidden[:, -1], context, previous)  # (B, H)
         log_probs = torch.log_softmax(self.output(self.dropout(vector)).float(), dim=-1)  # (B, V)
-        new_state = DecoderState(torch.stack(hiddens, 1), torch.stack(cells, 1), vector, state.context, state.memory)
-        return log_probs, new_state, weights
+        return log_probs, DecoderState(hidden, cell, vector, state.context, state.memory), weights
 
     def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
         """One decoding step for the decoding functions: ``tokens (B,)`` -> ``log_probs (B, V)``, new state."""
@@ -265,7 +195,7 @@ class RecurrentDecoder(nn.Module):
         state: DecoderState,
         teacher_forcing: float = 1.0,
         generator: torch.Generator | None = None,
-    ) -> tuple[Tensor, Tensor | None]:
+    ) -> tuple[Tensor, Tensor]:
         """Run over a whole target sequence.
 
         Args:
@@ -276,7 +206,8 @@ class RecurrentDecoder(nn.Module):
             generator: random source of the scheduled-sampling coins.
 
         Returns:
-            ``log_probs (B, T, V)`` and attention weights ``(B, T, S)`` (None without attention).
+            ``log_probs (B, T, V)`` and attention weights ``(B, T, S)`` (``S = 0`` when the context is not
+            attention; see ``attends``).
         """
         outputs, attentions = [], []
         tokens = inputs[:, 0]
@@ -288,9 +219,108 @@ class RecurrentDecoder(nn.Module):
                     tokens = torch.where(coin, tokens, outputs[-1].argmax(-1).detach())
             log_probs, state, weights = self.step_with_attention(tokens, state)
             outputs.append(log_probs)
-            if weights is not None:
-                attentions.append(weights)
-        return torch.stack(outputs, 1), torch.stack(attentions, 1) if attentions else None
+            attentions.append(weights)
+        return torch.stack(outputs, 1), torch.stack(attentions, 1)
+
+
+def check_switches(
+    *,
+    vocab_size: int,
+    encoder_size: int,
+    hidden_size: int,
+    num_layers: int,
+    embedding_dim: int,
+    context: str,
+    attention: AttentionFactory | None,
+    conditioning: str,
+    dropout: float,
+    attention_query: str,
+) -> None:
+    """Refuse sizes below 1, unknown switch values and switches that contradict each other, naming them."""
+    for name, value in (
+        ("vocab_size", vocab_size),
+        ("encoder_size", encoder_size),
+        ("hidden_size", hidden_size),
+        ("num_layers", num_layers),
+        ("embedding_dim", embedding_dim),
+    ):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value!r}")
+    if context not in ("last", "bridge", "attention"):
+        raise ValueError(f"context must be 'last', 'bridge' or 'attention', got {context!r}")
+    if attention is not None and context != "attention":
+        raise ValueError(f"an attention factory needs context 'attention', got {context!r}")
+    if conditioning not in ("init", "input", "input_and_prev"):
+        raise ValueError(f"conditioning must be 'init', 'input' or 'input_and_prev', got {conditioning!r}")
+    if context == "last" and conditioning == "init" and encoder_size != hidden_size:
+        raise ValueError(
+            f"context 'last' with conditioning 'init' copies the encoder state: hidden_size must equal "
+            f"the encoder's output size {encoder_size}, got {hidden_size} (or use context 'bridge')"
+        )
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+    if attention_query not in ("state", "state_and_input"):
+        raise ValueError(f"attention_query must be 'state' or 'state_and_input', got {attention_query!r}")
+    if attention_query != "state" and context != "attention":
+        raise ValueError(f"attention_query={attention_query!r} needs context 'attention', got {context!r}")
+
+
+def pick_start(
+    cell_class: type[nn.RNNCellBase], context: str, conditioning: str, encoder_size: int, hidden_size: int, layers: int
+) -> DecoderStart:
+    """``conditioning: init`` starts from the encoder (copied for ``last``, else bridged); the others from zeros."""
+    if conditioning != "init":
+        return ZeroStart(layers, hidden_size)
+    if context == "last":
+        return CopiedStart(layers, hidden_size, copies_cell=cell_class is nn.LSTMCell)
+    return BridgedStart(layers, hidden_size, encoder_size)
+
+
+def pick_context(
+    context: str,
+    conditioning: str,
+    deep_output: bool,
+    attention_query: str,
+    *,
+    encoder_size: int,
+    hidden_size: int,
+    attention: Callable[[], Any],
+) -> DecoderContext:
+    """The context a step reads.
+
+    Attention; else ``h_N`` or ``tanh(W h_N)`` when the input or a deep output reads it (a bridged start's top
+    layer, when only a deep output does); else none.
+    """
+    if context == "attention":
+        part = InputAwareAttentionContext if attention_query == "state_and_input" else AttentionContext
+        return part(attention())
+    if conditioning == "init" and not deep_output:
+        return DecoderContext()
+    if context == "last":
+        return FinalStateContext(encoder_size)
+    return BridgedContext(encoder_size, hidden_size) if conditioning != "init" else StartContext(hidden_size)
+
+
+def pick_readout(context: str, deep_output: bool, hidden_size: int, context_size: int, embedding_dim: int) -> Readout:
+    """``h_t``; the attentional vector with attention; the deep output when asked."""
+    if deep_output:
+        return DeepReadout(hidden_size, context_size, embedding_dim)
+    return AttentionalReadout(hidden_size, context_size) if context == "attention" else Readout()
+
+
+RENAMED_IN_0_3 = {"attention.": "context.attention.", "combine.": "readout.combine."}
+"""Keys of a 0.2 decoder's state_dict that moved when the decoder was composed from parts (``bridge.`` moved too,
+to ``start.bridge.`` or ``context.bridge.``, by which part holds it)."""
+
+
+def rename_0_2_keys(module: RecurrentDecoder, state_dict: dict[str, Tensor], prefix: str, *_: Any) -> None:
+    """A ``load_state_dict`` pre-hook: read a checkpoint written by lightning_seq 0.2 (keys renamed in place)."""
+    renames = dict(RENAMED_IN_0_3)
+    renames["bridge."] = "start.bridge." if isinstance(module.start, BridgedStart) else "context.bridge."
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        for old, new in renames.items():
+            if key.startswith(prefix + old):
+                state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
 
 
 class LSTMDecoder(RecurrentDecoder):

@@ -16,7 +16,8 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 
-from lightning_seq.nn.decoder import DecoderFactory, DecoderState, LSTMDecoder, RecurrentDecoder
+from lightning_seq.nn.decoder import DecoderFactory, LSTMDecoder, RecurrentDecoder
+from lightning_seq.nn.decoder_parts import DecoderState
 from lightning_seq.plots import publish_picture, render_attention
 from lightning_seq.tasks.base import MeanLoss, SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
@@ -281,7 +282,7 @@ class EncoderDecoderTask(SequenceTask):
         """As validation; also keeps attention maps of the first examples."""
         hyps = self._evaluate(batch, "test", self.test_metrics)
         room = self.heat_maps - len(self._maps)
-        if room <= 0 or self.decoder.attention is None:
+        if room <= 0 or not self.decoder.attends:
             return
         count = min(room, batch.lengths.numel())
         rows = torch.arange(count, device=batch.inputs.device)

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from lightning_seq.nn.conditions import ConditionEncoder, ConditionFactory, LabelCondition
-from lightning_seq.nn.decoder import DecoderState
+from lightning_seq.nn.decoder_parts import DecoderState
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask
 
 

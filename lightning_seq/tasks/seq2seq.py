@@ -6,7 +6,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from lightning_seq.nn.decoder import DecoderState
+from lightning_seq.nn.decoder_parts import DecoderState
 from lightning_seq.nn.embedding import token_table
 from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.masking import lengths_to_mask

@@ -4,6 +4,20 @@ import pytest
 import torch
 
 from lightning_seq.nn import DotAttention, GRUDecoder, LSTMDecoder, LSTMEncoder, RecurrentDecoder, RNNDecoder
+from lightning_seq.nn.decoder_parts import (
+    AttentionalReadout,
+    AttentionContext,
+    BridgedContext,
+    BridgedStart,
+    CopiedStart,
+    DecoderContext,
+    DeepReadout,
+    FinalStateContext,
+    InputAwareAttentionContext,
+    Readout,
+    StartContext,
+    ZeroStart,
+)
 from lightning_seq.nn.masking import lengths_to_mask
 from lightning_seq.tasks.decoding import beam_search, greedy_decode
 
@@ -31,12 +45,13 @@ def test_step_loop_equals_teacher_forced_forward(context, conditioning, input_fe
     inputs = torch.randint(2, 9, (3, 5))
     whole, attention = decoder(inputs, decoder.initial_state(outputs, state, mask))
     assert whole.shape == (3, 5, 9)
-    assert (attention is not None) == (context == "attention")
+    assert decoder.attends == (context == "attention")
+    assert attention.shape == (3, 5, 7 if decoder.attends else 0)  # weights over the 7 source steps, or none
     step_state = decoder.initial_state(outputs, state, mask)
     for t in range(5):
         log_probs, step_state = decoder.step(inputs[:, t], step_state)
         torch.testing.assert_close(log_probs, whole[:, t])
-    if attention is not None:
+    if decoder.attends:
         torch.testing.assert_close(attention.sum(-1), torch.ones(3, 5))
         assert torch.all(attention[2, :, 2:] == 0)
 
@@ -126,7 +141,7 @@ def test_decoder_class_picks_the_cell_and_attention_class_the_scoring(decoder_cl
     _, outputs, state, mask = encode()
     decoder = decoder_class(9, 12, hidden_size=12, num_layers=2, attention=DotAttention).eval()
     assert [type(c) for c in decoder.cells] == [cell_class, cell_class]
-    assert isinstance(decoder.attention, DotAttention)
+    assert isinstance(decoder.context.attention, DotAttention)
     log_probs, weights = decoder(torch.randint(4, 9, (3, 5)), decoder.initial_state(outputs, state, mask))
     assert log_probs.shape == (3, 5, 9) and weights.shape == (3, 5, 7)
     torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(3, 5))
@@ -206,7 +221,8 @@ def test_deep_output_reads_context_and_previous_token():
     _, outputs, state, mask = encode(seed=5)
     plain = decoder_for("bridge", "input").eval()
     deep = decoder_for("bridge", "input", deep_output=True, embedding_dim=7).eval()
-    assert plain.combine is None and deep.combine.in_features == 12 + 12 + 7  # h, the bridged context, E y
+    assert type(plain.readout) is Readout  # h_t alone
+    assert type(deep.readout) is DeepReadout and deep.readout.combine.in_features == 12 + 12 + 7  # h, bridged c, E y
     a, b = torch.full((3,), 4), torch.full((3,), 5)
     for decoder, depends in ((plain, False), (deep, True)):
         first, _ = decoder.step(a, decoder.initial_state(outputs, state, mask))
@@ -235,3 +251,41 @@ def test_attention_query_can_read_the_current_input():
         decoder_for("last", "input", attention_query="state_and_input")
     with pytest.raises(ValueError, match="attention_query must be 'state' or 'state_and_input', got 'input'"):
         decoder_for("attention", "input", attention_query="input")
+
+
+PARTS = [  # switches -> (start, context, readout, what the cells read: previous token, context, feed)
+    (("last", "init", {}), (CopiedStart, DecoderContext, Readout, (False, False, False))),
+    (("last", "init", {"deep_output": True}), (CopiedStart, FinalStateContext, DeepReadout, (False, False, False))),
+    (("bridge", "init", {"deep_output": True}), (BridgedStart, StartContext, DeepReadout, (False, False, False))),
+    (("bridge", "input", {"input_feeding": True}), (ZeroStart, BridgedContext, Readout, (False, True, True))),
+    (("last", "input_and_prev", {}), (ZeroStart, FinalStateContext, Readout, (True, True, False))),
+    (("attention", "init", {}), (BridgedStart, AttentionContext, AttentionalReadout, (False, False, False))),
+    (
+        ("attention", "input_and_prev", {"attention_query": "state_and_input", "deep_output": True}),
+        (ZeroStart, InputAwareAttentionContext, DeepReadout, (True, True, False)),
+    ),
+]
+
+
+@pytest.mark.parametrize(("switches", "parts"), PARTS)
+def test_switches_pick_the_parts(switches, parts):
+    context, conditioning, options = switches
+    decoder = decoder_for(context, conditioning, num_layers=2, **options)
+    start, context_part, readout, reads = parts
+    assert (type(decoder.start), type(decoder.context), type(decoder.readout)) == (start, context_part, readout)
+    assert decoder.step_input.reads == reads
+    sizes = {(False, False, False): 1, (False, True, True): 12 + 12, (True, True, False): 64 + 12}  # 1: a constant
+    assert decoder.cells[0].input_size == sizes[reads]
+    assert decoder.attends == (context == "attention")
+
+
+def test_a_0_2_checkpoint_loads_under_a_prefix():
+    """A task's state_dict prefixes the decoder's keys (``decoder.bridge.weight``); the rename keeps the prefix."""
+    parent = torch.nn.Module()
+    parent.decoder = decoder_for("bridge", "input")
+    state = {key.replace("context.bridge.", "bridge."): value for key, value in parent.state_dict().items()}
+    assert "decoder.bridge.weight" in state
+    twin = torch.nn.Module()
+    twin.decoder = decoder_for("bridge", "input")
+    twin.load_state_dict(state)
+    assert torch.equal(twin.decoder.context.bridge.weight, parent.decoder.context.bridge.weight)
