@@ -93,20 +93,43 @@ class SequenceBatch(NamedTuple):
 
 
 class Seq2SeqBatch(NamedTuple):
-    """A padded batch of input sequences with padded target sequences (N -> M).
+    """A padded batch of source sequences with the padded target sequences a decoder learns to write (N -> M).
 
-    The one batch of CTC transcription, translation and generation from a condition.
+    The batch of translation and of generation from a condition (``EncoderDecoderTask``).
 
     Attributes:
-        inputs: ``(B, T, F)`` float features or ``(B, T)`` token ids (``(B, 1)`` class ids for a condition),
+        inputs: ``(B, T)`` token ids, ``(B, T, F)`` float features or ``(B, 1)`` class ids (a condition),
             right-padded.
         lengths: ``(B,)`` int64 valid input steps.
-        targets: ``(B, S)`` int64 target ids, right-padded with 0 (``<pad>``, which is also the CTC blank and
-            never a target).
-        target_lengths: ``(B,)`` int64 valid target ids per row (0 when the split has no labels).
+        targets: ``(B, S)`` int64 target ids, right-padded with 0 (``<pad>``, never a target).
+        target_lengths: ``(B,)`` int64 valid target ids per row (0 when the split has no targets).
         indices: ``(B,)`` int64 position of each row in its data set.
         references: the target tokens of each row as written (words missing from the target vocabulary included),
             when the data gives them; evaluation scores against these rather than the ids.
+    """
+
+    inputs: Tensor
+    lengths: Tensor
+    targets: Tensor
+    target_lengths: Tensor
+    indices: Tensor
+    references: list[list[str]] | None = None
+
+
+class TranscriptionBatch(NamedTuple):
+    """A padded batch of feature sequences with their transcripts, aligned monotonically by CTC (N -> M, M <= N).
+
+    The batch of ``CTCTranscriber`` (a row-scanned text line, framed speech).
+
+    Attributes:
+        inputs: ``(B, T, F)`` float features, right-padded.
+        lengths: ``(B,)`` int64 valid frames.
+        targets: ``(B, S)`` int64 transcript ids, right-padded with 0 (``<pad>``, which is also the CTC blank and
+            never in a transcript).
+        target_lengths: ``(B,)`` int64 transcript length per row (0 when the split has no transcripts).
+        indices: ``(B,)`` int64 position of each row in its data set.
+        references: the transcript's tokens as written (characters missing from the vocabulary included), when
+            the data gives them; evaluation scores against these rather than the ids.
     """
 
     inputs: Tensor

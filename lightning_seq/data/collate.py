@@ -1,4 +1,4 @@
-"""Padding collate: a list of variable-length samples to one right-padded ``SequenceBatch``."""
+"""Padding collate: a list of variable-length samples to one right-padded batch of the task's type."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lightning_seq.types import Seq2SeqBatch, SequenceBatch
+from lightning_seq.types import Seq2SeqBatch, SequenceBatch, TranscriptionBatch
 
 
 def pad_sequences(sequences: Sequence[Tensor], pad_value: float = 0) -> tuple[Tensor, Tensor]:
@@ -40,18 +40,40 @@ def collate_sequences(items: Sequence[tuple[Tensor, int, int]]) -> SequenceBatch
     return SequenceBatch(inputs, lengths, targets, indices)
 
 
-def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> Seq2SeqBatch:
-    """Collate ``(inputs, target_ids, index)`` samples; targets are padded with 0 and may be empty (unlabelled)."""
+def pad_targets(targets: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
+    """Right-pad target id sequences ``(S_i,)`` with 0 (``<pad>``); a sequence may be empty (no target).
+
+    Returns:
+        ``targets (B, max(1, max S_i))`` int64 and ``target_lengths (B,)`` int64.
+    """
+    target_lengths = torch.tensor([len(t) for t in targets], dtype=torch.long)  # (B,)
+    padded = torch.zeros(len(targets), max(1, int(target_lengths.max())), dtype=torch.long)  # (B, S)
+    for row, target in enumerate(targets):
+        padded[row, : len(target)] = target
+    return padded, target_lengths
+
+
+def collate_seq2seq(items: Sequence[tuple[Tensor, Tensor, int]]) -> Seq2SeqBatch:
+    """Collate ``(inputs, target_ids, index)`` samples into a ``Seq2SeqBatch`` (targets may be empty)."""
     inputs, lengths = pad_sequences([item[0] for item in items])
-    target_lengths = torch.tensor([len(item[1]) for item in items], dtype=torch.long)  # (B,)
-    targets = torch.zeros(len(items), max(1, int(target_lengths.max())), dtype=torch.long)  # (B, S)
-    for row, item in enumerate(items):
-        targets[row, : len(item[1])] = item[1]
+    targets, target_lengths = pad_targets([item[1] for item in items])
     indices = torch.tensor([item[2] for item in items], dtype=torch.long)  # (B,)
     return Seq2SeqBatch(inputs, lengths, targets, target_lengths, indices)
 
 
 def collate_with_references(items: Sequence[tuple[Tensor, Tensor, int, list[str]]]) -> Seq2SeqBatch:
-    """As ``collate_transcriptions``, for samples that also carry their reference tokens (``WithReferences``)."""
-    batch = collate_transcriptions([item[:3] for item in items])
+    """As ``collate_seq2seq``, for samples that also carry their reference tokens (``WithReferences``)."""
+    batch = collate_seq2seq([item[:3] for item in items])
     return batch._replace(references=[item[3] for item in items])  # read only: no copy per sample
+
+
+def collate_transcriptions(items: Sequence[tuple[Tensor, Tensor, int]]) -> TranscriptionBatch:
+    """Collate ``(features, transcript_ids, index)`` samples into a ``TranscriptionBatch`` (may be unlabelled)."""
+    return TranscriptionBatch(*collate_seq2seq(items))
+
+
+def collate_transcriptions_with_references(
+    items: Sequence[tuple[Tensor, Tensor, int, list[str]]],
+) -> TranscriptionBatch:
+    """As ``collate_transcriptions``, for samples that also carry their transcript's tokens as written."""
+    return TranscriptionBatch(*collate_with_references(items))

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from lightning_seq.data.base import LOADER_ARGS, SequenceDataModule
-from lightning_seq.data.collate import collate_with_references
+from lightning_seq.data.collate import collate_transcriptions_with_references
 from lightning_seq.data.ctc_lengths import ctc_length_problems
 from lightning_seq.data.datasets import WithReferences
 from lightning_seq.data.image_datasets import ImageSequenceDataset
@@ -109,7 +109,7 @@ class OCRDataModule(SequenceDataModule):
         self.transform = transform if transform is not None else RowScan("columns", height=32)
         if self.transform.feature_size() is None:
             raise ValueError("OCR needs a fixed feature size: scan columns with a height, or give a fixed size")
-        self.collate_fn = collate_with_references
+        self.collate_fn = collate_transcriptions_with_references
         self.load_splits(generated_size=generated_size, val_fraction=0.1)  # val_dir is required: nothing is carved
         chars = sorted(set(charset if charset is not None else "".join(e.text for e in self.records["train"])))
         clash = [c for c in chars if c in SPECIALS]

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
-from lightning_seq.data.collate import collate_sequences, collate_transcriptions
+from lightning_seq.data.collate import collate_seq2seq, collate_sequences, collate_transcriptions
 from lightning_seq.data.inference_spec import AUDIO_KIND, IMAGE_KIND, TEXT_KIND
 from lightning_seq.deploy.audio_inputs import AudioInputs
 from lightning_seq.deploy.image_inputs import ImageInputs
@@ -149,9 +149,11 @@ class Predictor:
 
     def collate(self, encoded: Sequence[Tensor], positions: Sequence[int]) -> Any:
         """The batch type the task's ``predict_step`` takes, for the inputs at ``positions``."""
-        if isinstance(self.task, EncoderDecoderTask | CTCTranscriber):
-            empty = torch.zeros(0, dtype=torch.long)
+        empty = torch.zeros(0, dtype=torch.long)
+        if isinstance(self.task, CTCTranscriber):
             return collate_transcriptions([(encoded[i], empty, i) for i in positions])
+        if isinstance(self.task, EncoderDecoderTask):
+            return collate_seq2seq([(encoded[i], empty, i) for i in positions])
         return collate_sequences([(encoded[i], -1, i) for i in positions])
 
     def autocast(self) -> contextlib.AbstractContextManager:

@@ -16,7 +16,7 @@ from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_contact_sheet
 from lightning_seq.tasks.base import MeanLoss, SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
-from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, Seq2SeqBatch
+from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, TranscriptionBatch
 
 BLANK = PAD_ID  # the CTC blank shares id 0 with <pad>: it is never a target
 
@@ -127,7 +127,7 @@ class CTCTranscriber(SequenceTask):
             lengths = self.featurizer.num_frames(lengths)
         return (lengths + self.time_reduction - 1) // self.time_reduction
 
-    def _loss(self, log_probs: Tensor, batch: Seq2SeqBatch) -> MeanLoss:
+    def _loss(self, log_probs: Tensor, batch: TranscriptionBatch) -> MeanLoss:
         """CTC loss: each sequence's loss divided by its target length, then a mean over the sequences (rows)."""
         lengths = self.output_lengths(batch.lengths)
         with torch.autocast(device_type=log_probs.device.type, enabled=False):
@@ -150,13 +150,13 @@ class CTCTranscriber(SequenceTask):
         """Label ids to text, specials dropped."""
         return "".join(self.ids_to_tokens("vocabulary", ids, keep_unknown=False))
 
-    def training_step(self, batch: Seq2SeqBatch, batch_idx: int) -> Tensor:
+    def training_step(self, batch: TranscriptionBatch, batch_idx: int) -> Tensor:
         """CTC loss on one batch (``train/loss_step``, ``train/loss_epoch``)."""
         loss, count = self._loss(self(batch.inputs, batch.lengths), batch)
         self.log_train_loss(loss, count)
         return self.global_mean(loss, count)
 
-    def references(self, batch: Seq2SeqBatch) -> list[str]:
+    def references(self, batch: TranscriptionBatch) -> list[str]:
         """The texts to score against, one per row.
 
         As the data wrote them when it gives them (characters outside the charset included); else from the target
@@ -167,7 +167,9 @@ class CTCTranscriber(SequenceTask):
         rows = zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
         return ["".join(self.reference_tokens("vocabulary", row[:n])) for row, n in rows]
 
-    def _evaluate(self, batch: Seq2SeqBatch, stage: str, metrics: MetricCollection) -> tuple[list[str], list[str]]:
+    def _evaluate(
+        self, batch: TranscriptionBatch, stage: str, metrics: MetricCollection
+    ) -> tuple[list[str], list[str]]:
         log_probs = self(batch.inputs, batch.lengths)
         loss, count = self._loss(log_probs, batch)
         self.log_eval_loss(stage, loss, count, prog_bar=stage == "val")
@@ -180,11 +182,11 @@ class CTCTranscriber(SequenceTask):
         self.log_dict(metrics, on_epoch=True, batch_size=batch.lengths.numel(), prog_bar=stage == "val")
         return predictions, truths
 
-    def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
+    def validation_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
         """Loss, CER, WER and whole-sequence accuracy of decoded texts, per epoch and synced across ranks."""
         self._evaluate(batch, "val", self.val_metrics)
 
-    def test_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
+    def test_step(self, batch: TranscriptionBatch, batch_idx: int) -> None:
         """As validation; also keeps the first examples for the contact sheet."""
         predictions, truths = self._evaluate(batch, "test", self.test_metrics)
         room = self.contact_sheet_size - len(self._sheet)
@@ -207,7 +209,7 @@ class CTCTranscriber(SequenceTask):
         publish_picture(self.trainer, log_dir, sheet, "contact_sheet.png")
 
     def predict_step(
-        self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0
+        self, batch: TranscriptionBatch, batch_idx: int, dataloader_idx: int = 0
     ) -> TranscriptionPrediction:
         """Decoded text and its log-probability for every input."""
         texts, scores = self.decode(self(batch.inputs, batch.lengths), self.output_lengths(batch.lengths))

@@ -9,6 +9,7 @@ from PIL import Image
 from lightning_seq.data import ConditionalSequenceDataModule, RowScan
 from lightning_seq.data.synthetic.numbers import digit_vector, generate_numbers, number_words
 from lightning_seq.nn import AudioFeatures
+from lightning_seq.types import Seq2SeqBatch
 
 
 def write_csv(path, rows, header="condition,target"):
@@ -24,6 +25,7 @@ def test_label_conditions_link_classes_and_batch_as_one_step(tmp_path):
     assert not hasattr(data, "feature_size")
     data.setup("fit")
     batch = next(iter(data.train_dataloader()))
+    assert type(batch) is Seq2SeqBatch
     assert batch.inputs.shape == (3, 1) and batch.lengths.tolist() == [1, 1, 1]
     words = {
         tuple(data.target_vocabulary[i] for i in row[:n])

@@ -9,6 +9,7 @@ import torch
 from lightning_seq.data import AudioAugment, AudioKeywordsDataModule, AudioTranscriptionDataModule
 from lightning_seq.data.audio import load_audio
 from lightning_seq.nn import AudioFeatures
+from lightning_seq.types import TranscriptionBatch
 
 RATE = 8000
 
@@ -99,7 +100,7 @@ def test_split_folders_and_manifest(tmp_path):
     assert dm.vocabulary[4:] == ["a", "b", "c"]
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
-    assert sorted(batch.target_lengths.tolist()) == [2, 3, 4, 5]
+    assert type(batch) is TranscriptionBatch and sorted(batch.target_lengths.tolist()) == [2, 3, 4, 5]
     # the same manifest without its header line (LibriSpeech-style "path<TAB>transcript" lists), detected or stated
     bare = tmp_path / "m" / "bare.tsv"
     bare.write_text("".join(f"clips/{i}.wav\tab{'c' * i}\n" for i in range(4)), encoding="utf-8")

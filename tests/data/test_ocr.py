@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from lightning_seq.data import OCRDataModule
+from lightning_seq.types import TranscriptionBatch
 
 
 def make_split(folder, lines, width_per_char=12, height=16):
@@ -31,6 +32,7 @@ def test_labels_tsv_charset_and_batches(tmp_path):
     assert dm.feature_size == 32  # default: columns of 32-pixel-high gray images
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
+    assert type(batch) is TranscriptionBatch  # the CTC batch, not the seq2seq one
     assert batch.inputs.shape[2] == 32 and batch.targets.shape[0] == 2
     rows = zip(batch.targets.tolist(), batch.target_lengths.tolist(), strict=True)
     texts = sorted("".join(dm.vocab.decode(row[:n])) for row, n in rows)

@@ -2,6 +2,7 @@ import pytest
 
 from lightning_seq.data import CharTokenizer, ParallelTextDataModule
 from lightning_seq.data.synthetic.parallel import transform
+from lightning_seq.types import Seq2SeqBatch
 from tests.conftest import write_csv, write_jsonl
 
 PAIRS = [("a b c", "x y"), ("b c", "y z z"), ("c a", "z"), ("a a b", "x x y"), ("c", "z y")]
@@ -18,6 +19,7 @@ def test_tsv_pairs_with_separate_and_shared_vocabularies(tmp_path):
     assert shared.vocabulary == shared.target_vocabulary and len(shared.vocabulary) == 10
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
+    assert type(batch) is Seq2SeqBatch
     assert batch.inputs.shape[0] == 5 and sorted(batch.target_lengths.tolist()) == [1, 2, 2, 3, 3]
 
 

@@ -9,7 +9,7 @@ from lightning_seq.data import OCRDataModule
 from lightning_seq.data.collate import collate_transcriptions
 from lightning_seq.nn import ConvFrontEnd, GRUEncoder, LSTMEncoder
 from lightning_seq.tasks import CTCBeamSearch, CTCDecoding, CTCGreedy, CTCTranscriber
-from lightning_seq.types import Seq2SeqBatch
+from lightning_seq.types import TranscriptionBatch
 
 VOCAB = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
 
@@ -25,7 +25,7 @@ def model(**overrides):
 
 
 def batch():
-    return Seq2SeqBatch(
+    return TranscriptionBatch(
         torch.randn(2, 10, 16),
         torch.tensor([10, 6]),
         torch.tensor([[4, 5, 4], [6, 0, 0]]),
