@@ -46,7 +46,7 @@ def _audio_task(checkpoint: str) -> SequenceTask:
     if not isinstance(task, SequenceClassifier | CTCTranscriber):
         raise ValueError(f"{checkpoint}: streams keyword spotters (SequenceClassifier) and CTC transcribers, "
                          f"not {type(task).__name__}")
-    if task.featurizer is None:
+    if task.features is None:
         raise ValueError(f"{checkpoint}: the model does not compute its audio features, so a stream of samples "
                          "cannot reach it: train with --data.features_on_device=true")
     return task
@@ -57,7 +57,7 @@ def chunks(task: SequenceClassifier | CTCTranscriber, args: argparse.Namespace) 
 
     From an audio file (resampled), or with ``-`` from standard input as raw 16-bit little-endian mono PCM.
     """
-    features = task.featurizer
+    features = task.features
     assert features is not None
     chunk = max(1, round(args.chunk_ms / 1000 * features.sample_rate))
     if args.input != "-":
@@ -76,7 +76,7 @@ def chunks(task: SequenceClassifier | CTCTranscriber, args: argparse.Namespace) 
 
 def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEvent]:
     """Print each keyword event as the stream reaches its end; return them all."""
-    features = task.featurizer
+    features = task.features
     assert features is not None
     detector = KeywordDetector(
         task.label_names, args.background, hop_seconds=features.hop_length / features.sample_rate,
@@ -92,14 +92,14 @@ def spot(task: SequenceClassifier, args: argparse.Namespace) -> list[KeywordEven
 
 def transcribe(task: CTCTranscriber, args: argparse.Namespace) -> str:
     """Print the text as it becomes known (greedy CTC, never revised); return all of it."""
-    assert task.featurizer is not None
+    assert task.features is not None
     streamer = CTCStreamer(task)
     heard = 0
     for piece in chunks(task, args):
         heard += piece.numel()
         added = streamer.push([piece])[0]
         if added:
-            print(f"{heard / task.featurizer.sample_rate:8.2f} s  {added}", flush=True)
+            print(f"{heard / task.features.sample_rate:8.2f} s  {added}", flush=True)
     streamer.flush()
     return streamer.text(0)
 
@@ -157,8 +157,8 @@ def run(argv: list[str] | None = None) -> None:
     task = _audio_task(args.ckpt_path)
     source = Path("stream") if args.input == "-" else Path(args.input)
     if args.input == "-":
-        assert task.featurizer is not None
-        print(f"reading 16-bit mono PCM at {task.featurizer.sample_rate} Hz from standard input", file=sys.stderr)
+        assert task.features is not None
+        print(f"reading 16-bit mono PCM at {task.features.sample_rate} Hz from standard input", file=sys.stderr)
     if isinstance(task, CTCTranscriber):
         text = transcribe(task, args)
         output = Path(args.output) if args.output else source.with_suffix(".txt")

@@ -275,7 +275,7 @@ def test_onnx_graphs_with_audio_features_in_the_model_equal_eager_at_any_length(
 
     int8 = quantize_int8(path)
     ops = {node.name: node.op_type for node in onnx.load(str(int8)).graph.node}
-    assert ops["/task/featurizer/Conv"] == "Conv" and "DynamicQuantizeLSTM" in ops.values()
+    assert ops["/task/features/Conv"] == "Conv" and "DynamicQuantizeLSTM" in ops.values()
     waves, lengths = 0.1 * torch.randn(3, 8000), torch.tensor([8000, 5000, 300])
     got = int8_session(int8).run(None, {"inputs": waves.numpy(), "lengths": lengths.numpy()})[0]
     want = eager(ctc, (waves, lengths))[0]

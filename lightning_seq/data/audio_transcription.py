@@ -88,7 +88,7 @@ class AudioTranscriptionDataModule(FramedAudioDataModule):
             if split in ("predict", "train_eval"):
                 continue
             clips = self.records[split]
-            frames = self.features_module.num_frames(torch.tensor([self.duration or c.samples for c in clips]))
+            frames = self.features.num_frames(torch.tensor([self.duration or c.samples for c in clips]))
             problems = ctc_length_problems(dataset.targets, frames.tolist(), [c.where for c in clips], time_reduction)
             if problems:
                 raise ValueError(

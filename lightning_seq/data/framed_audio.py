@@ -111,8 +111,8 @@ class FramedAudioDataModule(SequenceDataModule):
         self.header = header
         self.speech_commands = speech_commands
         self.download = download
-        self.features_module = features if features is not None else AudioFeatures("logmel", 16000)
-        self.sample_rate = self.features_module.sample_rate
+        self.features = features if features is not None else AudioFeatures("logmel", 16000)
+        self.sample_rate = self.features.sample_rate
         self.features_on_device = features_on_device
         self.cache_features = cache_features
         self.duration = round(duration * self.sample_rate) if duration is not None else None
@@ -134,11 +134,11 @@ class FramedAudioDataModule(SequenceDataModule):
         self.load_splits(generated_size=self.generated_size, val_fraction=self.val_fraction, minimum=len(KEYWORDS))
         self.records = {split: self._checked(split, clips) for split, clips in self.records.items()}
         self.build_names()
-        if self.features_module.normalization == "global":
+        if self.features.normalization == "global":
             self._fit_statistics()
-        self.feature_size = self.features_module.feature_size
+        self.feature_size = self.features.feature_size
         if self.features_on_device:
-            self.input_features = self.features_module.config()
+            self.input_features = self.features.config()
 
     def build_names(self) -> None:
         """Set the linked sizes and names of the training clips' labels or transcripts (after reading)."""
@@ -261,7 +261,7 @@ class FramedAudioDataModule(SequenceDataModule):
     def _fit_statistics(self) -> None:
         """Train-set mean and std of every feature, computed once (stored in the checkpoint with the model)."""
         total, square, count = None, None, 0
-        module = copy.deepcopy(self.features_module).eval()
+        module = copy.deepcopy(self.features).eval()
         module.normalization = "none"
         for clip in self.records["train"]:
             wave = clip.source if isinstance(clip.source, Tensor) else load_audio(clip.source, self.sample_rate)
@@ -273,11 +273,11 @@ class FramedAudioDataModule(SequenceDataModule):
             count += feats.size(0)
         mean = total / count
         std = (square / count - mean.square()).clamp(min=0).sqrt()
-        self.features_module.set_statistics(mean.float(), std.float())
+        self.features.set_statistics(mean.float(), std.float())
 
     def inference_inputs(self) -> dict[str, Any]:
         """The sample rate, feature settings and train-set statistics, where features are computed, ``duration``."""
-        return audio_inputs_spec(self.features_module, self.features_on_device, self.duration)
+        return audio_inputs_spec(self.features, self.features_on_device, self.duration)
 
     def to_dataset(self, split: str, clips: list[Clip]) -> AudioClipDataset:
         """Clips with their targets; waveform augmentation and SpecAugment on the training split only."""
@@ -286,7 +286,7 @@ class FramedAudioDataModule(SequenceDataModule):
     def _clip_dataset(self, split: str, clips: list[Clip], train: bool) -> AudioClipDataset:
         features = None
         if not self.features_on_device:
-            features = copy.deepcopy(self.features_module).train(train)
+            features = copy.deepcopy(self.features).train(train)
         augment = self.augment if train else None
         dataset = AudioClipDataset(
             [c.source for c in clips],

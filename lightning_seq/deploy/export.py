@@ -110,9 +110,9 @@ def example_inputs(task: SequenceTask, batch: int = 3, steps: int = 7) -> tuple[
         return (torch.randint(4, hparams["vocab_size"], (batch, steps), device=device),)
     if isinstance(task, SequenceGenerator):
         raise ValueError(f"give export() an example batch for {type(task).__name__}: its condition inputs vary")
-    if task.featurizer is not None:  # waveforms in, features computed in the model
-        samples = task.featurizer.frame_length + steps * task.featurizer.hop_length
-        waves = torch.tensor([samples, samples // 2] + [task.featurizer.frame_length] * (batch - 2), device=device)
+    if task.features is not None:  # waveforms in, features computed in the model
+        samples = task.features.frame_length + steps * task.features.hop_length
+        waves = torch.tensor([samples, samples // 2] + [task.features.frame_length] * (batch - 2), device=device)
         return torch.randn(batch, samples, device=device), waves
     if hparams.get("feature_size"):  # features in (a CTC model's vocab_size counts its outputs)
         return torch.randn(batch, steps, hparams["feature_size"], device=device), lengths

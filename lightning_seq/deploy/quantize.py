@@ -45,8 +45,9 @@ def feature_nodes(path: str | Path) -> list[str]:
     """The nodes of an exported graph that compute its audio features, which stay fp32.
 
     The DFT and mel weights are the front end every later layer depends on: quantizing them distorts the spectrum.
+    Graphs exported by lightning_seq 0.2 name the module ``featurizer``.
     """
-    return [node.name for node in _nodes(path) if "/featurizer/" in node.name]
+    return [node.name for node in _nodes(path) if node.name.startswith(("/task/features/", "/task/featurizer/"))]
 
 
 def fp32_recurrent_ops(path: str | Path) -> list[str]:

@@ -18,7 +18,8 @@ from lightning_seq.nn.ngram_bag import NgramBag
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_confusion_matrix
-from lightning_seq.tasks.base import MeanLoss, SequenceTask
+from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.loss_logging import MeanLoss
 from lightning_seq.types import PAD_ID, UNK_ID, SequenceBatch
 
 
@@ -182,7 +183,7 @@ class SequenceClassifier(SequenceTask):
         Returns:
             ``(B, C)`` logits.
         """
-        inputs, lengths = self.featurize(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
+        inputs, lengths = self.features_of(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
         if self.training and self.unknown_word_dropout > 0:
             dropped = torch.rand(inputs.shape, device=inputs.device) < self.unknown_word_dropout  # (B, T)
             inputs = inputs.masked_fill(dropped & (inputs != PAD_ID), UNK_ID)

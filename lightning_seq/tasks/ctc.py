@@ -14,8 +14,9 @@ from lightning_seq.nn.encoder import EncoderFactory
 from lightning_seq.nn.frontend import FrontEndFactory
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.plots import publish_picture, render_contact_sheet
-from lightning_seq.tasks.base import MeanLoss, SequenceTask
+from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.ctc_strategies import CTCDecoding, CTCGreedy
+from lightning_seq.tasks.loss_logging import MeanLoss
 from lightning_seq.types import PAD_ID, SPECIALS, ChecksCTCLengths, HoldsImages, TranscriptionBatch
 
 BLANK = PAD_ID  # the CTC blank shares id 0 with <pad>: it is never a target
@@ -105,7 +106,7 @@ class CTCTranscriber(SequenceTask):
             ``(B, T', V)`` float32 log-probabilities (computed in fp32 also under autocast), where
             ``T' = ceil(T / time_reduction)``; see ``output_lengths``.
         """
-        x, lengths = self.featurize(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
+        x, lengths = self.features_of(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)  # (B, T', F'), T' = ceil(T / time_reduction)
         outputs, _ = self.encoder(self.input_dropout(x), lengths)  # (B, T', D*H)
@@ -123,8 +124,8 @@ class CTCTranscriber(SequenceTask):
 
         The input lengths count samples when ``input_features`` computes features in the model, else steps.
         """
-        if self.featurizer is not None:
-            lengths = self.featurizer.num_frames(lengths)
+        if self.features is not None:
+            lengths = self.features.num_frames(lengths)
         return (lengths + self.time_reduction - 1) // self.time_reduction
 
     def _loss(self, log_probs: Tensor, batch: TranscriptionBatch) -> MeanLoss:

@@ -19,8 +19,9 @@ from torchmetrics.text import BLEUScore, CharErrorRate, WordErrorRate
 from lightning_seq.nn.decoder import DecoderFactory, LSTMDecoder, RecurrentDecoder
 from lightning_seq.nn.decoder_parts import DecoderState
 from lightning_seq.plots import publish_picture, render_attention
-from lightning_seq.tasks.base import MeanLoss, SequenceTask
+from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
+from lightning_seq.tasks.loss_logging import MeanLoss
 from lightning_seq.tasks.schedules import TeacherForcingSchedule
 from lightning_seq.tasks.strategies import DecodingStrategy, Greedy
 from lightning_seq.types import BOS_ID, EOS_ID, NEVER_GENERATED, PAD_ID, SPECIALS, Seq2SeqBatch, join_tokens

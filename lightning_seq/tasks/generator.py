@@ -61,7 +61,7 @@ class SequenceGenerator(EncoderDecoderTask):
 
     def encode(self, inputs: Tensor, lengths: Tensor) -> DecoderState:
         """Conditions ``(B, S)`` ids or ``(B, S, F)`` features with ``lengths (B,)`` -> the decoder's initial state."""
-        inputs, lengths = self.featurize(inputs, lengths)
+        inputs, lengths = self.features_of(inputs, lengths)
         outputs, state, mask = self.condition(inputs, lengths)  # (B, S, C)
         return self.decoder.initial_state(outputs, state, mask)
 

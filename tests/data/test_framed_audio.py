@@ -182,7 +182,7 @@ def test_global_normalisation_statistics_travel_with_the_settings():
     mean = torch.tensor(dm.input_features["mean"])
     assert mean.shape == (20,) and torch.count_nonzero(mean) > 0
     rebuilt = AudioFeatures.from_config(dm.input_features)
-    torch.testing.assert_close(rebuilt.mean, dm.features_module.mean)
+    torch.testing.assert_close(rebuilt.mean, dm.features.mean)
 
 
 def test_speech_commands_dataset_class_on_files_in_place(tmp_path):

@@ -34,7 +34,7 @@ class ClassifierStreamer:
                 "step: stream a classifier trained with last, mean or max pooling"
             )
         self.task = task.eval()
-        self.streams = EncoderStreams(task.encoder, task.featurizer, num_streams)
+        self.streams = EncoderStreams(task.encoder, task.features, num_streams)
         size = task.encoder.output_size
         self.total = torch.zeros(num_streams, size)  # running sum (mean pooling)
         self.peak = torch.full((num_streams, size), -torch.inf)  # running maximum (max pooling)

@@ -27,7 +27,7 @@ class CTCStreamer:
     def __init__(self, task: CTCTranscriber, num_streams: int = 1) -> None:
         check_streamable(task.encoder, task.frontend)
         self.task = task.eval()
-        self.streams = EncoderStreams(task.encoder, task.featurizer, num_streams)
+        self.streams = EncoderStreams(task.encoder, task.features, num_streams)
         self.previous = [BLANK] * num_streams  # the last frame's label of each stream
         self.texts = [""] * num_streams
 

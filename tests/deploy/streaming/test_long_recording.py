@@ -28,9 +28,9 @@ def test_a_briefly_trained_streaming_spotter_finds_keywords_in_unseen_minutes(tm
     for seed in (1, 2):
         wave, words = generate_long_recording(60.0, seed)
         # a weaker model than the recipe's: a lower bar than the command's defaults (0.9, 0.2 s)
-        rate = task.featurizer.sample_rate
-        detector = KeywordDetector(task.label_names, BACKGROUND, hop_seconds=task.featurizer.hop_length / rate,
-                                   frame_seconds=task.featurizer.frame_length / rate, threshold=0.7, min_duration=0.1)
+        rate = task.features.sample_rate
+        detector = KeywordDetector(task.label_names, BACKGROUND, hop_seconds=task.features.hop_length / rate,
+                                   frame_seconds=task.features.frame_length / rate, threshold=0.7, min_duration=0.1)
         with torch.no_grad():
             found = list(spot_keywords(ClassifierStreamer(task), detector, 0.9 * wave / wave.abs().max(), 800))
         scores = score_events(found, words)

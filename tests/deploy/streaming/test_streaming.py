@@ -66,7 +66,7 @@ def pieces(wave, sizes):
 
 def offline(task, wave):
     with torch.no_grad():
-        feats, frames = task.featurizer(wave.unsqueeze(0), torch.tensor([wave.numel()]))
+        feats, frames = task.features(wave.unsqueeze(0), torch.tensor([wave.numel()]))
         outputs, _ = task.encoder(feats, frames)
         log_probs = task(wave.unsqueeze(0), torch.tensor([wave.numel()]))
     return feats[0, : frames[0]], outputs[0, : frames[0]], task.text(ctc_greedy_decode(log_probs, frames)[0])
@@ -82,7 +82,7 @@ def test_any_chunking_gives_the_offline_features_outputs_and_greedy_text(cell, l
     names = ["one frame", "seven frames", "100 ms", "random"] + (["one sample"] if layers == 1 else [])
     for name in names:
         sizes = chunkings(wave.numel(), seed=layers)[name]
-        streams = EncoderStreams(task.encoder, task.featurizer, 1)
+        streams = EncoderStreams(task.encoder, task.features, 1)
         got_feats, got_outputs = [], []
         for chunk in pieces(wave, sizes):
             steps = streams.steps([chunk])
