@@ -33,7 +33,8 @@ def test_a_0_2_state_dict_with_featurizer_keys_loads():
     """0.2 named the module ``featurizer``; its buffers (global statistics included) load into ``features``."""
     settings = AudioFeatures("logmel", 16000, normalization="global").config()
     trained = transcriber(settings)
-    trained.features.set_statistics(torch.full((trained.features.feature_size,), 0.5), torch.full((trained.features.feature_size,), 2.0))
+    size = trained.features.feature_size
+    trained.features.set_statistics(torch.full((size,), 0.5), torch.full((size,), 2.0))
     old = {key.replace("features.", "featurizer.", 1) if key.startswith("features.") else key: value
            for key, value in trained.state_dict().items()}
     assert any(key.startswith("featurizer.") for key in old) and not any(key.startswith("features.") for key in old)
