@@ -12,7 +12,7 @@
   of frames: it sees the spectrum, not the order);
 * character language model: interpolated Kneser-Ney n-grams of orders 3-9 (``lightning_seq.baselines``) on the
   char-LM recipe's embedded corpus and on real text every machine here has (the installed packages'
-  documentation and licences, ``lightning_seq.data.package_texts``), each on the token stream the recipe reads;
+  documentation and licences, ``lightning_seq.data.readers.package_texts``), each on the token stream the recipe reads;
   perplexity and bits per character on validation and test, and the order best on validation.
 
 Each is fitted on the training split, its regularisation (or order) chosen on the validation split, and scored on
@@ -36,12 +36,12 @@ from sklearn.preprocessing import StandardScaler
 
 from lightning_seq.baselines import KneserNeyLM, token_symbols
 from lightning_seq.data import AudioKeywordsDataModule, RowScanImageDataModule, TextCorpusDataModule
-from lightning_seq.data.package_texts import write_package_text_splits
-from lightning_seq.data.splits import generated_splits
+from lightning_seq.data.modules.records import generated_splits
+from lightning_seq.data.readers.package_texts import write_package_text_splits
 from lightning_seq.data.synthetic.sentiment import generate_sentiment_corpus
 from lightning_seq.data.synthetic.short_texts import generate_short_text_corpus, hapax_share
-from lightning_seq.data.tokenizers import WordTokenizer
-from lightning_seq.data.vocab import Vocabulary
+from lightning_seq.data.text.tokenizers import WordTokenizer
+from lightning_seq.data.text.vocab import Vocabulary
 from lightning_seq.nn import AudioFeatures, NgramBag
 
 RECIPE_SIZES = {"sentiment": 8000, "digits": 10000, "audio": 2400, "charlm": 4000}  # generated_size in each recipe

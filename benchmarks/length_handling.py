@@ -24,8 +24,8 @@ from typing import Any
 import torch
 from harness import Settings, interleave, main, max_abs_diff, row
 
-from lightning_seq.data.collate import pad_sequences
-from lightning_seq.data.sampler import BucketBatchSampler
+from lightning_seq.data.batching.collate import pad_sequences
+from lightning_seq.data.batching.sampler import BucketBatchSampler
 from lightning_seq.nn import LSTMEncoder
 from lightning_seq.nn.packed import packed_reference, to_torch_rnn
 

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from harness import Settings, interleave, main, row, speedup
 
-from lightning_seq.data.vocab import SPECIALS
+from lightning_seq.data.text.vocab import SPECIALS
 from lightning_seq.nn import LSTMEncoder
 from lightning_seq.tasks import BeamSearch, Greedy, Seq2SeqTask
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences

@@ -40,8 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from lightning_seq.data.collate import collate_sequences
-from lightning_seq.data.sampler import BucketBatchSampler
+from lightning_seq.data.batching.collate import collate_sequences
+from lightning_seq.data.batching.sampler import BucketBatchSampler
 from lightning_seq.data.shards import Batching, ShardLoader, ShardStream, read_lengths, write_split
 
 SIZES = {"tiny": {"text": [1_000, 4_000], "audio": [100, 400]},
@@ -118,7 +118,7 @@ def child(path: str, size: int, kind: str, folder: Path, workers: int) -> dict[s
     if path == "memory":
         data = Generated(size, kind)
         samples = [data[i] for i in range(size)]  # what a data module holds
-        from lightning_seq.data.datasets import SequenceDataset
+        from lightning_seq.data.datasets.sequences import SequenceDataset
 
         dataset = SequenceDataset([s[0] for s in samples], [s[1] for s in samples])
         del samples

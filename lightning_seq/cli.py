@@ -14,8 +14,8 @@ from pytorch_lightning.loggers import Logger
 
 from lightning_seq.callbacks.line_progress import LineProgress
 from lightning_seq.cli_errors import TRACEBACK_FLAG, report, wants_traceback
-from lightning_seq.data.base import LINKED_ATTRIBUTES, SequenceDataModule
-from lightning_seq.data.subword import SubwordTokenizer
+from lightning_seq.data.modules.base import LINKED_ATTRIBUTES, SequenceDataModule
+from lightning_seq.data.text.subword import SubwordTokenizer
 from lightning_seq.launch_check import check_launch
 from lightning_seq.objects import object_at
 from lightning_seq.tasks.base import SequenceTask
@@ -32,7 +32,7 @@ def data_state(checkpoint: dict[str, Any], data_class: type) -> dict[str, Any] |
     shards' key; predicting or testing with the recipe's own module then reads that entry, so its subword tokenizers
     are the ones training used (``check_tokenizers`` refuses them if they are not the same kind).
     """
-    from lightning_seq.data.sharded import ShardedDataModule
+    from lightning_seq.data.modules.sharded import ShardedDataModule
 
     state = checkpoint.get(data_class.__qualname__)
     if state is None and data_class is not ShardedDataModule:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pytorch_lightning import LightningDataModule, LightningModule
 
-from lightning_seq.data.base import LINKED_ATTRIBUTES, NAME_ATTRIBUTES, SequenceDataModule
+from lightning_seq.data.modules.base import LINKED_ATTRIBUTES, NAME_ATTRIBUTES, SequenceDataModule
 from lightning_seq.data.shards.folder import write_index, write_split
 from lightning_seq.tasks.checkpoint_format import import_path
 

@@ -19,7 +19,7 @@ import soundfile
 import torch
 
 from lightning_seq.cli_errors import report, wants_traceback
-from lightning_seq.data.audio import load_audio
+from lightning_seq.data.readers.audio import load_audio
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, SpokenWord, generate_long_recording
 from lightning_seq.deploy.streaming.classifier_streamer import ClassifierStreamer
 from lightning_seq.deploy.streaming.ctc_streamer import CTCStreamer

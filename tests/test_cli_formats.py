@@ -41,7 +41,7 @@ def test_a_broken_file_prints_one_block_and_exits_1(tmp_path, monkeypatch):
     assert first == (
         "lightning-seq: error: bad.csv:3: more fields than the 2 columns of the header (quote a field that holds ',')"
     )
-    hint = r"  \(ValueError raised in lightning_seq/data/tables\.py:(\d+); add --print_traceback or set " \
+    hint = r"  \(ValueError raised in lightning_seq/data/readers/tables\.py:(\d+); add --print_traceback or set " \
            r"LIGHTNING_SEQ_TRACEBACK=1 for the full traceback\)"
     assert re.fullmatch(hint, second)
     readme = page("your-data.md")

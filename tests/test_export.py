@@ -8,7 +8,7 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from lightning_seq.data.vocab import SPECIALS
+from lightning_seq.data.text.vocab import SPECIALS
 from lightning_seq.deploy import decode_with_graphs
 from lightning_seq.deploy.export import STATE_NAMES, export, main
 from lightning_seq.deploy.quantize import fp32_recurrent_ops, quantize_int8

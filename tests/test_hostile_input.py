@@ -20,7 +20,7 @@ from lightning_seq.data import (
     SentimentDataModule,
     TextCorpusDataModule,
 )
-from lightning_seq.data.sources import read_text_records
+from lightning_seq.data.readers.text import read_text_records
 from lightning_seq.nn import AudioFeatures, GRUEncoder, LSTMEncoder
 from lightning_seq.tasks import SequenceClassifier
 

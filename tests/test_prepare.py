@@ -29,7 +29,7 @@ def test_prepared_shards_hold_the_recipes_samples_and_vocabulary(tmp_path, capsy
     prepare(tmp_path / "shards")
     assert "train: 200 samples in 5 shard(s)" in capsys.readouterr().out
     index = read_index(tmp_path / "shards")
-    assert index["data_module"] == "lightning_seq.data.sentiment.SentimentDataModule"
+    assert index["data_module"] == "lightning_seq.data.modules.sentiment.SentimentDataModule"
     data = SentimentDataModule(generated_size=200)
     data.setup("fit")
     data.setup("test")

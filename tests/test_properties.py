@@ -6,9 +6,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lightning_seq.data.collate import pad_sequences
-from lightning_seq.data.tokenizers import CharTokenizer, WordTokenizer
-from lightning_seq.data.vocab import SPECIALS, UNK_ID, Vocabulary
+from lightning_seq.data.batching.collate import pad_sequences
+from lightning_seq.data.text.tokenizers import CharTokenizer, WordTokenizer
+from lightning_seq.data.text.vocab import SPECIALS, UNK_ID, Vocabulary
 from lightning_seq.nn import GRUEncoder, LSTMEncoder, RNNEncoder
 from lightning_seq.nn.masking import gather_step, gather_time, lengths_to_mask, reversal_index
 

@@ -7,10 +7,10 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from lightning_seq.data.audio import load_audio
+from lightning_seq.data.readers.audio import load_audio
 from lightning_seq.data.synthetic.audio import KEYWORDS
 from lightning_seq.data.synthetic.keyword_stream import BACKGROUND, generate_long_recording
-from lightning_seq.data.vocab import SPECIALS
+from lightning_seq.data.text.vocab import SPECIALS
 from lightning_seq.deploy.streaming import ClassifierStreamer, CTCStreamer, KeywordDetector, KeywordEvent
 from lightning_seq.deploy.streaming.event_scores import read_spoken_words, score_events
 from lightning_seq.deploy.streaming.spotting import spot_keywords

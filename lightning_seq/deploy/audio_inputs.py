@@ -11,8 +11,8 @@ import soundfile
 import torch
 from torch import Tensor
 
-from lightning_seq.data.audio import fit_duration, load_audio, resample, to_mono
-from lightning_seq.data.inference_spec import AUDIO_KIND
+from lightning_seq.data.preprocessing.inputs import AUDIO_KIND
+from lightning_seq.data.readers.audio import fit_duration, load_audio, resample, to_mono
 from lightning_seq.nn.audio_features import AudioFeatures
 
 

@@ -11,9 +11,9 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
-from lightning_seq.data.described import rebuild
-from lightning_seq.data.images import RowScan, load_image
-from lightning_seq.data.inference_spec import IMAGE_KIND
+from lightning_seq.data.preprocessing.described import rebuild
+from lightning_seq.data.preprocessing.inputs import IMAGE_KIND
+from lightning_seq.data.readers.images import RowScan, load_image
 
 
 def decode_image_bytes(data: bytes, position: int) -> Image.Image:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from torch import Tensor
 
-from lightning_seq.data.inference_spec import AUDIO_KIND, IMAGE_KIND, TEXT_KIND
+from lightning_seq.data.preprocessing.inputs import AUDIO_KIND, IMAGE_KIND, TEXT_KIND
 from lightning_seq.deploy.predictor import InputEncoder
 
 JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
-from lightning_seq.data.collate import collate_seq2seq, collate_sequences, collate_transcriptions
-from lightning_seq.data.inference_spec import AUDIO_KIND, IMAGE_KIND, TEXT_KIND
+from lightning_seq.data.batching.collate import collate_seq2seq, collate_sequences, collate_transcriptions
+from lightning_seq.data.preprocessing.inputs import AUDIO_KIND, IMAGE_KIND, TEXT_KIND
 from lightning_seq.deploy.audio_inputs import AudioInputs
 from lightning_seq.deploy.image_inputs import ImageInputs
 from lightning_seq.deploy.results import Prediction, classification_from_row, generated_from_row

@@ -9,10 +9,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from lightning_seq.data.described import rebuild
-from lightning_seq.data.inference_spec import TEXT_KIND
-from lightning_seq.data.tokenizers import Tokenizer
-from lightning_seq.data.vocab import Vocabulary
+from lightning_seq.data.preprocessing.described import rebuild
+from lightning_seq.data.preprocessing.inputs import TEXT_KIND
+from lightning_seq.data.text.tokenizers import Tokenizer
+from lightning_seq.data.text.vocab import Vocabulary
 from lightning_seq.types import UNK_ID
 
 log = logging.getLogger(__name__)

@@ -61,7 +61,7 @@ def test_predictor_names_the_position_of_a_bad_input(sentiment_ckpt):
 
 
 def _punctuation_free(predictor: Predictor):
-    from lightning_seq.data.tokenizers import WordTokenizer
+    from lightning_seq.data.text.tokenizers import WordTokenizer
     from lightning_seq.deploy import TextInputs
 
     return TextInputs(WordTokenizer(pattern=r"\w+"), predictor.inputs.vocabulary)

@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from lightning_seq.data import OCRDataModule
-from lightning_seq.data.collate import collate_transcriptions
+from lightning_seq.data.batching.collate import collate_transcriptions
 from lightning_seq.nn import ConvFrontEnd, GRUEncoder, LSTMEncoder
 from lightning_seq.tasks import CTCBeamSearch, CTCDecoding, CTCGreedy, CTCTranscriber
 from lightning_seq.types import TranscriptionBatch
@@ -132,7 +132,7 @@ def quiet_trainer(folder):
 def test_labels_with_characters_outside_the_charset_are_scored_as_written(tmp_path):
     """OCR with unknown_to_unk: 'abz' (z outside the training charset) read as 'ab' is one character wrong, not a
     perfect line; the data module logs how many characters it mapped."""
-    from tests.data.test_ocr import make_split
+    from tests.data.modules.test_ocr import make_split
 
     make_split(tmp_path / "train", ["abc", "bad", "cab", "dab"])
     make_split(tmp_path / "val", ["ab", "dc"])

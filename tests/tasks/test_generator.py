@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lightning_seq.data.vocab import SPECIALS
+from lightning_seq.data.text.vocab import SPECIALS
 from lightning_seq.nn import LabelCondition, LSTMDecoder, VectorCondition
 from lightning_seq.tasks import BeamSearch, Greedy, Sampling, SequenceGenerator
 from lightning_seq.tasks.encoder_decoder import shift_targets

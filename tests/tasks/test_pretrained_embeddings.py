@@ -8,7 +8,7 @@ import pytorch_lightning as pl
 import torch
 
 from lightning_seq.data import ParallelTextDataModule
-from lightning_seq.data.vocab import SPECIALS
+from lightning_seq.data.text.vocab import SPECIALS
 from lightning_seq.nn import GRUEncoder, LSTMDecoder, SequenceCondition
 from lightning_seq.tasks import LanguageModel, Seq2SeqTask, SequenceClassifier, SequenceGenerator
 from tests.conftest import write_csv

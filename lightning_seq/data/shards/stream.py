@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from torch.utils.data import IterableDataset, get_worker_info
 
-from lightning_seq.data.base import ResumableDataLoader
+from lightning_seq.data.modules.base import ResumableDataLoader
 from lightning_seq.data.shards.folder import read_stream
 from lightning_seq.data.shards.location import ShardLocation
 from lightning_seq.data.shards.plan import Batching, epoch_order, epoch_plan, part_bounds

@@ -1,0 +1,1 @@
+"""Training-only augmentation of images and audio."""

@@ -1,0 +1,1 @@
+"""Samples to batches: padding collate functions and the DDP-correct bucketing sampler."""

@@ -1,0 +1,1 @@
+"""Data modules (LightningDataModules): one per data family, over ``SequenceDataModule`` (``base.py``)."""

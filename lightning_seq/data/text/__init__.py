@@ -1,0 +1,1 @@
+"""Text to ids: tokenizers (character, word, subword) and vocabularies."""
