@@ -1,3 +1,3 @@
 """lightning_seq: recurrent sequence models (RNN, LSTM, GRU) for PyTorch Lightning, driven by YAML."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

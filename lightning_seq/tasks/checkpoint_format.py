@@ -22,9 +22,15 @@ PREPROCESSING_KEY = "lightning_seq_preprocessing"
 """The data module's ``inference_inputs()``: how raw inputs become model inputs (``lightning_seq.deploy``)."""
 FORMAT_KEY = "lightning_seq_format"
 VERSION_KEY = "lightning_seq_version"
-CHECKPOINT_FORMAT = 2
-"""Checkpoint format this version writes. 2 (0.2.0): decoders, attention and decoding strategies are classes
-(``decoder: LSTMDecoder``, ``decoding: BeamSearch``); 1 (0.1, no format key): they were strings."""
+CHECKPOINT_FORMAT = 3
+"""Checkpoint format this version writes.
+
+3 (0.3.0): the decoder is composed of parts (``decoder.bridge`` became ``decoder.start.bridge`` or
+``decoder.context.bridge``, ``decoder.attention`` ``decoder.context.attention``, ``decoder.combine``
+``decoder.readout.combine``) and a task's audio features are ``features`` (was ``featurizer``); format 2 still
+loads, its keys renamed as they are read. 2 (0.2.0): decoders, attention and decoding strategies are classes
+(``decoder: LSTMDecoder``, ``decoding: BeamSearch``); 1 (0.1, no format key): they were strings.
+"""
 
 
 def check_checkpoint_format(checkpoint: dict[str, Any], task: type[SequenceTask], where: str) -> None:

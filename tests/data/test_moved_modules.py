@@ -3,8 +3,10 @@
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 import lightning_seq.data
 from lightning_seq.data import MOVED_IN_0_3
@@ -52,3 +54,15 @@ def test_an_old_path_imports_in_a_fresh_interpreter():
     code = "import lightning_seq.data.sources as s, lightning_seq.data.readers.text as t; print(s is t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
+
+
+def test_a_config_naming_a_0_2_data_module_path_parses(tmp_path):
+    """A run's config.yaml of 0.2 names its data module by the old full path; the CLI still builds from it."""
+    recipe = Path(__file__).resolve().parents[2] / "recipes" / "sentiment_bilstm.yaml"
+    words = ["fit", "--config", str(recipe), "--data.class_path", "lightning_seq.data.sentiment.SentimentDataModule",
+             "--print_config"]
+    done = subprocess.run([sys.executable, "-m", "lightning_seq", *words], capture_output=True, text=True,
+                          cwd=tmp_path, check=True)
+    printed = yaml.safe_load(done.stdout)["data"]
+    assert object_at(printed["class_path"]) is object_at("lightning_seq.data.SentimentDataModule")
+    assert printed["init_args"]["generated_size"] == 8000  # the recipe's settings kept
