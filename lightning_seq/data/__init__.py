@@ -4,11 +4,9 @@ One folder per role: ``modules/`` (a data module per data family over ``Sequence
 ``readers/`` (files to records), ``text/`` (tokenizers, vocabularies), ``batching/`` (collate, sampler),
 ``augment/``, ``preprocessing/`` (what a checkpoint keeps of the preprocessing), ``shards/`` and ``synthetic/``.
 Before 0.3 every file sat in ``data/`` itself; those module paths (stored in runs' ``config.yaml``, checkpoints and
-shard indexes) still import, as the modules they moved to (``MOVED_IN_0_3``).
+shard indexes) still import, as the modules they moved to (``lightning_seq.moved``).
 """
 
-import importlib
-import sys
 
 from lightning_seq.data.augment.audio import AudioAugment
 from lightning_seq.data.augment.images import ImageAugment
@@ -60,51 +58,3 @@ __all__ = [
     "collate_sequences",
     "pad_sequences",
 ]
-
-MOVED_IN_0_3 = {
-    "base": "modules.base",
-    "sentiment": "modules.sentiment",
-    "text_corpus": "modules.text_corpus",
-    "parallel_text": "modules.parallel_text",
-    "conditional": "modules.conditional",
-    "rowscan_images": "modules.rowscan_images",
-    "ocr": "modules.ocr",
-    "framed_audio": "modules.framed_audio",
-    "audio_keywords": "modules.audio_keywords",
-    "audio_transcription": "modules.audio_transcription",
-    "sharded": "modules.sharded",
-    "splits": "modules.records",
-    "labels": "modules.records",
-    "ctc_lengths": "modules.ctc_lengths",
-    "image_datasets": "datasets.images",
-    "audio_datasets": "datasets.audio",
-    "streams": "datasets.streams",
-    "sklearn_digits": "datasets.sklearn_digits",
-    "sources": "readers.text",
-    "tables": "readers.tables",
-    "hf_sources": "readers.hf",
-    "audio": "readers.audio",
-    "images": "readers.images",
-    "package_texts": "readers.package_texts",
-    "paths": "readers.files",
-    "text_files": "readers.files",
-    "tokenizers": "text.tokenizers",
-    "subword": "text.subword",
-    "vocab": "text.vocab",
-    "unigram": "text.unigram",
-    "collate": "batching.collate",
-    "sampler": "batching.sampler",
-    "audio_augment": "augment.audio",
-    "image_augment": "augment.images",
-    "inference_spec": "preprocessing.inputs",
-    "described": "preprocessing.described",
-}
-"""Module paths of lightning_seq 0.2 (under ``lightning_seq.data``) and the modules they moved to in 0.3.
-
-``lightning_seq.data.datasets`` kept its path: it is now the ``datasets/`` package, which exports what the module
-held. Each old path is registered in ``sys.modules`` as its new module, so ``import lightning_seq.data.sources`` and
-``class_path: lightning_seq.data.sentiment.SentimentDataModule`` keep working.
-"""
-
-for _old, _new in MOVED_IN_0_3.items():
-    sys.modules.setdefault(f"{__name__}.{_old}", importlib.import_module(f"{__name__}.{_new}"))
