@@ -64,6 +64,7 @@ ContextMode = Literal["last", "bridge", "attention"]
 Conditioning = Literal["init", "input", "input_and_prev"]
 AttentionQuery = Literal["state", "state_and_input"]
 
+
 class RecurrentDecoder(nn.Module):
     """A stack of recurrent cells stepping one token at a time (see the module docstring for the variants).
 
