@@ -268,7 +268,8 @@ def check_calls(tree: ast.Module, names: dict[str, object], where: str) -> int:
 
 def test_every_python_block_uses_the_api_as_it_is_and_the_self_contained_ones_run(tmp_path, monkeypatch):
     """Each block's imports resolve and each call of the project's classes, functions and methods binds to their
-    signatures. A block that needs no trained checkpoint is run, in a fresh folder."""
+    signatures. A block that needs no trained checkpoint is run, in a fresh folder (the others run in
+    tests/test_docs_checkpoints.py, on briefly trained checkpoints)."""
     monkeypatch.chdir(tmp_path)
     ran = calls = 0
     for where, code in blocks("python"):
