@@ -1,23 +1,7 @@
 import torch
 
 from lightning_seq.nn import DotAttention
-from lightning_seq.nn.decoder_parts import (
-    AttentionalReadout,
-    AttentionContext,
-    BridgedContext,
-    BridgedStart,
-    CellStack,
-    CopiedStart,
-    DecoderContext,
-    DecoderState,
-    DeepReadout,
-    FinalStateContext,
-    InputAwareAttentionContext,
-    Readout,
-    StartContext,
-    StepInput,
-    ZeroStart,
-)
+from lightning_seq.nn import decoder_parts as parts
 from lightning_seq.types import EncoderState
 
 
@@ -29,29 +13,31 @@ def encoder_state(cell=True):
 
 def test_starts():
     state = encoder_state()
-    hidden, cell = ZeroStart(2, 5)(state)
+    hidden, cell = parts.ZeroStart(2, 5)(state)
     assert hidden.shape == cell.shape == (3, 2, 5) and not hidden.any() and not cell.any()
-    hidden, cell = CopiedStart(2, 4, copies_cell=True)(state)
+    hidden, cell = parts.CopiedStart(2, 4, copies_cell=True)(state)
     assert torch.equal(hidden[:, 0], state.hidden[-1]) and torch.equal(hidden[:, 1], state.hidden[-1])
     assert torch.equal(cell[:, 1], state.cell[-1])
-    _, cell = CopiedStart(2, 4, copies_cell=False)(state)  # a GRU decoder keeps no cell
+    _, cell = parts.CopiedStart(2, 4, copies_cell=False)(state)  # a GRU decoder keeps no cell
     assert not cell.any()
-    _, cell = CopiedStart(2, 4, copies_cell=True)(encoder_state(cell=False))  # a GRU encoder has none to copy
+    _, cell = parts.CopiedStart(2, 4, copies_cell=True)(encoder_state(cell=False))  # a GRU encoder has none to copy
     assert not cell.any()
-    bridged = BridgedStart(2, 5, 4)
+    bridged = parts.BridgedStart(2, 5, 4)
     hidden, cell = bridged(state)
     expected = torch.tanh(bridged.bridge(state.hidden[-1])).view(3, 2, 5)
     assert torch.equal(hidden, expected) and not cell.any()
 
 
 def decoder_state(hidden, context, memory):
-    return DecoderState(hidden, torch.zeros_like(hidden), torch.zeros(hidden.size(0), hidden.size(2)), context, memory)
+    feed = torch.zeros(hidden.size(0), hidden.size(2))
+    return parts.DecoderState(hidden, torch.zeros_like(hidden), feed, context, memory)
 
 
 def test_fixed_contexts_read_the_encoder_once_and_weigh_nothing():
     state, outputs, mask = encoder_state(), torch.randn(3, 6, 4), torch.ones(3, 6, dtype=torch.bool)
     start = torch.randn(3, 2, 5)
-    none, final, bridged, top = DecoderContext(), FinalStateContext(4), BridgedContext(4, 5), StartContext(5)
+    none, final = parts.DecoderContext(), parts.FinalStateContext(4)
+    bridged, top = parts.BridgedContext(4, 5), parts.StartContext(5)
     assert (none.size, final.size, bridged.size, top.size) == (0, 4, 5, 5)
     assert none.fixed(state, start).shape == (3, 0)
     assert torch.equal(final.fixed(state, start), state.hidden[-1])
@@ -69,7 +55,7 @@ def test_attention_contexts_query_with_the_state_or_the_state_and_the_input():
     torch.manual_seed(1)
     outputs, mask = torch.randn(2, 4, 5), torch.tensor([[True] * 4, [True, True, False, False]])
     hidden = torch.randn(2, 1, 5)
-    plain = AttentionContext(DotAttention(5, 5))
+    plain = parts.AttentionContext(DotAttention(5, 5))
     assert plain.attends and plain.size == 5
     state = decoder_state(hidden, torch.zeros(2, 0), plain.memory(outputs, mask))
     context, weights = plain(state, None)
@@ -77,23 +63,23 @@ def test_attention_contexts_query_with_the_state_or_the_state_and_the_input():
     torch.testing.assert_close(weights, torch.softmax(scores, -1))
     torch.testing.assert_close(context, torch.einsum("bs,bsd->bd", weights, outputs))
     previous = torch.randn(2, 3)
-    assert torch.equal(InputAwareAttentionContext(DotAttention(8, 8)).query(state, previous),
+    assert torch.equal(parts.InputAwareAttentionContext(DotAttention(8, 8)).query(state, previous),
                        torch.cat([hidden[:, -1], previous], -1))
 
 
 def test_step_input_concatenates_what_it_reads_in_order():
     previous, context, feed = torch.ones(2, 3), 2 * torch.ones(2, 4), 3 * torch.ones(2, 5)
-    both = StepInput(previous=True, context=True, feed=False, sizes=(3, 4, 5))
+    both = parts.StepInput(previous=True, context=True, feed=False, sizes=(3, 4, 5))
     assert both.size == 7 and torch.equal(both(previous, context, feed), torch.cat([previous, context], -1))
-    fed = StepInput(previous=False, context=True, feed=True, sizes=(3, 4, 5))
+    fed = parts.StepInput(previous=False, context=True, feed=True, sizes=(3, 4, 5))
     assert fed.size == 9 and torch.equal(fed(None, context, feed), torch.cat([context, feed], -1))
-    constant = StepInput(previous=False, context=False, feed=False, sizes=(3, 4, 5))
+    constant = parts.StepInput(previous=False, context=False, feed=False, sizes=(3, 4, 5))
     assert constant.size == 1 and torch.equal(constant(None, context, feed), torch.zeros(2, 1))
 
 
 def test_cell_stack_steps_every_layer_and_keeps_state_dict_keys():
     torch.manual_seed(2)
-    lstm, gru = CellStack(torch.nn.LSTMCell, 3, 4, 2, 0.0), CellStack(torch.nn.GRUCell, 3, 4, 2, 0.0)
+    lstm, gru = parts.CellStack(torch.nn.LSTMCell, 3, 4, 2, 0.0), parts.CellStack(torch.nn.GRUCell, 3, 4, 2, 0.0)
     assert list(lstm.state_dict())[:2] == ["0.weight_ih", "0.weight_hh"] and lstm.carries_cell and not gru.carries_cell
     x, hidden, cell = torch.randn(5, 3), torch.randn(5, 2, 4), torch.randn(5, 2, 4)
     new_hidden, new_cell = lstm(x, hidden, cell)
@@ -107,8 +93,8 @@ def test_cell_stack_steps_every_layer_and_keeps_state_dict_keys():
 def test_readouts():
     torch.manual_seed(3)
     top, context, previous = torch.randn(2, 4), torch.randn(2, 6), torch.randn(2, 3)
-    assert Readout()(top, context, previous) is top
-    attentional, deep = AttentionalReadout(4, 6), DeepReadout(4, 6, 3)
+    assert parts.Readout()(top, context, previous) is top
+    attentional, deep = parts.AttentionalReadout(4, 6), parts.DeepReadout(4, 6, 3)
     assert attentional.combine.in_features == 10 and deep.combine.in_features == 13
     torch.testing.assert_close(attentional(top, context, previous),
                                torch.tanh(attentional.combine(torch.cat([top, context], -1))))
