@@ -7,7 +7,6 @@ Before 0.3 every file sat in ``data/`` itself; those module paths (stored in run
 shard indexes) still import, as the modules they moved to (``lightning_seq.moved``).
 """
 
-
 from lightning_seq.data.augment.audio import AudioAugment
 from lightning_seq.data.augment.images import ImageAugment
 from lightning_seq.data.batching.collate import collate_sequences, pad_sequences

@@ -117,9 +117,7 @@ class RecurrentDecoder(nn.Module):
             embedding_dim=embedding_dim, context=context, attention=attention, conditioning=conditioning,
             dropout=dropout, attention_query=attention_query,
         )
-        self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
-        self.context_mode, self.conditioning = context, conditioning
-        self.input_feeding, self.deep_output, self.attention_query = input_feeding, deep_output, attention_query
+        self.hidden_size = hidden_size  # the switches live on as the parts they picked
         # the parts, created in this order so that a seed gives the parameters it always gave
         reads_previous = conditioning == "input_and_prev" or deep_output or attention_query == "state_and_input"
         self.embedding = token_table(vocab_size, embedding_dim, freeze_embedding) if reads_previous else None
