@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 import pytorch_lightning as pl
@@ -15,6 +16,11 @@ from lightning_seq.data.shards.location import ShardLocation
 from lightning_seq.data.shards.plan import Batching
 from lightning_seq.data.shards.stream import ShardLoader, ShardStream
 from lightning_seq.objects import object_at
+
+log = logging.getLogger(__name__)
+
+POSITION_KEY = "train_position"
+"""The data module state's entry for the training stream's position (``ShardStream.state_dict``)."""
 
 SPLIT_OF_STAGE = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)}
 
@@ -82,6 +88,12 @@ class ShardedDataModule(pl.LightningDataModule):
                              "the checkpoint (--ckpt_path)")
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        if trainer is not None and stage in (None, "fit") and trainer.reload_dataloaders_every_n_epochs != 1:
+            # an epoch's batch count is its plan's: under max_tokens it changes from epoch to epoch, and so does the
+            # epoch a resume under another world finishes; Lightning reads it again only when it reloads the loaders
+            log.info("ShardedDataModule: reload_dataloaders_every_n_epochs set to 1 (from %s) so Lightning reads every "
+                     "epoch's batch count", trainer.reload_dataloaders_every_n_epochs)
+            trainer.reload_dataloaders_every_n_epochs = 1
         for split in SPLIT_OF_STAGE.get(stage or "fit", SPLIT_OF_STAGE["fit"]):
             entry = self.split_entry(split)
             batching = dataclasses.replace(self.batching, shuffle=split == "train")
@@ -91,8 +103,25 @@ class ShardedDataModule(pl.LightningDataModule):
             self.streams[split] = stream
 
     def state_dict(self) -> dict[str, Any]:
-        """The state of the data module that wrote the shards (its tokenizer models), kept in checkpoints."""
-        return dict(self.description.get("state") or {})
+        """What checkpoints keep of the data.
+
+        The state of the data module that wrote the shards (its tokenizer models) and ``train_position``: where the
+        training epoch stands and what its plan depends on.
+        """
+        state = dict(self.description.get("state") or {})
+        if self._train_position is not None:
+            state[POSITION_KEY] = self._train_position.state_dict()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the training position before Lightning reads the resumed epoch's batch count.
+
+        Lightning restores the data module before it builds the loaders and asks their length; the loader's own
+        ``load_state_dict`` (called after) repeats the same position.
+        """
+        position = state_dict.get(POSITION_KEY)
+        if position is not None and "train" in self.streams:
+            self.streams["train"].load_state_dict(position)
 
     def inference_inputs(self) -> dict[str, Any]:
         """The preprocessing of the data module that wrote the shards, so its checkpoints serve raw inputs."""

@@ -132,23 +132,30 @@ def equalize(batches: list[np.ndarray], count: int) -> list[np.ndarray]:
     return batches
 
 
-def epoch_plan(shard_rows: list[int], lengths: np.ndarray, batching: Batching, epoch: int, parts: int
-               ) -> list[list[np.ndarray]]:
-    """Every part's batches for ``epoch``: ``parts`` lists, all of the same length.
+def plan_stream(stream: np.ndarray, lengths: np.ndarray, batching: Batching, epoch: int, parts: int,
+                segment: int = 0) -> list[list[np.ndarray]]:
+    """Every part's batches over ``stream`` (global row ids in reading order): ``parts`` lists of one length.
+
+    Args:
+        stream: the rows to plan, in the epoch's reading order.
+        lengths: every row's length, indexed by global row id.
+        batching: sizes, buffer, shuffling and seed.
+        epoch: the epoch (with the seed, it seeds each part's batch shuffling).
+        parts: ranks × workers.
+        segment: which plan of a resumed epoch this is (0: the epoch's own plan; a resume under another world plans
+            what is left as segment 1, 2, ...), so each segment shuffles with its own seed.
 
     Raises:
-        ValueError: when the data has fewer samples than some part needs batches (fewer samples than
-            ``parts``, or a part too small for the longest part's count): use fewer ranks or workers.
+        ValueError: when the rows are fewer than the parts, or some part is too small for the longest part's count.
     """
-    total = int(sum(shard_rows))
+    total = len(stream)
     if total < parts:
         raise ValueError(f"{total} samples cannot give each of {parts} readers (ranks × workers) a batch: use fewer "
                          f"ranks or num_workers")
-    order = epoch_order(shard_rows, batching.shuffle, batching.seed, epoch)
-    stream = stream_rows(shard_rows, order)
     plans = []
     for index, (start, end) in enumerate(part_bounds(total, parts)):
-        rng = np.random.default_rng([batching.seed, epoch, index]) if batching.shuffle else None
+        salt = [batching.seed, epoch, index] + ([segment] if segment else [])
+        rng = np.random.default_rng(salt) if batching.shuffle else None
         plans.append(bucket_part(stream[start:end], lengths, batching, rng))
     count = max(len(p) for p in plans)
     try:
@@ -162,4 +169,60 @@ def epoch_plan(shard_rows: list[int], lengths: np.ndarray, batching: Batching, e
         ) from None
 
 
-__all__ = ["Batching", "bucket_part", "epoch_order", "epoch_plan", "equalize", "part_bounds", "stream_rows"]
+def epoch_plan(shard_rows: list[int], lengths: np.ndarray, batching: Batching, epoch: int, parts: int
+               ) -> list[list[np.ndarray]]:
+    """Every part's batches for ``epoch``: ``parts`` lists, all of the same length.
+
+    Raises:
+        ValueError: when the data has fewer samples than some part needs batches (fewer samples than
+            ``parts``, or a part too small for the longest part's count): use fewer ranks or workers.
+    """
+    order = epoch_order(shard_rows, batching.shuffle, batching.seed, epoch)
+    return plan_stream(stream_rows(shard_rows, order), lengths, batching, epoch, parts)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of an epoch read under one world: ``ranks`` × ``workers`` readers, ``batches`` used by each rank.
+
+    A run resumed under another world (other ranks or loader workers) closes the saved stretch as a segment and
+    plans what the segments left (``plan_after``).
+    """
+
+    ranks: int
+    workers: int
+    batches: int
+
+
+def used_rows(plans: list[list[np.ndarray]], workers: int, batches: int) -> np.ndarray:
+    """The rows of each rank's first ``batches`` batches, in the loader's order.
+
+    A rank's ``n``-th batch is batch ``n // workers`` of its worker ``n % workers`` (part ``rank * workers +
+    worker``): the loader takes one batch from each worker in turn.
+    """
+    ranks = len(plans) // workers
+    taken = [plans[rank * workers + n % workers][n // workers] for rank in range(ranks) for n in range(batches)]
+    return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
+
+
+def plan_after(shard_rows: list[int], lengths: np.ndarray, batching: Batching, epoch: int, parts: int,
+               closed: list[Segment]) -> list[list[np.ndarray]]:
+    """The plan of what ``closed`` segments of ``epoch`` left, for ``parts`` readers (the epoch's plan if none).
+
+    Every segment is replayed in turn (each planned over what the ones before it left), its used rows are taken out
+    of the stream, and the rest, in reading order, is planned anew: every sample of the epoch is used exactly once
+    across the segments and the new plan.
+    """
+    order = epoch_order(shard_rows, batching.shuffle, batching.seed, epoch)
+    stream = stream_rows(shard_rows, order)
+    for number, segment in enumerate(closed):
+        plans = plan_stream(stream, lengths, batching, epoch, segment.ranks * segment.workers, number)
+        used = used_rows(plans, segment.workers, segment.batches)
+        stream = stream[~np.isin(stream, used)]
+    return plan_stream(stream, lengths, batching, epoch, parts, len(closed))
+
+
+__all__ = [
+    "Batching", "Segment", "bucket_part", "epoch_order", "epoch_plan", "equalize", "part_bounds", "plan_after",
+    "plan_stream", "stream_rows", "used_rows",
+]

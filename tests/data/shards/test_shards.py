@@ -170,7 +170,7 @@ def test_resumed_stream_yields_exactly_the_batches_an_uninterrupted_one_had_left
         if count == done:
             break
     state = interrupted.state_dict()
-    assert state == {"epoch": 2, "batches_done": done}
+    assert (state["epoch"], state["batches_done"], state["ranks"], state["workers"]) == (2, done, 1, max(workers, 1))
     resumed = stream(tmp_path, entry, batching, workers=workers)
     resumed.load_state_dict(state)
     rest = [b.indices.tolist() for b in ShardLoader(resumed, lambda: 2)]
