@@ -1,7 +1,9 @@
-"""The server's front door: request size limit, JSON checked before it reaches the model, multipart as JSON.
+"""The server's front door: API key, request size limit, JSON checked before it reaches the model, multipart as JSON.
 
-An ASGI middleware on the prediction route. It reads the whole body (refusing one over ``max_bytes`` with 413),
-answers malformed JSON with 400 and the parser's message (LitServe would answer 500), and turns a multipart upload
+An ASGI middleware. With an API key, every request on every route must carry it in ``X-API-Key`` (compared in
+constant time, before any body is read; 401 otherwise). On the prediction route it reads the whole body (refusing
+one over ``max_bytes`` with 413), answers malformed JSON with 400 and the parser's message (LitServe would answer
+500; nesting too deep or a number too long for Python's parser are malformed too), and turns a multipart upload
 (``-F input=@clip.wav``) into the JSON body ``{"input": {"base64": ...}}`` (or a list, for several ``input``
 parts; a plain text part stays text), so the workers only ever see JSON.
 """
@@ -9,6 +11,7 @@ parts; a plain text part stays text), so the workers only ever see JSON.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -81,17 +84,29 @@ class RequestGate:
 
     Args:
         app: the application behind it.
-        path: the route it guards (other routes pass untouched).
+        path: the route whose bodies it checks (other routes pass with their key checked only).
         max_bytes: the largest request body accepted.
+        api_key: the key every request must send as ``X-API-Key``; None: no key.
     """
 
-    def __init__(self, app: ASGIApp, *, path: str, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, path: str, max_bytes: int, api_key: str | None = None) -> None:
         self.app = app
         self.path = path
         self.max_bytes = max_bytes
+        self.api_key = None if api_key is None else api_key.encode("utf-8")
+
+    def key_matches(self, scope: Scope) -> bool:
+        """Whether the request sends the API key (always, when none is set); constant time in the key's content."""
+        if self.api_key is None:
+            return True
+        given = [value for name, value in scope["headers"] if name == b"x-api-key"]
+        return len(given) == 1 and hmac.compare_digest(given[0], self.api_key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check a POST to ``path`` and hand it on with its body replayed (or answer the error)."""
+        if scope["type"] == "http" and not self.key_matches(scope):
+            await send_json(send, 401, "a valid X-API-Key header is required")
+            return
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
@@ -114,8 +129,9 @@ class RequestGate:
         else:
             try:
                 json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
-                await send_json(send, 400, f"the body is not valid JSON: {err}")
+            except (ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError, digit limits
+                reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+                await send_json(send, 400, f"the body is not valid JSON: {reason}")
                 return
         headers[b"content-type"] = b"application/json"
         headers[b"content-length"] = str(len(body)).encode()

@@ -1,8 +1,13 @@
-"""Raw images (a path, PIL image, uint8 array or encoded bytes) to the sequence a row-scan model reads."""
+"""Raw images (a path, PIL image, uint8 array or encoded bytes) to the sequence a row-scan model reads.
+
+An image's size is read from its header and checked before its pixels are decoded: at most ``MAX_IMAGE_PIXELS`` as
+decoded and as scaled for the model, and (against ``max_steps``) the time steps its scan would give.
+"""
 
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +18,11 @@ from torch import Tensor
 
 from lightning_seq.data.preprocessing.described import rebuild
 from lightning_seq.data.preprocessing.inputs import IMAGE_KIND
-from lightning_seq.data.readers.images import RowScan, load_image
+from lightning_seq.data.readers.images import RowScan
+from lightning_seq.deploy.limits import check_pixels, check_steps, without_addresses
 
-
-def decode_image_bytes(data: bytes, position: int) -> Image.Image:
-    """An encoded image (PNG, JPEG, ...) from memory; undecodable bytes raise an error naming ``position``."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            return image.copy()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise ValueError(f"input {position}: cannot decode the image bytes: {err}") from None
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+              Image.DecompressionBombWarning)
 
 
 def array_image(array: Any, position: int) -> Image.Image:
@@ -56,27 +55,64 @@ class ImageInputs:
         """Rebuild from ``image_inputs_spec``'s dict."""
         return cls(rebuild(spec["transform"]))
 
-    def image(self, value: Any, position: int) -> Image.Image:
-        """``value`` as a PIL image; a missing or corrupt file, bad bytes or a wrong type name ``position``."""
+    def check_size(self, width: int, height: int, position: int, max_steps: int | None) -> None:
+        """Refuse an image of this size before its pixels are decoded or scaled."""
+        check_pixels(width, height, "as decoded", position)
+        check_steps(self.transform.steps_for(width, height), max_steps, position)
+        check_pixels(*self.transform.scaled_size(width, height), f"once scaled for the model (from {width}x{height})",
+                     position)
+
+    def opened(self, source: Any, failure: str, position: int, max_steps: int | None) -> Image.Image:
+        """The image a file or bytes hold, its header's size checked before its pixels are decoded.
+
+        Args:
+            source: a path or a binary stream.
+            failure: how an error says what could not be read (``cannot read image scan.png``).
+            position: the input's position (errors name it).
+            max_steps: the most time steps the image may give.
+        """
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(source) as image:
+                    self.check_size(*image.size, position, max_steps)
+                    image.load()
+                    return image.copy()
+        except UNREADABLE as err:
+            if str(err).startswith(f"input {position}"):
+                raise
+            raise ValueError(f"input {position}: {failure}: {without_addresses(str(err))}") from None
+
+    def image(self, value: Any, position: int, max_steps: int | None = None) -> Image.Image:
+        """``value`` as a PIL image, its size checked; errors (a missing or corrupt file, a wrong type) name it."""
         if isinstance(value, Image.Image):
+            self.check_size(*value.size, position, max_steps)
             return value
         if isinstance(value, str | Path):
-            try:
-                return load_image(value)
-            except (FileNotFoundError, ValueError) as err:
-                raise type(err)(f"input {position}: {err}") from None
+            if not Path(value).is_file():
+                raise FileNotFoundError(f"input {position}: image file not found: {value}")
+            return self.opened(Path(value), f"cannot read image {value}", position, max_steps)
         if isinstance(value, bytes | bytearray):
-            return decode_image_bytes(bytes(value), position)
+            return self.opened(io.BytesIO(bytes(value)), "cannot decode the image bytes", position, max_steps)
         if isinstance(value, np.ndarray | Tensor):
-            return array_image(value, position)
+            image = array_image(value, position)
+            self.check_size(*image.size, position, max_steps)
+            return image
         raise TypeError(
             f"input {position}: expected an image (path, PIL image, uint8 array or encoded bytes), got "
             f"{type(value).__name__}"
         )
 
-    def encode(self, value: Any, position: int) -> Tensor:
-        """One image to ``(T, F)`` features."""
-        features = self.transform(self.image(value, position))
+    def encode(self, value: Any, position: int, max_steps: int | None = None) -> Tensor:
+        """One image to ``(T, F)`` features.
+
+        Args:
+            value: a path, PIL image, uint8 array or encoded bytes.
+            position: the input's position (errors name it).
+            max_steps: the most time steps (rows or columns once scaled) the image may give; a larger one raises
+                ``InputTooLong`` before its pixels are decoded.
+        """
+        features = self.transform(self.image(value, position, max_steps))
         if features.size(0) < 1:
             raise ValueError(f"input {position}: the image gives no time steps")
         return features.to(torch.float32)

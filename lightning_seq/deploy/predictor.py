@@ -36,8 +36,12 @@ class InputEncoder(Protocol):
 
     kind: str
 
-    def encode(self, value: Any, position: int) -> Tensor:
-        """One raw input to the model's input tensor, time first."""
+    def encode(self, value: Any, position: int, max_steps: int | None = None) -> Tensor:
+        """One raw input to the model's input tensor, time first.
+
+        ``max_steps`` bounds its time steps: a longer input raises ``InputTooLong`` (a ``ValueError``) before
+        anything is allocated for it, from what it claims (a header's size, its token count).
+        """
         ...
 
     def describe_input(self, value: Any) -> str:

@@ -4,14 +4,18 @@
 ``{"predictions": [...]}``, one per input, in order. Requests that arrive within ``batch_timeout`` of each other
 are answered by one padded forward pass of up to ``max_batch_size`` requests (LitServe's own batching stacks
 equal-shaped tensors, which variable-length sequences are not: here ``batch`` keeps the encoded requests and the
-predictor pads them with their lengths). A bad request gets its own 4xx and never fails the batch it arrived with.
-``GET /health`` and ``GET /info`` (task, labels, input kind, library version, checkpoint hash) are LitServe's.
+predictor pads them with their lengths). A bad request gets its own 4xx and never fails the batch it arrived with;
+a request the model itself fails on gets its own 500 (the batch is answered again request by request). An inference
+worker that dies is restarted (its requests in flight answer 500). ``GET /health`` and ``GET /info`` (task, labels,
+input kind, library version, checkpoint hash) are LitServe's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,8 @@ from lightning_seq.tasks.names import NAMES_KEY
 
 API_PATH = "/predict"
 
+log = logging.getLogger(__name__)
+
 
 class PredictorAPI(ls.LitAPI):
     """LitServe's API of one checkpoint: decode and encode each request, predict a whole dynamic batch at once.
@@ -38,7 +44,9 @@ class PredictorAPI(ls.LitAPI):
         ckpt_path: the checkpoint (alone is enough: see ``Predictor.from_checkpoint``).
         max_batch_size: the most requests answered by one forward pass (1: no batching).
         batch_timeout: seconds to wait for more requests before a batch that is not full runs.
-        max_input_length: the most time steps one input may have once encoded; longer ones are refused (422).
+        max_input_length: the most time steps one input may have once encoded; longer ones are refused (422),
+            judged from what the input claims before it is decoded.
+        max_inputs_per_request: the most inputs one request may carry (422 above it).
         precision: the predictor's ``precision`` (``32``, ``bf16``, ``16``).
     """
 
@@ -49,13 +57,16 @@ class PredictorAPI(ls.LitAPI):
         max_batch_size: int = 32,
         batch_timeout: float = 0.01,
         max_input_length: int | None = 10_000,
+        max_inputs_per_request: int | None = 256,
         precision: str = "32",
     ) -> None:
         super().__init__(max_batch_size=max_batch_size, batch_timeout=batch_timeout, api_path=API_PATH)
-        if max_input_length is not None and max_input_length < 1:
-            raise ValueError(f"max_input_length must be >= 1 or None, got {max_input_length!r}")
+        for name, limit in (("max_input_length", max_input_length), ("max_inputs_per_request", max_inputs_per_request)):
+            if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+                raise ValueError(f"{name} must be an integer >= 1 or None, got {limit!r}")
         self.ckpt_path = ckpt_path
         self.max_input_length = max_input_length
+        self.max_inputs_per_request = max_inputs_per_request
         self.precision = precision
         self.predictor: Predictor | None = None
 
@@ -71,26 +82,48 @@ class PredictorAPI(ls.LitAPI):
         Returned, not raised: LitServe fails every request of a batch when one raises.
         """
         assert self.predictor is not None
-        return encode_request(request, self.predictor.inputs, self.max_input_length)
+        try:
+            return encode_request(request, self.predictor.inputs, self.max_input_length, self.max_inputs_per_request)
+        except Exception as err:  # encode_request answers every input error itself: this is a fault of ours
+            log.exception("decoding a request failed")
+            return RequestError(500, f"the server failed to decode the request ({type(err).__name__})")
 
     def batch(self, inputs: list[EncodedRequest | RequestError]) -> list[EncodedRequest | RequestError]:
         """The requests as they are: the predictor pads their inputs by length."""
         return list(inputs)
 
-    def predict(self, x: Any) -> Any:
-        """Answers for every good request of the batch (one forward pass); errors pass through in place."""
+    def answers(self, requests: list[EncodedRequest]) -> list[list[Prediction]]:
+        """Every request's answers from one padded forward pass over all their inputs."""
         assert self.predictor is not None
-        items = x if isinstance(x, list) else [x]
-        flat = [tensor for item in items if isinstance(item, EncodedRequest) for tensor in item.inputs]
+        flat = [tensor for item in requests for tensor in item.inputs]
         answers = self.predictor.answers(self.predictor.rows(flat), [""] * len(flat)) if flat else []
-        out: list[list[Prediction] | RequestError] = []
-        taken = 0
-        for item in items:
-            if isinstance(item, RequestError):
-                out.append(item)
-                continue
+        out, taken = [], 0
+        for item in requests:
             out.append(answers[taken : taken + len(item.inputs)])
             taken += len(item.inputs)
+        return out
+
+    def predict(self, x: Any) -> Any:
+        """Answers for every good request of the batch (one forward pass); errors pass through in place.
+
+        When the batch's forward pass fails, each request is answered on its own, so only the one the model fails
+        on gets a 500.
+        """
+        items = x if isinstance(x, list) else [x]
+        good = [item for item in items if isinstance(item, EncodedRequest)]
+        try:
+            answered: list[list[Prediction] | RequestError] = list(self.answers(good))
+        except Exception:
+            log.exception("a batch of %d requests failed; answering them one by one", len(good))
+            answered = []
+            for item in good:
+                try:
+                    answered.extend(self.answers([item]))
+                except Exception as err:
+                    log.exception("a request failed in the model")
+                    answered.append(RequestError(500, f"the model failed on this request ({type(err).__name__})"))
+        replies = iter(answered)
+        out = [item if isinstance(item, RequestError) else next(replies) for item in items]
         return out if isinstance(x, list) else out[0]
 
     def unbatch(self, output: list[Any]) -> list[Any]:
@@ -132,10 +165,12 @@ def build_server(
     workers: int = 1,
     max_request_bytes: int = 10_000_000,
     max_input_length: int | None = 10_000,
+    max_inputs_per_request: int | None = 256,
     accelerator: str = "auto",
     precision: str = "32",
     timeout: float = 30.0,
     api_key: str | None = None,
+    shutdown_timeout: float = 30.0,
 ) -> ls.LitServer:
     """The LitServer of a checkpoint (start it with ``run(host=..., port=...)``).
 
@@ -146,11 +181,14 @@ def build_server(
         workers: model processes per device.
         max_request_bytes: the largest request body (413 above it).
         max_input_length: the most time steps one encoded input may have (422 above it); None: no limit.
+        max_inputs_per_request: the most inputs one request may carry (422 above it); None: no limit.
         accelerator: ``cpu``, ``cuda`` or ``auto``.
         precision: ``32``, ``bf16`` or ``16`` (CUDA).
         timeout: seconds a request may wait before 504.
-        api_key: when given, every request must send it as ``X-API-Key`` (LitServe's own check); None keeps the
-            ``LIT_SERVER_API_KEY`` environment variable's setting.
+        api_key: when given, every request, on every route, must send it as ``X-API-Key`` (compared in constant
+            time, before the body is read: 401 otherwise); None takes the ``LIT_SERVER_API_KEY`` environment
+            variable, if set.
+        shutdown_timeout: seconds the HTTP processes may take, once told to stop, to answer the requests in flight.
     """
     for name, value in (("max_batch_size", max_batch_size), ("workers", workers),
                         ("max_request_bytes", max_request_bytes)):
@@ -158,20 +196,27 @@ def build_server(
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     if batch_timeout < 0:
         raise ValueError(f"batch_timeout must be >= 0, got {batch_timeout!r}")
-    if api_key is not None:
-        if not api_key:
-            raise ValueError("api_key must not be empty")
-        litserve.server.LIT_SERVER_API_KEY = api_key  # read by LitServe's X-API-Key check
+    if shutdown_timeout < 0:
+        raise ValueError(f"shutdown_timeout must be >= 0, got {shutdown_timeout!r}")
+    if api_key is not None and not api_key:
+        raise ValueError("api_key must not be empty")
+    key = api_key if api_key is not None else os.environ.get("LIT_SERVER_API_KEY") or None
+    if key is not None:
+        litserve.server.LIT_SERVER_API_KEY = key  # LitServe's own check, behind ours
     info = model_info(ckpt_path)
     check_servable(read_checkpoint(ckpt_path).get(PREPROCESSING_KEY), str(ckpt_path))  # before any worker starts
     api = PredictorAPI(ckpt_path, max_batch_size=max_batch_size, batch_timeout=batch_timeout,
-                       max_input_length=max_input_length, precision=precision)
-    return ls.LitServer(
+                       max_input_length=max_input_length, max_inputs_per_request=max_inputs_per_request,
+                       precision=precision)
+    server = ls.LitServer(
         api,
         accelerator=accelerator,
         devices=1,
         workers_per_device=workers,
         timeout=timeout,
         model_metadata=info,
-        middlewares=[(RequestGate, {"path": API_PATH, "max_bytes": max_request_bytes})],
+        restart_workers=True,
+        middlewares=[(RequestGate, {"path": API_PATH, "max_bytes": max_request_bytes, "api_key": key})],
     )
+    server.uvicorn_graceful_timeout = shutdown_timeout  # how long a stopped HTTP process drains (LitServe's setting)
+    return server

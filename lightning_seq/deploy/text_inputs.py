@@ -13,6 +13,7 @@ from lightning_seq.data.preprocessing.described import rebuild
 from lightning_seq.data.preprocessing.inputs import TEXT_KIND
 from lightning_seq.data.text.tokenizers import Tokenizer
 from lightning_seq.data.text.vocab import Vocabulary
+from lightning_seq.deploy.limits import check_steps
 from lightning_seq.types import UNK_ID
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,21 @@ class TextInputs:
             raise ValueError(f"input {position}: empty text")
         return value
 
-    def encode(self, value: Any, position: int) -> Tensor:
-        """One text to ids ``(T,)`` (``prefix_ids`` first); errors name ``position``."""
+    def encode(self, value: Any, position: int, max_steps: int | None = None) -> Tensor:
+        """One text to ids ``(T,)`` (``prefix_ids`` first); errors name ``position``.
+
+        Args:
+            value: the text.
+            position: the input's position (errors name it).
+            max_steps: the most token ids (prefix included) the text may give; more raise ``InputTooLong``.
+        """
         ids = self.vocabulary.encode(self.tokenizer(self.check(value, position)))
         if not ids and not self.prefix_ids:
             raise ValueError(f"input {position}: the text has no tokens after tokenization: {value[:60]!r}")
         if self.max_length is not None and len(ids) > self.max_length:
             log.warning("input %d: truncated from %d to max_length=%d tokens", position, len(ids), self.max_length)
             ids = ids[: self.max_length]
+        check_steps(len(self.prefix_ids) + len(ids), max_steps, position)
         if UNK_ID in ids:
             log.info("input %d: %d tokens not in the vocabulary were read as <unk>", position, ids.count(UNK_ID))
         return torch.tensor([*self.prefix_ids, *ids], dtype=torch.long)

@@ -101,7 +101,8 @@ def test_audio_models_read_files_bytes_and_samples_at_any_rate_as_predict_does(t
     assert len(predictor.predict([half])) == 1
     with pytest.raises(ValueError, match=r"^input 1: cannot decode the audio bytes: "):
         predictor.predict([(clips[0], rate), b"RIFF not a wave"])
-    with pytest.raises(ValueError, match=r"^input 0: the sample rate must be a positive integer, got 0$"):
+    with pytest.raises(ValueError, match=r"^input 0: the sample rate must be an integer from 1000 to 384000 Hz, "
+                                         r"got 0$"):
         predictor.predict([(clips[0], 0)])
     with pytest.raises(ValueError, match=r"^input 0: audio samples hold NaN or infinite values$"):
         predictor.predict([(np.full(800, np.nan, dtype=np.float32), 16000)])

@@ -1,37 +1,13 @@
 """``lightning-seq serve`` started as a user starts it, in its own process, spoken to over HTTP on loopback."""
 
-import contextlib
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-
-import pytest
 
 from lightning_seq.deploy import Predictor
+from tests.deploy.http import call, free_port, served
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def call(url: str, body: bytes | None = None, key: str | None = None, content_type: str = "application/json"):
-    headers = {"Content-Type": content_type} if body is not None else {}
-    if key is not None:
-        headers["X-API-Key"] = key
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+LIMITS = ("--max_batch_size", "8", "--max_input_length", "50")
 
 
 def test_serve_answers_real_http_requests_and_refuses_bad_ones(sentiment_ckpt):
@@ -40,7 +16,7 @@ def test_serve_answers_real_http_requests_and_refuses_bad_ones(sentiment_ckpt):
     offline = [a.label for a in Predictor.from_checkpoint(ckpt).predict(texts)]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with served(ckpt, port):
+    with served(ckpt, port, *LIMITS):
         status, body = call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="s3cret")
         assert status == 200 and [p["label"] for p in json.loads(body)["predictions"]] == offline
         first = json.loads(body)["predictions"]
@@ -55,40 +31,9 @@ def test_serve_answers_real_http_requests_and_refuses_bad_ones(sentiment_ckpt):
         status, body = call(f"{url}/info", key="s3cret")
         assert status == 200 and json.loads(body)["model"]["input_kind"] == "text"
         assert call(f"{url}/health", key="s3cret")[0] == 200  # still serving after the bad requests
-    with served(ckpt, port):  # restarted on the same port: the same answers
+    with served(ckpt, port, *LIMITS):  # restarted on the same port: the same answers
         status, body = call(f"{url}/predict", json.dumps({"input": texts}).encode(), key="s3cret")
         assert status == 200 and json.loads(body)["predictions"] == first
-
-
-@contextlib.contextmanager
-def served(ckpt, port):
-    """``lightning-seq serve`` of ``ckpt`` on ``port`` (key ``s3cret``), answering ``/health``; stopped after."""
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "LIT_SERVER_API_KEY": "s3cret"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "lightning_seq", "serve", "--ckpt_path", str(ckpt), "--port", str(port),
-         "--accelerator", "cpu", "--max_batch_size", "8", "--max_input_length", "50"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if call(f"{url}/health", key="s3cret")[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{server.stdout.read() if server.poll() is not None else ''}")
-            time.sleep(0.5)
-        yield
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def test_serve_names_a_missing_checkpoint(tmp_path):

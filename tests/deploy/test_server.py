@@ -108,8 +108,8 @@ def test_audio_as_base64_samples_or_multipart_upload(tmp_path, monkeypatch):
             ({"input": "clip.wav"}, "input: expected {\"base64\": ...} or {\"samples\": [...], \"sample_rate\": n}, "
                                     "got a string"),
             ({"input": {"samples": [0.1, "x"], "sample_rate": rate}}, "input.samples: every sample must be a number"),
-            ({"input": {"samples": [0.1], "sample_rate": 0}}, "input: the sample rate must be a positive integer, "
-                                                              "got 0"),
+            ({"input": {"samples": [0.1], "sample_rate": 0}}, "input: the sample rate must be an integer from 1000 to "
+                                                              "384000 Hz, got 0"),
         ]
         for body, detail in bad:
             response = client.post("/predict", json=body)
@@ -119,3 +119,31 @@ def test_audio_as_base64_samples_or_multipart_upload(tmp_path, monkeypatch):
         assert wrong_field.json() == {"detail": "unknown form field(s) ['audio']: upload the input as the field "
                                                 "'input'"}
         assert client.get("/health").status_code == 200
+
+
+def test_a_request_the_model_fails_on_gets_its_own_500_and_the_batch_is_answered(sentiment_ckpt, monkeypatch):
+    """The batch's forward pass raises because of one request: each request is answered again on its own."""
+    from lightning_seq.deploy.payloads import RequestError
+    from lightning_seq.deploy.server import PredictorAPI
+
+    api = PredictorAPI(str(sentiment_ckpt), max_batch_size=4)
+    api.setup("cpu")
+    texts = ["what a great day", "worst service ever", "the bus comes at nine"]
+    offline = [a.to_dict() for a in Predictor.from_checkpoint(sentiment_ckpt).predict(texts)]
+    poison = api.decode_request({"input": "poison " * 7})
+    inner = api.predictor.rows
+
+    def rows(encoded):  # the model's forward pass, failing on any batch that holds the 7-token input
+        if any(tensor.size(0) == 7 for tensor in encoded):
+            raise RuntimeError("the model broke")
+        return inner(encoded)
+
+    monkeypatch.setattr(api.predictor, "rows", rows)
+    batch = [api.decode_request({"input": t}) for t in texts[:2]] + [poison, api.decode_request({"input": ""}),
+                                                                    api.decode_request({"input": texts[2]})]
+    out = api.predict(api.batch(batch))
+    assert [type(o).__name__ for o in out] == ["list", "list", "RequestError", "RequestError", "list"]
+    assert out[2] == RequestError(500, "the model failed on this request (RuntimeError)")
+    assert out[3] == RequestError(422, "input: empty text")
+    for answer, expected in zip([out[0][0], out[1][0], out[4][0]], offline, strict=True):
+        assert answer.label == expected["label"]

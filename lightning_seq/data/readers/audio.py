@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import soundfile
 import torch
-import torchaudio
 from torch import Tensor
+
+from lightning_seq.data.readers.resampling import resample, resampled_length
 
 
 def audio_info(path: str | Path) -> tuple[int, int]:
@@ -26,21 +26,9 @@ def audio_info(path: str | Path) -> tuple[int, int]:
     return int(info.frames), int(info.samplerate)
 
 
-def resampled_length(frames: int, orig_rate: int, new_rate: int) -> int:
-    """Samples after resampling ``frames`` samples from ``orig_rate`` to ``new_rate`` (as torchaudio does)."""
-    return frames if orig_rate == new_rate else math.ceil(frames * new_rate / orig_rate)
-
-
 def to_mono(waveform: Tensor) -> Tensor:
     """Average the channels of ``(N, C)`` (soundfile's layout) or pass ``(N,)`` through."""
     return waveform.mean(dim=1) if waveform.dim() == 2 else waveform
-
-
-def resample(waveform: Tensor, orig_rate: int, new_rate: int) -> Tensor:
-    """Resample a mono waveform ``(N,)`` (band-limited sinc interpolation, torchaudio)."""
-    if orig_rate == new_rate:
-        return waveform
-    return torchaudio.functional.resample(waveform, orig_rate, new_rate)
 
 
 def load_audio(path: str | Path, sample_rate: int) -> Tensor:
@@ -64,3 +52,6 @@ def fit_duration(waveform: Tensor, samples: int) -> Tensor:
     if waveform.numel() >= samples:
         return waveform[:samples]
     return torch.nn.functional.pad(waveform, (0, samples - waveform.numel()))
+
+
+__all__ = ["audio_info", "fit_duration", "load_audio", "resample", "resampled_length", "to_mono"]
