@@ -90,9 +90,13 @@ def command_line(pid: int) -> str:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server may listen on ``port`` again (SO_REUSEADDR, as uvicorn binds: connections in TIME_WAIT
+    from the clients do not hold it, a listening socket does)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
+            sock.listen()
         except OSError:
             return False
     return True
