@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
@@ -27,6 +29,14 @@ from lightning_seq.data.shards.codec import describe, from_table, to_table
 from lightning_seq.data.shards.location import ShardLocation
 
 FORMAT = "lightning-seq-shards/1"
+
+UNREADABLE = (OSError, ValueError, EOFError, RuntimeError, pa.ArrowException, KeyError, pickle.UnpicklingError)
+"""What a missing, truncated or corrupt file raises while it is opened or decoded (pyarrow, NumPy, torch)."""
+
+
+def unreadable(location: ShardLocation, relative: str, what: str, err: Exception) -> ValueError:
+    """The error for a file of the folder that cannot be read: it names the file and what it is."""
+    return ValueError(f"{location.name(relative)} ({what}) cannot be read: {err}")
 
 
 def write_split(folder: Path, split: str, dataset: Any, rows_per_shard: int, row_group_rows: int) -> dict[str, Any]:
@@ -93,7 +103,10 @@ def read_lengths(folder: str | Path | ShardLocation, split: str, rows: int) -> n
     """Every sample's length in ``split``, checked against the index's row count."""
     location = folder if isinstance(folder, ShardLocation) else ShardLocation(str(folder))
     relative = f"lengths/{split}.npy"
-    lengths = np.load(io.BytesIO(location.read_bytes(relative)))
+    try:
+        lengths = np.load(io.BytesIO(location.read_bytes(relative)))
+    except UNREADABLE as err:
+        raise unreadable(location, relative, f"the {split} lengths", err) from None
     if len(lengths) != rows:
         raise ValueError(f"{location.name(relative)} holds {len(lengths)} lengths, index.json says {rows} rows")
     return lengths
@@ -102,7 +115,10 @@ def read_lengths(folder: str | Path | ShardLocation, split: str, rows: int) -> n
 def read_description(folder: str | Path | ShardLocation) -> dict[str, Any]:
     """``module.pt``: the sizes, names, state and preprocessing of the data module that wrote the folder."""
     location = folder if isinstance(folder, ShardLocation) else ShardLocation(str(folder))
-    return torch.load(io.BytesIO(location.read_bytes("module.pt")), weights_only=True)
+    try:
+        return torch.load(io.BytesIO(location.read_bytes("module.pt")), weights_only=True)
+    except UNREADABLE as err:
+        raise unreadable(location, "module.pt", "the data module's description", err) from None
 
 
 def read_stream(folder: str | Path | ShardLocation, shards: Sequence[dict[str, Any]], fields: list[dict[str, str]],
@@ -120,13 +136,22 @@ def read_stream(folder: str | Path | ShardLocation, shards: Sequence[dict[str, A
     for shard in order:
         shard_end = position + rows[shard]
         if shard_end > start and position < end:
-            parquet = pq.ParquetFile(location.open(shards[shard]["file"]))
+            name = shards[shard]["file"]
+            try:
+                parquet = pq.ParquetFile(location.open(name))
+                groups = [parquet.metadata.row_group(g).num_rows for g in range(parquet.num_row_groups)]
+            except UNREADABLE as err:
+                raise unreadable(location, name, "a shard", err) from None
+            if sum(groups) != rows[shard]:
+                raise ValueError(f"{location.name(name)} holds {sum(groups)} rows, index.json says {rows[shard]}")
             group_start = position
-            for group in range(parquet.num_row_groups):
-                group_rows = parquet.metadata.row_group(group).num_rows
+            for group, group_rows in enumerate(groups):
                 lo, hi = max(start, group_start), min(end, group_start + group_rows)
                 if lo < hi:
-                    table = parquet.read_row_group(group).slice(lo - group_start, hi - lo)
+                    try:
+                        table = parquet.read_row_group(group).slice(lo - group_start, hi - lo)
+                    except UNREADABLE as err:
+                        raise unreadable(location, name, f"a shard, row group {group}", err) from None
                     yield int(first_row[shard]) + (lo - position), from_table(table, fields)
                 group_start += group_rows
         position = shard_end

@@ -221,3 +221,28 @@ def test_a_url_reads_the_same_batches_as_the_folder_through_real_workers(tmp_pat
     assert [b.indices.tolist() for b in ShardLoader(made, lambda: 0)] == local
     with pytest.raises(FileNotFoundError, match=f"file://{tmp_path}/nowhere/index.json not found"):
         read_index(f"file://{tmp_path}/nowhere")
+
+
+def test_a_corrupt_truncated_or_missing_shard_is_named_when_it_is_read(tmp_path):
+    _, entry = write_folder(tmp_path, 80)
+    batching = Batching(8, None, 24, False, seed=0)
+    shard = tmp_path / entry["shards"][1]["file"]
+    data = shard.read_bytes()
+    for broken, detail in ((data[: len(data) // 2], "a shard"), (b"PAR1" + b"\0" * 64, "a shard"),
+                           (None, "a shard")):
+        if broken is None:
+            shard.unlink()
+        else:
+            shard.write_bytes(broken)
+        with pytest.raises(ValueError, match=f"^{tmp_path / entry['shards'][1]['file']} \\({detail}\\) cannot be "
+                                             f"read: "):
+            list(ShardLoader(stream(tmp_path, entry, batching), lambda: 0))
+    shard.write_bytes(data)
+    (tmp_path / "lengths/train.npy").write_bytes(b"\x93NUMPY broken")
+    with pytest.raises(ValueError, match=f"^{tmp_path}/lengths/train.npy \\(the train lengths\\) cannot be read: "):
+        read_lengths(tmp_path, "train", entry["rows"])
+    (tmp_path / "module.pt").write_bytes(b"not a torch file")
+    from lightning_seq.data.shards.folder import read_description
+
+    with pytest.raises(ValueError, match=f"^{tmp_path}/module.pt \\(the data module's description\\) cannot be "):
+        read_description(tmp_path)
