@@ -386,3 +386,12 @@ def test_readme_holds_the_committed_shard_streaming_run():
             f"40-feature frames") in readme
     assert (f"the stream is {text['throughput_ratio_one_worker']:.1f}× and "
             f"{audio['throughput_ratio_one_worker']:.1f}× the in-memory loader") in readme
+
+
+def test_the_request_fuzzer_reports_what_it_tried_and_found(tmp_path):
+    out = tmp_path / "fuzz.json"
+    result = json.loads(run_script("fuzz_requests.py", "--examples", "4", "--decoders", "text", "gate", "--json",
+                                   str(out)).strip().splitlines()[-1])
+    assert result == json.loads(out.read_text())
+    assert result["found"] == 0 and result["tried"] == sum(r["tried"] for r in result["decoders"].values()) >= 7
+    assert set(result["decoders"]) == {"text", "gate"}

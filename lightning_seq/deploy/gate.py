@@ -126,6 +126,9 @@ class RequestGate:
             except HTTPException as err:  # a malformed multipart body
                 await send_json(send, 400, f"the multipart body cannot be read: {err.detail}")
                 return
+            except Exception as err:  # the multipart parser's own errors, which Starlette passes through
+                await send_json(send, 400, f"the multipart body cannot be read: {type(err).__name__}: {err}")
+                return
         else:
             try:
                 json.loads(body)
