@@ -395,3 +395,12 @@ def test_the_request_fuzzer_reports_what_it_tried_and_found(tmp_path):
     assert result == json.loads(out.read_text())
     assert result["found"] == 0 and result["tried"] == sum(r["tried"] for r in result["decoders"].values()) >= 7
     assert set(result["decoders"]) == {"text", "gate"}
+
+
+def test_the_serving_page_quotes_the_committed_fuzz_run():
+    result = json.loads((ROOT / "benchmarks/results/fuzz_requests.json").read_text())
+    page = (ROOT / "docs/serving.md").read_text()
+    assert f"**{result['tried']} inputs** ({result['examples_per_decoder']} per decoder" in page
+    assert f"**found {result['found']}**" in page
+    growth = max(r["peak_growth_mb"] for r in result["decoders"].values())
+    assert f"peak memory was {growth} MB" in page

@@ -77,7 +77,8 @@ def media_value(value: Any, field: str, kind: str) -> Any:
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in samples):
             raise ValueError(f"{field}.samples: every sample must be a number")
         try:
-            return np.asarray(samples, dtype=np.float32), value["sample_rate"]
+            with np.errstate(over="ignore"):  # floats beyond float32 become inf, refused as non-finite
+                return np.asarray(samples, dtype=np.float32), value["sample_rate"]
         except OverflowError:
             raise ValueError(f"{field}.samples: a sample is too large for a float (samples lie in [-1, 1])") from None
     allowed = "'base64'" if kind == IMAGE_KIND else "'base64', or 'samples' and 'sample_rate'"
