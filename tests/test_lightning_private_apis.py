@@ -57,3 +57,17 @@ def test_lightning_cli_hooks_seqcli_overrides_keep_their_signatures():
     ``_instantiate_trainer`` (plain-line progress, shared log folders, the launch check)."""
     assert list(inspect.signature(LightningCLI._parse_ckpt_path).parameters) == ["self"]
     assert list(inspect.signature(LightningCLI._instantiate_trainer).parameters) == ["self", "config", "callbacks"]
+
+
+def test_litserve_waits_on_its_shutdown_event_and_names_its_http_processes():
+    """``deploy/shutdown.py`` releases ``LitServer.run`` by setting ``_shutdown_event`` (run waits on it and then
+    shuts down its processes), finds the HTTP processes by LitServe's name for them, and sets how long they drain
+    through ``uvicorn_graceful_timeout``: LitServe has no public way to stop a running server from its own process."""
+    import litserve as ls
+
+    from lightning_seq.deploy.shutdown import HTTP_PROCESS_PREFIX
+
+    run = inspect.getsource(ls.LitServer.run)
+    assert "self._shutdown_event.wait()" in run and "self._perform_graceful_shutdown(" in run
+    assert f'name=f"{HTTP_PROCESS_PREFIX}{{response_queue_id}}"' in inspect.getsource(ls.LitServer._start_server)
+    assert "timeout_graceful_shutdown=self.uvicorn_graceful_timeout" in inspect.getsource(ls.LitServer._start_server)

@@ -3,6 +3,7 @@
 from lightning_seq.deploy.audio_inputs import AudioInputs
 from lightning_seq.deploy.graph_decoding import GraphDecoder, decode_with_graphs
 from lightning_seq.deploy.image_inputs import ImageInputs
+from lightning_seq.deploy.limits import InputTooLong
 from lightning_seq.deploy.predictor import PREPROCESSING_KEY, Predictor
 from lightning_seq.deploy.results import Classification, GeneratedText, Hypothesis, Prediction
 from lightning_seq.deploy.text_inputs import TextInputs
@@ -15,6 +16,7 @@ __all__ = [
     "GraphDecoder",
     "Hypothesis",
     "ImageInputs",
+    "InputTooLong",
     "Prediction",
     "Predictor",
     "TextInputs",
