@@ -31,8 +31,10 @@ class ShardedDataModule(pl.LightningDataModule):
     Each rank and loader worker reads its own contiguous part of the epoch's stream (the shards in a seeded order
     that changes every epoch), through a buffer of ``buffer_size`` samples sorted by length and cut into batches;
     every sample is used once per epoch, every rank yields the same number of batches, and a checkpoint keeps the
-    position in the epoch for an exact mid-epoch resume (``lightning_seq.data.shards``). Memory holds one buffer
-    per worker, not the split. The sizes, names and preprocessing the recipe's data module knew come from the
+    position in the epoch for an exact mid-epoch resume, also under another number of ranks or loader workers
+    (``lightning_seq.data.shards``). Fitting sets the trainer's ``reload_dataloaders_every_n_epochs`` to 1, so that
+    Lightning reads every epoch's batch count (under ``max_tokens`` it changes from epoch to epoch). Memory holds one
+    buffer per worker, not the split. The sizes, names and preprocessing the recipe's data module knew come from the
     folder, so the model is built and checkpointed as with that module.
 
     Args:

@@ -15,7 +15,12 @@ Every rank and every loader worker computes the same plan from ``seed + epoch``:
    until they have as many as the longest part. No sample is repeated or dropped.
 
 The plan depends on the data, the seed, the epoch and the world (ranks × workers): a part's batch ``k`` is the
-same in an interrupted and in an uninterrupted run, which makes mid-epoch resumption exact.
+same in an interrupted and in an uninterrupted run, which makes mid-epoch resumption exact. Under ``max_tokens`` the
+count differs from epoch to epoch (the buffers hold other samples), so a loader reports each epoch's own.
+
+5. **Another world on resume**: a run resumed with other ranks or loader workers replays the saved stretch of the
+   epoch (a ``Segment``: its world and the batches each rank used), takes the rows it used out of the stream and
+   plans the rest for the new world (``plan_after``), so the epoch still uses every sample exactly once.
 """
 
 from __future__ import annotations

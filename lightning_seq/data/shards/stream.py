@@ -3,8 +3,10 @@
 ``ShardStream`` is an iterable data set that yields collated batches (its loader has ``batch_size=None``). What a
 worker yields is batch ``k, k+1, ...`` of its part's plan (``plan.epoch_plan``); the loader takes one batch from
 each worker in turn, so the rank's ``n``-th batch is batch ``n // workers`` of worker ``n % workers``. A checkpoint
-keeps ``{epoch, batches_done}``; on resume every worker skips the batches it had yielded and the workers' turns
-are rotated so the next batch is the one the uninterrupted run would have taken.
+keeps the epoch, the batches used, the world that used them, the batch settings and the shard list. On resume under
+the same world every worker skips the batches it had yielded and the workers' turns are rotated so the next batch is
+the one the uninterrupted run would have taken; under another world the saved stretch is closed as a segment and
+what it left is planned anew (``plan.plan_after``).
 """
 
 from __future__ import annotations
