@@ -12,6 +12,7 @@ from lightning_seq.data.datasets.sequences import SequenceDataset
 from lightning_seq.data.modules.base import LOADER_ARGS, SequenceDataModule
 from lightning_seq.data.modules.records import sort_label_names
 from lightning_seq.data.preprocessing.inputs import text_inputs_spec
+from lightning_seq.data.readers.docstring_topics import docstring_topic_splits
 from lightning_seq.data.readers.hf import split_paths
 from lightning_seq.data.readers.tables import check_column
 from lightning_seq.data.readers.text import TextRecord, check_empty_texts, read_text_records
@@ -22,16 +23,20 @@ from lightning_seq.data.text.vocab import Vocabulary
 from lightning_seq.docstrings import append_args
 
 log = logging.getLogger(__name__)
+EMBEDDED_CORPORA = ("word_order", "long_tail", "docstring_topics")
 
 
 @append_args(LOADER_ARGS)
 class SentimentDataModule(SequenceDataModule):
     """Labelled texts to token-id sequences, vocabulary built from the training split only.
 
-    With no ``train_path`` it generates an embedded corpus (train, val and test splits): ``word_order``
-    (``synthetic.sentiment``, the default: a closed vocabulary in which word order often decides the label) or
+    With no ``train_path`` it uses an embedded corpus (train, val and test splits): ``word_order``
+    (``synthetic.sentiment``, the default: a closed vocabulary in which word order often decides the label),
     ``long_tail`` (``synthetic.short_texts``: real tweets' statistics, most word types seen once and the label
-    mostly in which words appear). The vocabulary and label names are known right after
+    mostly in which words appear), both generated, or ``docstring_topics``: **real** text, the Python standard
+    library's docstrings labelled by the module they document (``readers.docstring_topics``: 17 classes, fixed
+    splits of 3438 / 422 / 411 on Python 3.11.7; ``generated_size`` does not apply to it).
+    The vocabulary and label names are known right after
     ``__init__`` (their sizes are linked into the model, which takes the names in ``setup``) and are saved next to
     the logs as ``vocab.txt``/``labels.txt``.
 
@@ -56,7 +61,7 @@ class SentimentDataModule(SequenceDataModule):
             training run when predicting on other data.
         max_length: truncate texts to this many tokens (counted in the log); None keeps them whole.
         drop_empty: drop empty or whitespace-only texts (counted in the log) instead of raising an error.
-        generated_corpus: which embedded corpus to generate when no ``train_path`` is given (see above).
+        generated_corpus: which embedded corpus to use when no ``train_path`` is given (see above).
         generated_size: size of the embedded corpus's training split (val and test get a tenth each).
         seed: seed of the generated corpus, the val split and the shuffling order.
     """
@@ -78,7 +83,7 @@ class SentimentDataModule(SequenceDataModule):
         vocab_path: str | None = None,
         max_length: int | None = None,
         drop_empty: bool = False,
-        generated_corpus: Literal["word_order", "long_tail"] = "word_order",
+        generated_corpus: Literal["word_order", "long_tail", "docstring_topics"] = "word_order",
         generated_size: int = 8000,
         batch_size: int = 32,
         bucketing: bool = True,
@@ -101,8 +106,8 @@ class SentimentDataModule(SequenceDataModule):
         self.tokenizer = tokenizer if tokenizer is not None else WordTokenizer()
         self.max_length = max_length
         self.drop_empty = drop_empty
-        if generated_corpus not in ("word_order", "long_tail"):
-            raise ValueError(f"generated_corpus must be 'word_order' or 'long_tail', got {generated_corpus!r}")
+        if generated_corpus not in EMBEDDED_CORPORA:
+            raise ValueError(f"generated_corpus must be one of {list(EMBEDDED_CORPORA)}, got {generated_corpus!r}")
         self.generated_corpus = generated_corpus
         self.load_splits(generated_size=generated_size, val_fraction=val_fraction, minimum=2)
         self.fit_tokenizers({"tokenizer": [r.text for r in self.records["train"]]})
@@ -119,7 +124,9 @@ class SentimentDataModule(SequenceDataModule):
         self.num_classes = len(self.label_names)
 
     def generate(self, split: str, size: int, seed: int) -> list[TextRecord]:
-        """``size`` posts of the embedded three-class corpus ``generated_corpus``."""
+        """``size`` posts of the embedded corpus ``generated_corpus`` (the docstring set: its fixed split)."""
+        if self.generated_corpus == "docstring_topics":
+            return [TextRecord(row.text, row.label, row.where) for row in docstring_topic_splits()[split]]
         make = generate_short_text_corpus if self.generated_corpus == "long_tail" else generate_sentiment_corpus
         pairs = make(size, seed)
         return [TextRecord(t, lab, f"<generated {split}>:{i + 1}") for i, (t, lab) in enumerate(pairs)]
