@@ -18,6 +18,7 @@ from lightning_seq.nn.masking import lengths_to_mask, reversal_index
 from lightning_seq.nn.ngram_bag import NgramBag
 from lightning_seq.nn.pooling import AttentionPooling, LastPooling, MaxPooling, MeanPooling, merge_directions
 from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder, RNNEncoder
+from lightning_seq.nn.wide import WideFactory, WideNgrams
 
 __all__ = [
     "AdditiveAttention",
@@ -52,6 +53,8 @@ __all__ = [
     "SequenceEncoder",
     "SequenceFrontEnd",
     "TokenEmbedding",
+    "WideFactory",
+    "WideNgrams",
     "token_table",
     "lengths_to_mask",
     "merge_directions",

@@ -17,9 +17,11 @@ from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.ngram_bag import NgramBag
 from lightning_seq.nn.pooling import DirectionMerge, PoolingMode, build_pooling, merge_directions, merged_size
 from lightning_seq.nn.recurrent import LSTMEncoder
+from lightning_seq.nn.wide import WideFactory
 from lightning_seq.plots import publish_picture, render_confusion_matrix
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.loss_logging import MeanLoss
+from lightning_seq.tasks.wide_path import WidePathMixin
 from lightning_seq.types import PAD_ID, UNK_ID, SequenceBatch
 
 
@@ -56,7 +58,7 @@ class ClassificationPrediction(NamedTuple):
         ]
 
 
-class SequenceClassifier(SequenceTask):
+class SequenceClassifier(WidePathMixin, SequenceTask):
     """Classify whole sequences: sentiment from tokens, keywords from audio frames, digits from image rows.
 
     Exactly one input kind is given (the CLI links both from the data; the unused one stays None): ``vocab_size``
@@ -82,6 +84,12 @@ class SequenceClassifier(SequenceTask):
             model sees; 0 for none.
         ngram_dim: size of the n-gram bag's vector.
         ngram_order: longest n-gram in the bag (1: words, 2: words and word pairs; at most 4).
+        wide: factory ``num_classes -> WideNgrams`` (token inputs only): logistic regression over tf-idf hashed
+            word and character n-grams with its own L2, pre-fitted before training starts, its logits summed with
+            the recurrent path's (wide & deep; the head's last layer then starts at zero, so training starts
+            where logistic regression ends). In YAML ``class_path: lightning_seq.nn.WideNgrams``.
+        recurrent: False leaves the recurrent path out (its embedding, encoder and head are built but frozen and
+            never read): the wide path alone, scikit-learn's logistic regression inside the library.
         pooling: how outputs become one vector: ``last`` valid step (backward half at step 0), ``mean`` or ``max``
             over valid steps, or ``attention`` with a learned query.
         direction_merge: combine the two directions' halves by ``concat``, ``sum`` or ``mean``.
@@ -107,6 +115,8 @@ class SequenceClassifier(SequenceTask):
         ngram_buckets: int = 0,
         ngram_dim: int = 64,
         ngram_order: int = 2,
+        wide: WideFactory | None = None,
+        recurrent: bool = True,
         pooling: PoolingMode = "last",
         direction_merge: DirectionMerge = "concat",
         head_hidden_sizes: list[int] | None = None,
@@ -138,6 +148,10 @@ class SequenceClassifier(SequenceTask):
             raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
         if class_weights is not None and (len(class_weights) != num_classes or min(class_weights) < 0):
             raise ValueError(f"class_weights needs {num_classes} non-negative values, got {class_weights!r}")
+        if vocab_size is None and wide is not None:
+            raise ValueError("wide applies to token inputs (vocab_size), not to float features")
+        if not recurrent and wide is None:
+            raise ValueError("recurrent=False leaves no path: give the wide path (wide), or keep recurrent=True")
         if feature_size is not None and feature_size < 1:
             raise ValueError(f"feature_size must be >= 1, got {feature_size!r}")
         self.num_classes, self.vocab_size = num_classes, vocab_size
@@ -172,6 +186,7 @@ class SequenceClassifier(SequenceTask):
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
         self.test_confusion = MulticlassConfusionMatrix(num_classes)
+        self.build_wide_path(wide, recurrent)
 
     def forward(self, inputs: Tensor, lengths: Tensor) -> Tensor:
         """Class logits for a padded batch.
@@ -184,6 +199,9 @@ class SequenceClassifier(SequenceTask):
             ``(B, C)`` logits.
         """
         inputs, lengths = self.features_of(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
+        wide = self.wide_logits(inputs, lengths)  # (B, C) or None
+        if not self.recurrent:
+            return wide
         if self.training and self.unknown_word_dropout > 0:
             dropped = torch.rand(inputs.shape, device=inputs.device) < self.unknown_word_dropout  # (B, T)
             inputs = inputs.masked_fill(dropped & (inputs != PAD_ID), UNK_ID)
@@ -195,7 +213,8 @@ class SequenceClassifier(SequenceTask):
         pooled = merge_directions(pooled, self.encoder.num_directions, self.direction_merge)  # (B, D*H) or (B, H)
         if self.ngram_bag is not None:
             pooled = torch.cat([pooled, self.ngram_bag(inputs, lengths)], dim=-1)  # (B, P + E)
-        return self.head(pooled)  # (B, C)
+        logits = self.head(pooled)  # (B, C)
+        return logits if wide is None else logits + wide
 
     def _loss(self, logits: Tensor, targets: Tensor) -> MeanLoss:
         """Cross-entropy, a mean over the rows, or over the targets' class weights when ``class_weights`` is set."""
@@ -204,11 +223,13 @@ class SequenceClassifier(SequenceTask):
             return MeanLoss(loss, torch.tensor(float(targets.numel()), device=loss.device))
         return MeanLoss(loss, self.class_weights[targets].sum())  # torch divides by the summed weights
 
-    def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
-        """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``)."""
+    def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor | None:
+        """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``); None when nothing trains."""
         loss, count = self._loss(self(batch.inputs, batch.lengths), batch.targets)
         self.log_train_loss(loss, count)
-        return self.global_mean(loss, count)
+        if not loss.requires_grad:  # a fixed pre-fitted wide path alone: the epochs only validate
+            return None
+        return self.global_mean(loss, count) + self.wide_penalty()
 
     def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:
         logits = self(batch.inputs, batch.lengths)

@@ -58,9 +58,22 @@ class InjectedOptimization:
             raise ValueError("the training loader has no length, so decay_epochs cannot be turned into steps")
         return math.ceil(batches / self.trainer.accumulate_grad_batches) * self.optimizer_steps_per_batch()
 
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """The optimizer's parameter groups: one of every trainable parameter, unless a task parts them.
+
+        A group may carry ``lr_scale``: its learning rate is the optimizer's times that (a part with its own pace,
+        such as a pre-fitted linear path or the lower layers of a transferred encoder).
+        """
+        return [{"params": [p for p in self.parameters() if p.requires_grad]}]
+
     def configure_optimizers(self) -> Any:
-        """Build the injected optimizer (and scheduler) over the trainable parameters."""
-        optimizer = self.optimizer_factory(p for p in self.parameters() if p.requires_grad)
+        """Build the injected optimizer (and scheduler) over the trainable parameters, in ``parameter_groups()``."""
+        groups = [group for group in self.parameter_groups() if group["params"]]
+        if not groups:  # nothing trains (a fixed, pre-fitted model): Lightning runs the epochs without an optimizer
+            return None
+        optimizer = self.optimizer_factory(groups)
+        for group in optimizer.param_groups:
+            group["lr"] = group["lr"] * group.pop("lr_scale", 1.0)
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
