@@ -146,6 +146,9 @@ def export(task: SequenceTask, path: str | Path, example: tuple[Tensor, ...] | N
         The written paths.
     """
     path = Path(path)
+    blocker = task.export_blocker()
+    if blocker is not None:
+        raise ValueError(f"no export for this {type(task).__name__}: {blocker}")
     if path.suffix not in (".pt", ".onnx"):
         raise ValueError(f"export path must end in .pt (TorchScript) or .onnx, got {str(path)!r}")
     task.eval()

@@ -103,6 +103,10 @@ class SequenceTask(
             raise TypeError(f"frontend must build a SequenceFrontEnd, got {type(built).__name__}")
         return built, built.output_size
 
+    def export_blocker(self) -> str | None:
+        """Why this task's computation cannot become a traced graph, or None when it can (asked by ``export``)."""
+        return None
+
     @property
     def datamodule(self) -> pl.LightningDataModule | None:
         """The data module of the Trainer this task runs under, or None (no Trainer, or loaders given directly)."""

@@ -57,6 +57,12 @@ class WidePathMixin:
             return None
         return self.wide(self.texts_of(inputs, lengths))
 
+    def export_blocker(self) -> str | None:
+        """The wide path counts n-grams of texts in Python: no traced graph holds it."""
+        if self.wide is None:
+            return super().export_blocker()
+        return "the wide path (wide) counts n-grams in Python and cannot be exported: serve it with Predictor"
+
     def wide_penalty(self) -> Tensor | float:
         """The wide path's own L2 term while it trains (0 without one, or when it is kept fixed)."""
         if self.wide is None or self.wide.lr_scale == 0:

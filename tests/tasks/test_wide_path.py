@@ -76,3 +76,10 @@ def test_settings_that_leave_no_path_or_the_wrong_input_are_refused():
         SequenceClassifier(num_classes=3, vocab_size=10, recurrent=False)
     with pytest.raises(ValueError, match=r"wide applies to token inputs \(vocab_size\), not to float features"):
         SequenceClassifier(num_classes=3, feature_size=4, wide=WideNgrams)
+
+
+def test_export_refuses_a_model_with_a_wide_path_by_name(tmp_path, data):
+    from lightning_seq.deploy.export import export
+
+    with pytest.raises(ValueError, match=r"no export for this SequenceClassifier: the wide path \(wide\) counts"):
+        export(classifier(data), tmp_path / "model.onnx")
