@@ -14,7 +14,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 
-from lightning_seq.types import PAD, SPECIALS, UNK, UNKNOWN_REFERENCE
+from lightning_seq.types import SPECIALS, UNK, UNKNOWN_REFERENCE
 
 _WORD = re.compile(r"\w+")
 SUBWORD_MARK = "\u2581"  # SentencePiece's word-start mark
@@ -25,7 +25,7 @@ def tokens_to_text(tokens: Sequence[str]) -> str:
 
     ``<unk>`` becomes U+FFFD (no word of its own); padding and the other specials are left out.
     """
-    kept = [UNKNOWN_REFERENCE if t == UNK else t for t in tokens if t != PAD and (t == UNK or t not in SPECIALS)]
+    kept = [UNKNOWN_REFERENCE if t == UNK else t for t in tokens if t == UNK or t not in SPECIALS]
     if all(len(t) == 1 for t in kept):
         return "".join(kept)
     if any(t.startswith(SUBWORD_MARK) for t in kept):

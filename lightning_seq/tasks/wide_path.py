@@ -36,7 +36,7 @@ class WidePathMixin:
             torch.nn.init.zeros_(last.bias)
         if not recurrent:  # built but never read: frozen, so no optimizer or DDP reducer waits for its gradients
             for name, module in self.named_children():
-                if name not in ("wide", "val_metrics", "test_metrics", "test_confusion"):
+                if name != "wide":
                     module.requires_grad_(False)
         if self.wide is not None and self.wide.lr_scale == 0:
             self.wide.requires_grad_(False)
