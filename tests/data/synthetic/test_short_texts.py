@@ -1,5 +1,6 @@
 import collections
 import random
+import re
 
 import pytest
 
@@ -70,7 +71,12 @@ def test_data_module_generates_the_long_tail_corpus_on_request():
     dm = SentimentDataModule(generated_size=200, generated_corpus="long_tail", seed=0)
     assert dm.records["train"][0].text == generate_short_text_corpus(200, 0)[0][0]
     assert dm.label_names == list(LABELS)
-    with pytest.raises(ValueError, match="generated_corpus must be 'word_order' or 'long_tail', got 'tweets'"):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "generated_corpus must be one of ['word_order', 'long_tail', 'docstring_topics'], got 'tweets'"
+        ),
+    ):
         SentimentDataModule(generated_size=200, generated_corpus="tweets")
 
 
