@@ -19,8 +19,8 @@ from lightning_seq.cli import run
 ROOT = Path(__file__).resolve().parents[1]
 # One recipe of each data module and task pair runs in every test run; a recipe that repeats a pair (another
 # corpus, size or front-end over the same data module and task) runs under `-m slow` (the suite's 20-minute budget).
-REPEATS = {"short_text_bilstm", "charlm_package_texts", "audio_keywords_stream_gru", "audio_ctc_bilstm",
-           "image_to_text_lstm"}
+REPEATS = {"short_text_bilstm", "short_text_lm", "charlm_package_texts", "audio_keywords_stream_gru",
+           "audio_ctc_bilstm", "image_to_text_lstm"}
 RECIPES = [
     pytest.param(recipe, marks=[pytest.mark.slow] if recipe.stem in REPEATS else [])
     for recipe in sorted((ROOT / "recipes").glob("*.yaml"))

@@ -13,6 +13,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
 
 from lightning_seq.types import SPECIALS, UNK, UNKNOWN_REFERENCE
 
@@ -20,15 +21,30 @@ _WORD = re.compile(r"\w+")
 SUBWORD_MARK = "\u2581"  # SentencePiece's word-start mark
 
 
-def tokens_to_text(tokens: Sequence[str]) -> str:
-    """The text tokens stand for: characters joined as they are, pieces at their ``▁`` marks, words by spaces.
+TokenKind = Literal["characters", "pieces", "words"]
+"""What a vocabulary's tokens are, so its ids are read back as the text they came from."""
 
-    ``<unk>`` becomes U+FFFD (no word of its own); padding and the other specials are left out.
+
+def token_kind(vocabulary: Sequence[str]) -> TokenKind:
+    """Decided once per vocabulary: every ordinary token one character, any marked ``▁`` as a piece, or words."""
+    ordinary = [t for t in vocabulary if t not in SPECIALS]
+    if all(len(t) == 1 for t in ordinary):
+        return "characters"
+    if any(t.startswith(SUBWORD_MARK) for t in ordinary):
+        return "pieces"
+    return "words"
+
+
+def tokens_to_text(tokens: Sequence[str], kind: TokenKind) -> str:
+    """The text that tokens of a vocabulary of ``kind`` stand for.
+
+    Characters are joined as they are, pieces at their ``▁`` marks, words by spaces. ``<unk>`` becomes U+FFFD (no
+    word of its own); padding and the other specials are left out.
     """
     kept = [UNKNOWN_REFERENCE if t == UNK else t for t in tokens if t == UNK or t not in SPECIALS]
-    if all(len(t) == 1 for t in kept):
+    if kind == "characters":
         return "".join(kept)
-    if any(t.startswith(SUBWORD_MARK) for t in kept):
+    if kind == "pieces":
         return "".join(kept).replace(SUBWORD_MARK, " ").strip()
     return " ".join(kept)
 

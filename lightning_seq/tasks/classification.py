@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import torch
@@ -21,7 +22,8 @@ from lightning_seq.nn.wide import WideFactory
 from lightning_seq.plots import publish_picture, render_confusion_matrix
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.loss_logging import MeanLoss
-from lightning_seq.tasks.wide_path import WidePathMixin
+from lightning_seq.tasks.transfer import transfer_language_model
+from lightning_seq.tasks.wide_path import WideMix, WidePathMixin
 from lightning_seq.types import PAD_ID, UNK_ID, SequenceBatch
 
 
@@ -75,6 +77,13 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         embedding_dim: token embedding size (token inputs only).
         pretrained_embeddings: GloVe / word2vec text file to initialise the embedding from (read before fitting,
             once the data's vocabulary is known).
+        language_model: a ``LanguageModel`` checkpoint (ULMFiT) to start the embedding and the encoder from
+            before fitting: embedding rows mapped by token, each encoder layer's forward direction from the
+            language model's layer (``lightning_seq.tasks.transfer``). It must use the classifier's tokenizer,
+            ``embedding_dim``, recurrent cell, hidden size and layer count; a bidirectional classifier's backward
+            direction starts fresh. Read once, never over weights from a checkpoint.
+        transfer_lr_scale: the learning rate of the embedding and encoder started from ``language_model``, as a
+            multiple of the task's (discriminative rates: below 1 the transferred layers move slower than the head).
         freeze_embeddings: keep the embedding fixed.
         embedding_dropout: dropout on the embedded (or feature) inputs.
         unknown_word_dropout: in training, the share of tokens replaced by ``<unk>`` (token inputs only), so the
@@ -88,6 +97,10 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
             word and character n-grams with its own L2, pre-fitted before training starts, its logits summed with
             the recurrent path's (wide & deep; the head's last layer then starts at zero, so training starts
             where logistic regression ends). In YAML ``class_path: lightning_seq.nn.WideNgrams``.
+        wide_mix: ``sum``: the wide path's logits added to the recurrent ones, trained together (wide & deep);
+            ``average``: an ensemble of the two, each fitted alone (the wide path fixed after its pre-fit), the
+            output the mixture ``(1 - w) p_recurrent + w p_wide`` with ``w`` chosen on every validation by log-loss
+            (``val/wide_weight``; kept in the checkpoint).
         recurrent: False leaves the recurrent path out (its embedding, encoder and head are built but frozen and
             never read): the wide path alone, scikit-learn's logistic regression inside the library.
         pooling: how outputs become one vector: ``last`` valid step (backward half at step 0), ``mean`` or ``max``
@@ -109,6 +122,8 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         frontend: FrontEndFactory | None = None,
         embedding_dim: int = 128,
         pretrained_embeddings: str | None = None,
+        language_model: str | None = None,
+        transfer_lr_scale: float = 1.0,
         freeze_embeddings: bool = False,
         embedding_dropout: float = 0.0,
         unknown_word_dropout: float = 0.0,
@@ -116,6 +131,7 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         ngram_dim: int = 64,
         ngram_order: int = 2,
         wide: WideFactory | None = None,
+        wide_mix: WideMix = "sum",
         recurrent: bool = True,
         pooling: PoolingMode = "last",
         direction_merge: DirectionMerge = "concat",
@@ -158,6 +174,14 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         self.pretrained_embeddings = pretrained_embeddings
         if pretrained_embeddings is not None and vocab_size is None:
             raise ValueError("pretrained_embeddings apply to token inputs (vocab_size), not to float features")
+        if language_model is not None and (vocab_size is None or pretrained_embeddings is not None):
+            raise ValueError(
+                "language_model starts a token classifier's embedding and encoder (vocab_size), and replaces "
+                "pretrained_embeddings: give one of the two"
+            )
+        if not (transfer_lr_scale > 0 and math.isfinite(transfer_lr_scale)):
+            raise ValueError(f"transfer_lr_scale must be > 0, got {transfer_lr_scale!r}")
+        self.language_model, self.transfer_lr_scale = language_model, transfer_lr_scale
         self.embedding = (
             TokenEmbedding(vocab_size, embedding_dim, freeze=freeze_embeddings) if vocab_size is not None else None
         )
@@ -186,7 +210,7 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
         self.test_confusion = MulticlassConfusionMatrix(num_classes)
-        self.build_wide_path(wide, recurrent)
+        self.build_wide_path(wide, recurrent, wide_mix)
 
     def forward(self, inputs: Tensor, lengths: Tensor) -> Tensor:
         """Class logits for a padded batch.
@@ -196,12 +220,20 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
             lengths: ``(B,)`` int64 valid lengths.
 
         Returns:
-            ``(B, C)`` logits.
+            ``(B, C)`` logits (with ``wide_mix="average"``: the log of the mixed probabilities).
+        """
+        return self.join_paths(*self.path_logits(inputs, lengths))
+
+    def path_logits(self, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The recurrent path's and the wide path's ``(B, C)`` logits, apart.
+
+        With ``recurrent=False`` the first is the wide path's and the second None; without a wide path the second
+        is None.
         """
         inputs, lengths = self.features_of(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
         wide = self.wide_logits(inputs, lengths)  # (B, C) or None
         if not self.recurrent:
-            return wide
+            return wide, None
         if self.training and self.unknown_word_dropout > 0:
             dropped = torch.rand(inputs.shape, device=inputs.device) < self.unknown_word_dropout  # (B, T)
             inputs = inputs.masked_fill(dropped & (inputs != PAD_ID), UNK_ID)
@@ -213,8 +245,7 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         pooled = merge_directions(pooled, self.encoder.num_directions, self.direction_merge)  # (B, D*H) or (B, H)
         if self.ngram_bag is not None:
             pooled = torch.cat([pooled, self.ngram_bag(inputs, lengths)], dim=-1)  # (B, P + E)
-        logits = self.head(pooled)  # (B, C)
-        return logits if wide is None else logits + wide
+        return self.head(pooled), wide  # (B, C), (B, C) or None
 
     def _loss(self, logits: Tensor, targets: Tensor) -> MeanLoss:
         """Cross-entropy, a mean over the rows, or over the targets' class weights when ``class_weights`` is set."""
@@ -224,8 +255,13 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         return MeanLoss(loss, self.class_weights[targets].sum())  # torch divides by the summed weights
 
     def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor | None:
-        """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``); None when nothing trains."""
-        loss, count = self._loss(self(batch.inputs, batch.lengths), batch.targets)
+        """Cross-entropy on one batch (``train/loss_step``, ``train/loss_epoch``); None when nothing trains.
+
+        With ``wide_mix="average"`` the recurrent path's own cross-entropy: the two paths are fitted apart.
+        """
+        recurrent, wide = self.path_logits(batch.inputs, batch.lengths)
+        logits = recurrent if self.wide_mix == "average" else self.join_paths(recurrent, wide)
+        loss, count = self._loss(logits, batch.targets)
         self.log_train_loss(loss, count)
         if not loss.requires_grad:  # a fixed pre-fitted wide path alone: the epochs only validate
             return None
@@ -233,15 +269,31 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
 
     def _evaluate(self, batch: SequenceBatch, stage: str, metrics: MetricCollection) -> Tensor:
         logits = self(batch.inputs, batch.lengths)
-        loss, count = self._loss(logits, batch.targets)
-        self.log_eval_loss(stage, loss, count, prog_bar=stage == "val")
-        metrics.update(logits, batch.targets)
-        self.log_dict(metrics, on_epoch=True, prog_bar=stage == "val")
+        self._score(logits, batch.targets, stage, metrics)
         return logits
 
+    def _score(self, logits: Tensor, targets: Tensor, stage: str, metrics: MetricCollection) -> None:
+        loss, count = self._loss(logits, targets)
+        self.log_eval_loss(stage, loss, count, prog_bar=stage == "val")
+        metrics.update(logits, targets)
+        self.log_dict(metrics, on_epoch=True, prog_bar=stage == "val")
+
     def validation_step(self, batch: SequenceBatch, batch_idx: int) -> None:
-        """Loss, accuracy and macro-F1, computed per epoch and synced across ranks."""
-        self._evaluate(batch, "val", self.val_metrics)
+        """Loss, accuracy and macro-F1, computed per epoch and synced across ranks.
+
+        With ``wide_mix="average"`` both paths' logits are kept, and scored once the epoch's weight is chosen.
+        """
+        if self.wide_mix != "average":
+            self._evaluate(batch, "val", self.val_metrics)
+            return
+        recurrent, wide = self.path_logits(batch.inputs, batch.lengths)
+        self.keep_for_mixing(recurrent, wide, batch.targets)
+
+    def on_validation_epoch_end(self) -> None:
+        """With ``wide_mix="average"``: choose the wide path's weight on this validation, then score the mixture."""
+        super().on_validation_epoch_end()
+        if self.wide_mix == "average" and self._mix_rows:
+            self._score(*self.choose_wide_weight(), "val", self.val_metrics)
 
     def test_step(self, batch: SequenceBatch, batch_idx: int) -> None:
         """Loss, accuracy and macro-F1, computed per epoch and synced across ranks; the confusion matrix too."""
@@ -275,6 +327,30 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         if self.vocab_size is not None:
             sizes["vocabulary"] = self.vocab_size
         return sizes
+
+    def load_pretrained_embeddings(self) -> None:
+        """Before fitting: start from ``language_model`` (once), or read ``pretrained_embeddings``."""
+        if self.language_model is not None and not self._pretrained_loaded:
+            vocabulary = self.names("vocabulary")
+            if vocabulary is None:
+                raise ValueError("language_model maps embedding rows by token: fit with a data module that has a "
+                                 "vocabulary, or call set_names(vocabulary=...) first")
+            transfer_language_model(self.language_model, self.embedding.embedding, self.encoder, vocabulary)
+        super().load_pretrained_embeddings()
+
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """The groups of ``SequenceTask`` (and the wide path's); the transferred layers at ``transfer_lr_scale``."""
+        groups = super().parameter_groups()
+        if self.language_model is None or self.transfer_lr_scale == 1.0:
+            return groups
+        transferred = {id(p) for p in (*self.embedding.parameters(), *self.encoder.parameters())}
+        parted = []
+        for group in groups:
+            rest = [p for p in group["params"] if id(p) not in transferred]
+            moved = [p for p in group["params"] if id(p) in transferred]
+            scale = group.get("lr_scale", 1.0) * self.transfer_lr_scale
+            parted += [{**group, "params": rest}, {**group, "params": moved, "lr_scale": scale}]
+        return [group for group in parted if group["params"]]
 
     def pretrained_tables(self) -> list[tuple[torch.nn.Embedding, str, str]]:
         """The token embedding, when ``pretrained_embeddings`` is given."""

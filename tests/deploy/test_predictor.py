@@ -130,3 +130,21 @@ def test_a_subword_model_travels_inside_the_checkpoint(tmp_path, monkeypatch):
     assert [r["label"] for r in rows] == [a.label for a in answers]
     for row, answer in zip(rows, answers, strict=True):
         assert row["probabilities"] == pytest.approx(answer.probabilities, abs=1e-5)
+
+
+def test_a_checkpoint_with_a_wide_path_alone_answers_as_lightning_seq_predict_does(tmp_path, monkeypatch):
+    """The wide path counts n-grams in Python: the checkpoint alone (its idf, fitted weights and mixture weight)
+    gives the CLI's probabilities, for the ensemble of both paths (wide_mix: average)."""
+    monkeypatch.chdir(tmp_path)
+    data = [*SENTIMENT_DATA, "--model.init_args.wide=lightning_seq.nn.WideNgrams",
+            "--model.init_args.wide.num_buckets=4096", "--model.init_args.wide_mix=average"]
+    ckpt = fit("sentiment_bilstm", *data)
+    state = torch.load(ckpt, weights_only=True)["state_dict"]
+    assert bool(state["wide.fitted"]) and 0.0 <= float(state["wide_weight"]) <= 1.0
+    answers = Predictor.from_checkpoint(ckpt, batch_size=2).predict(TEXTS)
+    mine = tmp_path / "mine.txt"
+    mine.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    rows = cli_rows("sentiment_bilstm", ckpt, mine, *data)
+    assert [r["label"] for r in rows] == [a.label for a in answers]
+    for row, answer in zip(rows, answers, strict=True):
+        assert row["probabilities"] == pytest.approx(answer.probabilities, abs=1e-5)

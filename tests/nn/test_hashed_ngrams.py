@@ -7,23 +7,36 @@ import sys
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from lightning_seq.nn.hashed_ngrams import HashedNgrams, tokens_to_text
+from lightning_seq.nn.hashed_ngrams import HashedNgrams, token_kind, tokens_to_text
 
 TEXTS = ["The cat sat on the mat.", "a", "Don't stop: re-use it, re-use it!", "x y", "ünïcode wörds here"]
 
 
 @pytest.mark.parametrize(
-    ("tokens", "text"),
+    ("tokens", "kind", "text"),
     [
-        (list("hi there"), "hi there"),
-        (["hi", "there", "!"], "hi there !"),
-        (["\u2581hi", "\u2581the", "re"], "hi there"),
-        (["h", "<unk>", "i", "<pad>"], "h\ufffdi"),
-        (["<bos>", "hi", "there", "<eos>"], "hi there"),
+        (list("hi there"), "characters", "hi there"),
+        (["hi", "there", "!"], "words", "hi there !"),
+        (["a", "b", "c"], "words", "a b c"),  # words of one letter each: still words, as their vocabulary says
+        (["\u2581hi", "\u2581the", "re"], "pieces", "hi there"),
+        (["h", "<unk>", "i", "<pad>"], "characters", "h\ufffdi"),
+        (["<bos>", "hi", "there", "<eos>"], "words", "hi there"),
     ],
 )
-def test_tokens_become_the_text_they_stand_for(tokens, text):
-    assert tokens_to_text(tokens) == text
+def test_tokens_become_the_text_they_stand_for(tokens, kind, text):
+    assert tokens_to_text(tokens, kind) == text
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "kind"),
+    [
+        (["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", " "], "characters"),
+        (["<pad>", "<unk>", "<bos>", "<eos>", "a", "I", "cat"], "words"),
+        (["<pad>", "<unk>", "<bos>", "<eos>", "\u2581the", "re", "s"], "pieces"),
+    ],
+)
+def test_the_token_kind_is_decided_by_the_whole_vocabulary(vocabulary, kind):
+    assert token_kind(vocabulary) == kind
 
 
 @pytest.mark.parametrize("text", TEXTS)

@@ -15,6 +15,7 @@ from lightning_seq.data.datasets.sequences import SequenceDataset
 from lightning_seq.data.datasets.streams import StreamWindows, arrange_streams, stream_ids
 from lightning_seq.data.modules.base import ResumableDataLoader, SequenceDataModule
 from lightning_seq.data.preprocessing.inputs import text_inputs_spec
+from lightning_seq.data.readers.docstring_topics import docstring_topic_splits, unlabelled_docstring_texts
 from lightning_seq.data.readers.package_texts import package_text_splits
 from lightning_seq.data.synthetic.corpus import generate_corpus
 from lightning_seq.data.text.subword import SubwordTokenizer
@@ -54,6 +55,9 @@ def text_lines(text: str, where: str) -> list[Line]:
     return [(line, f"{where}:{number}") for number, line in enumerate(lines, start=1) if line.strip()]
 
 
+EMBEDDED_CORPORA = ("grammar", "package_texts", "docstring_topics")
+
+
 class TextCorpusDataModule(SequenceDataModule):
     """Text files -> one token stream per split (each line followed by EOS) for ``LanguageModel``.
 
@@ -64,7 +68,11 @@ class TextCorpusDataModule(SequenceDataModule):
     embedded corpus is used: ``grammar`` (generated from a small English-like grammar, ``generated_size``
     sentences) or ``package_texts`` (real text every machine with this project has: the installed Python packages'
     documentation and licences, paragraph-deduplicated, split by a seeded hash of each paragraph; see
-    ``data.package_texts``; about 0.9 M / 0.11 M / 0.1 M characters, ``generated_size`` does not apply).
+    ``data.package_texts``; about 0.9 M / 0.11 M / 0.1 M characters, ``generated_size`` does not apply) or
+    ``docstring_topics`` (the texts of the real classification yardstick, ``SentimentDataModule``'s corpus of the same
+    name, without labels: training is its training split after every other standard-library module's docstrings,
+    validation and test its own splits, so a language model pretrained here for a classifier (ULMFiT) never reads the
+    classifier's validation or test texts; about 0.5 M / 0.03 M / 0.03 M characters).
 
     ``predict`` continues prompts: one per line of ``predict_path``, or the first ``prompt_length`` tokens of the
     first ``num_prompts`` test lines. Prompt tokens outside the vocabulary become ``<unk>`` (counted in the log).
@@ -79,7 +87,8 @@ class TextCorpusDataModule(SequenceDataModule):
         max_vocab_size: largest vocabulary, specials included.
         sequence_length: time steps per batch window (the model may split it further into TBPTT chunks).
         val_fraction: share of training lines held out (from the end, to keep the text contiguous).
-        generated_corpus: the embedded corpus when no ``train_path`` is given: ``grammar`` or ``package_texts``.
+        generated_corpus: the embedded corpus when no ``train_path`` is given: ``grammar``, ``package_texts`` or
+            ``docstring_topics``.
         generated_size: training sentences of the embedded grammar (val and test get a tenth each).
         prompt_length: tokens of each test line used as a default prompt.
         num_prompts: default prompts taken from the test lines.
@@ -98,7 +107,7 @@ class TextCorpusDataModule(SequenceDataModule):
         max_vocab_size: int | None = None,
         sequence_length: int = 100,
         val_fraction: float = 0.1,
-        generated_corpus: Literal["grammar", "package_texts"] = "grammar",
+        generated_corpus: Literal["grammar", "package_texts", "docstring_topics"] = "grammar",
         generated_size: int = 4000,
         prompt_length: int = 3,
         num_prompts: int = 20,
@@ -113,8 +122,8 @@ class TextCorpusDataModule(SequenceDataModule):
         ):
             if value < minimum:
                 raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-        if generated_corpus not in ("grammar", "package_texts"):
-            raise ValueError(f"generated_corpus must be 'grammar' or 'package_texts', got {generated_corpus!r}")
+        if generated_corpus not in EMBEDDED_CORPORA:
+            raise ValueError(f"generated_corpus must be one of {list(EMBEDDED_CORPORA)}, got {generated_corpus!r}")
         self.generated_corpus = generated_corpus
         self.paths = {"train": train_path, "val": val_path, "test": test_path, "predict": predict_path}
         self.tokenizer = tokenizer if tokenizer is not None else CharTokenizer()
@@ -136,6 +145,13 @@ class TextCorpusDataModule(SequenceDataModule):
         """``size`` sentences of the embedded grammar, or the package texts' ``split`` (split by ``self.seed``)."""
         if self.generated_corpus == "package_texts":
             return text_lines(package_text_splits(seed=self.seed)[split], f"<package texts {split}>")
+        if self.generated_corpus == "docstring_topics":
+            rows = [(row.text, row.where) for row in docstring_topic_splits()[split]]
+            if split != "train":
+                return rows
+            others = [(text, f"<other standard-library docstrings>:{i + 1}")
+                      for i, text in enumerate(unlabelled_docstring_texts())]
+            return others + rows
         return [(text, f"<generated {split}>:{i + 1}") for i, text in enumerate(generate_corpus(size, seed))]
 
     def read(self, split: str) -> list[Line]:

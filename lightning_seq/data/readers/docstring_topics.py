@@ -15,6 +15,10 @@ Each text is the first paragraph of one module, class or function docstring, its
 word boundary to at most ``MAX_CHARACTERS`` (a tweet's length); texts under ``MIN_WORDS`` words, the test suites'
 docstrings, and texts found under two modules (their label would be a guess) are left out. Every text goes to one
 split by a hash of its text: 80% train, 10% validation, 10% test.
+
+``unlabelled_docstring_texts`` gives the same kind of text from every *other* module of the standard library
+(``site-packages`` and the test suites left out, and no text of the labelled set): unlabelled text of the same
+domain, to pretrain a language model on beside the training split (ULMFiT) without reading a validation or test text.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ PINNED_ROWS = 4271
 PINNED_SHA256 = "e6d8742f0db1d7b33cbbbd50bdf73b316adf68895d59cb2c8bdbb0b9982c1447"
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+_NOT_MODULES = {"site-packages", "dist-packages", "test", "__pycache__"}
+"""Entries of the standard library folder that are no module of it: installed packages and the test suite."""
 
 
 class DocstringText(NamedTuple):
@@ -80,19 +86,57 @@ def read_docstring_texts(stdlib: str | Path | None = None) -> list[DocstringText
     found: dict[str, list[DocstringText]] = {}
     for name, label in sorted(DOCSTRING_MODULES.items()):
         for path in _module_files(root, name):
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            for node in ast.walk(tree):
-                docstring = ast.get_docstring(node) if isinstance(node, _DOCUMENTED) else None
-                if docstring is None:
-                    continue
-                text = short_text(docstring)
-                if len(text.split()) >= MIN_WORDS:
-                    line = node.body[0].lineno if node.body else 1
-                    found.setdefault(text, []).append(DocstringText(text, label, f"{path}:{line}"))
+            for text, line in _docstrings(path):
+                found.setdefault(text, []).append(DocstringText(text, label, f"{path}:{line}"))
     if not found:
         raise FileNotFoundError(f"{root} holds none of the modules {sorted(DOCSTRING_MODULES)}")
     kept = [copies[0] for copies in found.values() if len({c.label for c in copies}) == 1]
     return sorted(kept, key=lambda row: _where_key(row.where))
+
+
+def _docstrings(path: Path) -> list[tuple[str, int]]:
+    """``(short text, line)`` of every usable docstring of one ``.py`` file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        docstring = ast.get_docstring(node) if isinstance(node, _DOCUMENTED) else None
+        if docstring is None:
+            continue
+        text = short_text(docstring)
+        if len(text.split()) >= MIN_WORDS:
+            found.append((text, node.body[0].lineno if node.body else 1))
+    return found
+
+
+@functools.cache
+def unlabelled_docstring_texts(stdlib: str | None = None) -> tuple[str, ...]:
+    """The usable docstrings of every standard-library module not in ``DOCSTRING_MODULES``, in file order.
+
+    Each text once; none that the labelled set holds (under any split), so a language model pretrained on these and
+    the training split has read no validation or test text. Not part of the pinned set: it is unlabelled text.
+
+    Args:
+        stdlib: the standard library folder; None reads the running interpreter's.
+    """
+    root = Path(stdlib if stdlib is not None else sysconfig.get_paths()["stdlib"])
+    labelled = {row.text for rows in docstring_topic_splits(stdlib).values() for row in rows}
+    names = sorted(
+        path.stem if path.suffix == ".py" else path.name
+        for path in root.iterdir()
+        if (path.suffix == ".py" or (path.is_dir() and (path / "__init__.py").is_file()))
+        and path.name not in _NOT_MODULES
+    )
+    seen: set[str] = set()
+    texts = []
+    for name in names:
+        if name in DOCSTRING_MODULES:
+            continue
+        for path in _module_files(root, name):
+            for text, _ in _docstrings(path):
+                if text not in labelled and text not in seen:
+                    seen.add(text)
+                    texts.append(text)
+    return tuple(texts)
 
 
 def _module_files(root: Path, name: str) -> list[Path]:

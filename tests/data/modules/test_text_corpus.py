@@ -1,5 +1,6 @@
 import logging
 import math
+import re
 
 import pytest
 import torch
@@ -113,5 +114,20 @@ def test_the_package_texts_corpus_is_the_stream_of_its_written_files(tmp_path):
         assert torch.equal(embedded.token_ids(split), files.token_ids(split))
     assert embedded.records["val"][0][1] == "<package texts val>:1"
     assert embedded.tokens_per_stream("train") * 4 > 800_000  # real text of some size
-    with pytest.raises(ValueError, match="generated_corpus must be 'grammar' or 'package_texts', got 'tweets'"):
+    with pytest.raises(ValueError, match=re.escape(
+            "generated_corpus must be one of ['grammar', 'package_texts', 'docstring_topics'], got 'tweets'")):
         TextCorpusDataModule(generated_corpus="tweets")
+
+
+def test_the_docstring_corpus_is_the_yardsticks_texts_after_the_other_modules_and_never_its_held_out_ones():
+    from lightning_seq.data.readers.docstring_topics import docstring_topic_splits, unlabelled_docstring_texts
+
+    corpus = TextCorpusDataModule(generated_corpus="docstring_topics", batch_size=4)
+    splits = docstring_topic_splits()
+    train = [text for text, _ in corpus.records["train"]]
+    others = list(unlabelled_docstring_texts())
+    assert train == others + [row.text for row in splits["train"]]
+    for split in ("val", "test"):
+        assert corpus.records[split] == [(row.text, row.where) for row in splits[split]]
+    held_out = {row.text for split in ("val", "test") for row in splits[split]}
+    assert not held_out & set(train) and len(others) > 1000

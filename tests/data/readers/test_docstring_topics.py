@@ -15,6 +15,7 @@ from lightning_seq.data.readers.docstring_topics import (
     read_docstring_texts,
     short_text,
     split_of,
+    unlabelled_docstring_texts,
 )
 
 LONG = " ".join(f"word{i}" for i in range(80))  # 80 words, far past MAX_CHARACTERS
@@ -73,6 +74,24 @@ def test_short_text_cuts_at_a_word_boundary_within_the_limit(words):
 
 def test_short_text_collapses_whitespace_and_keeps_the_first_paragraph():
     assert short_text("  Return   the\n   value.\n\n  Details.  ") == "Return the value."
+
+
+def test_unlabelled_texts_are_the_other_modules_without_a_labelled_text_tests_or_installed_packages(tmp_path):
+    root = write_stdlib(tmp_path)
+    (root / "site-packages" / "pkg").mkdir(parents=True)
+    (root / "site-packages" / "pkg" / "__init__.py").write_text('"""An installed package is never read here."""\n')
+    (root / "test").mkdir()
+    (root / "test" / "__init__.py").write_text('"""The regression test suite of Python."""\n')
+    (root / "csv.py").write_text(
+        '"""Read and write comma separated files."""\n\n'
+        "def one():\n"
+        '    """Read from and write to tar format archives."""\n\n'  # a labelled text: left out
+        "def two():\n"
+        '    """Read and write comma separated files."""\n'  # the same text twice: once
+    )
+    (root / "notes.txt").write_text("not a module at all, and long enough\n")
+    assert unlabelled_docstring_texts(str(root)) == (
+        "Read and write comma separated files.", "JSON encoder and decoder, not on the list.")
 
 
 def test_a_folder_without_the_modules_is_an_error_naming_it(tmp_path):
