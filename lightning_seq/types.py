@@ -54,6 +54,10 @@ class StreamsTokens(Protocol):
         """Tokens each stream of ``split`` holds."""
         ...
 
+    def token_ids(self, split: str) -> Tensor:
+        """The whole stream of ``split`` ``(N,)``: every line's ids followed by EOS."""
+        ...
+
 
 @runtime_checkable
 class HoldsImages(Protocol):

@@ -18,6 +18,7 @@ from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
 from lightning_seq.tasks.decoding import Hypotheses, WithoutTokens
 from lightning_seq.tasks.encoder_decoder import GeneratedSequences, check_decoding
+from lightning_seq.tasks.ngram_mixture import MIXTURE_WEIGHTS, NgramMixture, perplexity
 from lightning_seq.tasks.strategies import DecodingStrategy, Sampling
 from lightning_seq.tasks.tbptt import detach_state, reset_some_rows, time_chunks
 from lightning_seq.types import (
@@ -62,6 +63,12 @@ class LanguageModel(SequenceTask):
             temperature 1), ``Greedy`` or ``BeamSearch``.
         max_length: most tokens generated after a prompt (generation also stops at the end-of-line token).
         token_joiner: text between generated tokens ("" for characters and subword pieces, a space for words).
+        ngram_order: mix an interpolated Kneser-Ney n-gram of this order, counted on the training stream (when an
+            evaluation first needs it; not kept in the checkpoint), with the model per token:
+            ``w p_model + (1 - w) p_ngram``, ``w`` chosen from 0, 0.05, ..., 1 on every validation (kept in the
+            checkpoint as ``ngram_weight``). Logs ``val/ppl_mixture``, ``val/ppl_ngram``, ``val/ngram_weight`` and
+            on test ``test/ppl_mixture`` and ``test/ppl_ngram``; ``val/ppl`` and ``test/ppl`` stay the model's
+            alone. None: no n-gram.
         optimizer: ``params -> Optimizer`` (default AdamW).
         lr_scheduler: ``optimizer -> scheduler`` or None.
         scheduler_interval: step the scheduler after every optimizer ``step`` (chunk) or every ``epoch``.
@@ -85,6 +92,7 @@ class LanguageModel(SequenceTask):
         decoding: DecodingStrategy | None = None,
         max_length: int = 200,
         token_joiner: str = "",
+        ngram_order: int | None = None,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
         scheduler_interval: Literal["epoch", "step"] = "epoch",
@@ -135,6 +143,8 @@ class LanguageModel(SequenceTask):
         self.val_perplexity = Perplexity()
         self.test_perplexity = Perplexity()
         self.carried: dict[str, EncoderState | None] = {"train": None, "val": None, "test": None}
+        self.ngram = NgramMixture(ngram_order) if ngram_order is not None else None
+        self.register_buffer("ngram_weight", torch.tensor(0.5) if ngram_order is not None else None)
 
     # ------------------------------------------------------------------------------------------------ model
     def forward(
@@ -295,18 +305,65 @@ class LanguageModel(SequenceTask):
         self.log_eval_loss(stage, loss, size)
         metric.update(log_probs, batch.targets)
         self.log(f"{stage}/ppl", metric, on_epoch=True, prog_bar=stage == "val", batch_size=size)
+        if self.ngram is not None:
+            self.ngram.keep(batch.inputs, batch.targets, log_probs)
+
+    def _start_ngram(self) -> None:
+        """Count the n-gram on the data module's training stream the first time; start a new evaluation."""
+        if self.ngram is None:
+            return
+        if self.ngram.model is None:
+            data = self.datamodule
+            if not isinstance(data, StreamsTokens):
+                raise ValueError("ngram_order counts the n-gram on the training stream: evaluate with a data module "
+                                 "of token streams (TextCorpusDataModule)")
+            self.ngram.fit(data.token_ids("train"))
+        self.ngram.start()
+
+    def _mixture_scores(self) -> tuple[Tensor, float]:
+        """The log-likelihood under every mixture weight, summed over ranks, and the token count over ranks."""
+        sums, count = self.ngram.log_likelihoods()
+        totals = self.trainer.strategy.reduce(sums.to(self.device), reduce_op="sum")
+        count = self.trainer.strategy.reduce(torch.tensor(float(count), device=self.device), reduce_op="sum")
+        return totals.cpu(), float(count)
 
     def on_validation_epoch_start(self) -> None:
-        """Validation streams start from a zero state."""
+        """Validation streams start from a zero state (and, with an n-gram, without history)."""
         self.carried["val"] = None
+        self._start_ngram()
+
+    def on_validation_epoch_end(self) -> None:
+        """With an n-gram: choose the mixture's weight on this validation; log the mixture's perplexity."""
+        if self.ngram is None:
+            return
+        totals, count = self._mixture_scores()
+        if count == 0:
+            return
+        best = int(totals.argmax())
+        self.ngram_weight.fill_(MIXTURE_WEIGHTS[best])
+        self.log("val/ngram_weight", self.ngram_weight.clone())
+        self.log("val/ppl_mixture", perplexity(float(totals[best]), count))
+        self.log("val/ppl_ngram", perplexity(float(totals[0]), count))
 
     def validation_step(self, batch: LanguageModelBatch, batch_idx: int) -> None:
         """Loss and perplexity (summed over tokens and ranks, then exponentiated), the state carried across batches."""
         self._evaluate(batch, "val", self.val_perplexity)
 
     def on_test_epoch_start(self) -> None:
-        """Test streams start from a zero state."""
+        """Test streams start from a zero state (and, with an n-gram, without history)."""
         self.carried["test"] = None
+        self._start_ngram()
+
+    def on_test_epoch_end(self) -> None:
+        """With an n-gram: the perplexity of the mixture at the weight validation chose, and of the n-gram alone."""
+        if self.ngram is None:
+            return
+        totals, count = self._mixture_scores()
+        if count == 0:
+            return
+        chosen = min(range(len(MIXTURE_WEIGHTS)), key=lambda i: abs(MIXTURE_WEIGHTS[i] - float(self.ngram_weight)))
+        self.log("test/ppl_mixture", perplexity(float(totals[chosen]), count))
+        self.log("test/ppl_ngram", perplexity(float(totals[0]), count))
 
     def test_step(self, batch: LanguageModelBatch, batch_idx: int) -> None:
         """As validation, on the test streams."""
