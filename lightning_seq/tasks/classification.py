@@ -224,14 +224,14 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
         """
         return self.join_paths(*self.path_logits(inputs, lengths))
 
-    def path_logits(self, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:
+    def path_logits(self, inputs: Tensor, lengths: Tensor, with_wide: bool = True) -> tuple[Tensor, Tensor | None]:
         """The recurrent path's and the wide path's ``(B, C)`` logits, apart.
 
-        With ``recurrent=False`` the first is the wide path's and the second None; without a wide path the second
-        is None.
+        With ``recurrent=False`` the first is the wide path's and the second None; without a wide path (or with
+        ``with_wide=False``, which skips counting its n-grams) the second is None.
         """
         inputs, lengths = self.features_of(inputs, lengths)  # waveforms (B, N) -> (B, T, F) with input_features
-        wide = self.wide_logits(inputs, lengths)  # (B, C) or None
+        wide = self.wide_logits(inputs, lengths) if with_wide or not self.recurrent else None  # (B, C) or None
         if not self.recurrent:
             return wide, None
         if self.training and self.unknown_word_dropout > 0:
@@ -259,8 +259,8 @@ class SequenceClassifier(WidePathMixin, SequenceTask):
 
         With ``wide_mix="average"`` the recurrent path's own cross-entropy: the two paths are fitted apart.
         """
-        recurrent, wide = self.path_logits(batch.inputs, batch.lengths)
-        logits = recurrent if self.wide_mix == "average" else self.join_paths(recurrent, wide)
+        alone = self.wide_mix == "average"  # the recurrent path trains on its own loss: no n-grams to count
+        logits = self.join_paths(*self.path_logits(batch.inputs, batch.lengths, with_wide=not alone))
         loss, count = self._loss(logits, batch.targets)
         self.log_train_loss(loss, count)
         if not loss.requires_grad:  # a fixed pre-fitted wide path alone: the epochs only validate
