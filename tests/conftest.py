@@ -1,11 +1,13 @@
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
-torch.set_num_threads(2)
+# two cores: one thread per pytest-xdist worker (README runs two), both threads in a single process
+torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else 2)
 
 TEXTS = [
     ("a truly great film", "pos"),

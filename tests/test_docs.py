@@ -44,7 +44,7 @@ def test_readme_is_a_front_door_that_links_every_page_of_the_site():
     assert len(readme.splitlines()) <= 250
     install = 'pip install -c constraints.txt -e ".[test]"'
     main_job = "lightning-seq fit --config recipes/sentiment_bilstm.yaml"
-    for command in (install, main_job, "python -m pytest -q"):
+    for command in (install, main_job, "python -m pytest -q -n 2"):
         assert command in readme
     linked = set(re.findall(r"\]\((docs/[^)#]+)", readme))
     pages = {str(path.relative_to(ROOT)) for path in DOCS.glob("*.md")} - {"docs/index.md"}
