@@ -63,10 +63,13 @@ def recipe_monitoring(folder: Path, monitor: str) -> Path:
     return path
 
 
-def fit_and_test(overrides: list[str], corpus: str, size: int, max_epochs: int | None) -> dict[str, float]:
-    """Fit the recipe with ``overrides`` on ``corpus`` in a fresh folder; its test metrics and the kept epoch.
+def fit_and_test(
+    overrides: list[str], corpus: str, size: int, max_epochs: int | None, recipe: Path = RECIPE
+) -> dict[str, float]:
+    """Fit ``recipe`` with ``overrides`` on ``corpus`` in a fresh folder; its test metrics and the kept epoch.
 
-    An override ``@<metric>`` makes checkpointing and early stopping watch that metric instead of ``val/acc``.
+    An override ``@<metric>`` makes checkpointing and early stopping watch that metric instead of ``val/acc``
+    (``recipe`` must then be the sentiment recipe, whose copy is edited).
     """
     monitors = [o[1:] for o in overrides if o.startswith("@")]
     overrides = [o for o in overrides if not o.startswith("@")]
@@ -76,7 +79,7 @@ def fit_and_test(overrides: list[str], corpus: str, size: int, max_epochs: int |
     here = Path.cwd()
     with tempfile.TemporaryDirectory() as folder:
         os.chdir(folder)
-        recipe = recipe_monitoring(Path(folder), monitors[0]) if monitors else RECIPE
+        recipe = recipe_monitoring(Path(folder), monitors[0]) if monitors else recipe
         try:
             start = time.perf_counter()
             fitted = run(["fit", "--config", str(recipe), *extra])

@@ -404,3 +404,27 @@ def test_the_serving_page_quotes_the_committed_fuzz_run():
     assert f"**found {result['found']}**" in page
     growth = max(r["peak_growth_mb"] for r in result["decoders"].values())
     assert f"peak memory was {growth} MB" in page
+
+
+def test_text_yardstick_script_fits_its_baselines_and_the_docs_hold_the_committed_run():
+    """At a twentieth of the training texts the script's word+char baseline equals scikit-learn fitted here on the
+    same split (C best on validation); the docs hold the table of the committed full run, every variant in it."""
+    from sklearn.linear_model import LogisticRegression
+
+    yardstick = import_benchmark("text_yardstick")
+    stdout = run_script("text_yardstick.py", "--scale", "0.05", "--variants", "--markdown")
+    result = json.loads(next(line for line in stdout.splitlines() if line.startswith('{"sizes"')))
+    assert result["sizes"]["train"] == len(yardstick.docstring_topic_splits()["train"][::20])
+    assert result["variants"] == {} and yardstick.markdown(result) in stdout
+    data = yardstick.yardstick_texts(0.05)
+    features = yardstick.vectorizers()["tfidf_word_char_logreg"].fit(data["train"][0])
+    rows = {s: (features.transform(texts), labels) for s, (texts, labels) in data.items()}
+    fits = {c: LogisticRegression(C=c, max_iter=3000).fit(*rows["train"]) for c in yardstick.C_GRID}
+    c = max(fits, key=lambda c: fits[c].score(*rows["val"]))  # the first best, as the script's max keeps
+    assert result["baselines"]["tfidf_word_char_logreg"] == {
+        "val_acc": round(fits[c].score(*rows["val"]), 4), "test_acc": round(fits[c].score(*rows["test"]), 4), "C": c}
+
+    committed = json.loads((ROOT / "benchmarks/results/text_yardstick.json").read_text(encoding="utf-8"))
+    assert committed["sizes"] == {"train": 3438, "val": 422, "test": 411}
+    assert set(committed["variants"]) == set(yardstick.VARIANTS)
+    assert yardstick.markdown(committed) in documentation()
