@@ -327,6 +327,18 @@ class LanguageModel(SequenceTask):
         count = self.trainer.strategy.reduce(torch.tensor(float(count), device=self.device), reduce_op="sum")
         return totals.cpu(), float(count)
 
+    def _log_mixture(self, stage: str) -> None:
+        """Log the mixture's and the n-gram's perplexity; on validation choose the weight first (and log it)."""
+        totals, count = self._mixture_scores()
+        if count == 0:
+            return
+        if stage == "val":
+            self.ngram_weight.fill_(MIXTURE_WEIGHTS[int(totals.argmax())])
+            self.log("val/ngram_weight", self.ngram_weight.clone())
+        chosen = min(range(len(MIXTURE_WEIGHTS)), key=lambda i: abs(MIXTURE_WEIGHTS[i] - float(self.ngram_weight)))
+        self.log(f"{stage}/ppl_mixture", perplexity(float(totals[chosen]), count))
+        self.log(f"{stage}/ppl_ngram", perplexity(float(totals[0]), count))
+
     def on_validation_epoch_start(self) -> None:
         """Validation streams start from a zero state (and, with an n-gram, without history)."""
         self.carried["val"] = None
@@ -336,14 +348,7 @@ class LanguageModel(SequenceTask):
         """With an n-gram: choose the mixture's weight on this validation; log the mixture's perplexity."""
         if self.ngram is None:
             return
-        totals, count = self._mixture_scores()
-        if count == 0:
-            return
-        best = int(totals.argmax())
-        self.ngram_weight.fill_(MIXTURE_WEIGHTS[best])
-        self.log("val/ngram_weight", self.ngram_weight.clone())
-        self.log("val/ppl_mixture", perplexity(float(totals[best]), count))
-        self.log("val/ppl_ngram", perplexity(float(totals[0]), count))
+        self._log_mixture("val")
 
     def validation_step(self, batch: LanguageModelBatch, batch_idx: int) -> None:
         """Loss and perplexity (summed over tokens and ranks, then exponentiated), the state carried across batches."""
@@ -358,12 +363,7 @@ class LanguageModel(SequenceTask):
         """With an n-gram: the perplexity of the mixture at the weight validation chose, and of the n-gram alone."""
         if self.ngram is None:
             return
-        totals, count = self._mixture_scores()
-        if count == 0:
-            return
-        chosen = min(range(len(MIXTURE_WEIGHTS)), key=lambda i: abs(MIXTURE_WEIGHTS[i] - float(self.ngram_weight)))
-        self.log("test/ppl_mixture", perplexity(float(totals[chosen]), count))
-        self.log("test/ppl_ngram", perplexity(float(totals[0]), count))
+        self._log_mixture("test")
 
     def test_step(self, batch: LanguageModelBatch, batch_idx: int) -> None:
         """As validation, on the test streams."""

@@ -61,7 +61,7 @@ class NgramMixture:
             offset = len(history[row]) + 1  # the context of target t ends at input t
             for t, symbol in enumerate(symbols):
                 end = offset + t
-                ngram[row, t] = self.model.probability(stream[max(0, end - keep) : end], symbol)
+                ngram[row, t] = self.model._probability(stream[max(0, end - keep) : end], symbol)  # checked above
             history[row] = stream[len(stream) - keep :] if keep else ""
         self.history = history
         lstm = log_probs.detach().gather(-1, targets.unsqueeze(-1)).squeeze(-1).exp().double().cpu()
