@@ -163,6 +163,32 @@ class LanguageModelBatch(NamedTuple):
     inputs: Tensor
     targets: Tensor
 
+class ForecastBatch(NamedTuple):
+    """A batch of forecast windows: contexts right-padded to the longest, then ``H`` forecast steps.
+
+    Attributes:
+        inputs: ``(B, T, C)`` float32 context steps (normalised readings, observed indicators, known inputs).
+        lengths: ``(B,)`` int64 context steps of each row.
+        future: ``(B, H, F)`` float32 inputs known in advance at the forecast steps (calendar, known columns).
+        targets: ``(B, H, K)`` float32 normalised targets (0 where unobserved or unknown).
+        observed: ``(B, H, K)`` bool, False where a target was not read (or lies past the data).
+        loc: ``(B, K)`` float32 location of each row's series, to return forecasts in original units.
+        scale: ``(B, K)`` float32 scale of each row's series (``value = loc + scale * normalised``).
+        naive_error: ``(B, K)`` float32 the series' seasonal-naive error on the training span (MASE's divisor).
+        indices: ``(B,)`` int64 positions of the windows in their data set.
+    """
+
+    inputs: Tensor
+    lengths: Tensor
+    future: Tensor
+    targets: Tensor
+    observed: Tensor
+    loc: Tensor
+    scale: Tensor
+    naive_error: Tensor
+    indices: Tensor
+
+
 WORD_MARK = "\u2581"
 """What subword tokenizers (SentencePiece, Hugging Face Metaspace) put in front of a piece that starts a word."""
 

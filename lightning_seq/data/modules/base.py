@@ -42,7 +42,10 @@ class ResumableDataLoader(DataLoader):
         self._position().load_state_dict(state)
 
 
-LINKED_ATTRIBUTES = ("vocab_size", "num_classes", "feature_size", "input_features", "target_vocab_size")
+LINKED_ATTRIBUTES = (
+    "vocab_size", "num_classes", "feature_size", "input_features", "target_vocab_size", "future_size", "horizon",
+    "num_targets",
+)
 """Sizes only the data knows, linked into the model by the CLI at instantiation (small values only: the names behind
 them reach the model in ``setup`` and travel in checkpoints, never through argument parsing)."""
 
