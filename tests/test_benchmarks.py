@@ -428,3 +428,58 @@ def test_text_yardstick_script_fits_its_baselines_and_the_docs_hold_the_committe
     assert committed["sizes"] == {"train": 3438, "val": 422, "test": 411}
     assert set(committed["variants"]) == set(yardstick.VARIANTS)
     assert yardstick.markdown(committed) in documentation()
+
+
+def test_forecast_yardstick_scores_its_baselines_as_the_library_does_and_the_docs_hold_the_committed_run():
+    """At 60 days the script's baselines equal the same forecasts computed here from the data module's series; the
+    script's data settings are the recipes'; the docs hold the table of the committed full run, both recipes in it."""
+    import numpy as np
+    import yaml
+
+    yardstick = import_benchmark("forecast_yardstick")
+    for recipe in yardstick.RECIPES:
+        data = yaml.safe_load((ROOT / "recipes" / recipe).read_text(encoding="utf-8"))["data"]["init_args"]
+        assert {key: data[key] for key in yardstick.DATA} == yardstick.DATA, recipe
+    stdout = run_script("forecast_yardstick.py", "--days", "60", "--recipes", "--markdown")
+    result = json.loads(next(line for line in stdout.splitlines() if line.startswith('{"sizes"')))
+    assert result["recipes"] == {} and yardstick.markdown(result) in stdout
+    data = yardstick.TimeSeriesDataModule(**yardstick.DATA, generated_size=60)
+    assert result["sizes"] == {split: len(data.records[split]) for split in ("train", "val", "test")}
+    # persistence by hand: the last temperature read in each test window's context, held for 24 hours
+    errors, scaled = [], []
+    for window in data.records["test"]:
+        series = data.regular[window.series]
+        read = np.flatnonzero(series.observed[window.start : window.end, 0])
+        held = series.values[window.start + read[-1], 0]
+        truth = series.values[window.end : window.end + 24, 0]
+        seen = series.observed[window.end : window.end + 24, 0]
+        errors += list(np.abs(truth - held)[seen])
+        scaled += list(np.abs(truth - held)[seen] / data.prepared[window.series].naive_error[0])
+    assert result["baselines"]["persistence"]["mae"] == pytest.approx(np.mean(errors), abs=1e-4)
+    assert result["baselines"]["persistence"]["mase"] == pytest.approx(np.mean(scaled), abs=1e-4)
+    assert result["baselines"]["ridge_lags"]["alpha"] in (0.1, 1.0, 10.0, 100.0, 1000.0)
+
+    committed = json.loads((ROOT / "benchmarks/results/forecast_yardstick.json").read_text(encoding="utf-8"))
+    assert set(committed["recipes"]) == {Path(r).stem for r in yardstick.RECIPES}
+    assert yardstick.markdown(committed) in documentation()
+
+
+def test_ts_classification_yardstick_runs_its_baseline_and_the_docs_hold_the_committed_run():
+    """At 300 cases the script's baseline accuracy is the classifier's, fitted here on the same cases; the docs
+    hold the table of the committed full run."""
+    import numpy as np
+
+    yardstick = import_benchmark("ts_classification_yardstick")
+    stdout = run_script("ts_classification_yardstick.py", "--size", "300", "--num_kernels", "100", "--no_recipe",
+                        "--markdown")
+    result = json.loads(next(line for line in stdout.splitlines() if line.startswith('{"sizes"')))
+    assert result["sizes"] == {"train": 300, "val": 50, "test": 50} and yardstick.markdown(result) in stdout
+    data = yardstick.TimeSeriesClassificationDataModule(generated_size=300)
+    cases = {s: [data.scaled(c) for c in data.records[s]] for s in ("train", "val", "test")}
+    ids = {s: data.class_ids(s, data.records[s]) for s in cases}
+    model = yardstick.RandomKernelClassifier(100).fit(cases["train"], ids["train"], cases["val"], ids["val"], 5)
+    accuracy = float((model.predict(cases["test"]) == np.asarray(ids["test"])).mean())
+    assert result["baseline"]["acc"] == round(accuracy, 4)
+    committed = json.loads((ROOT / "benchmarks/results/ts_classification_yardstick.json").read_text(encoding="utf-8"))
+    assert committed["sizes"]["train"] == 2000 and committed["recipe"]
+    assert yardstick.markdown(committed) in documentation()

@@ -137,26 +137,6 @@ def test_python_m_entry_point_and_console_script_help():
     assert "--data CONFIG | CLASS_PATH_OR_NAME | .INIT_ARG_NAME VALUE" in done.stdout
 
 
-def run_ddp(subcommand, cwd, *extra):
-    """The CLI in a subprocess with 2 CPU processes (DDP re-launches its own command, so not inside pytest)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    ddp = ["--trainer.accelerator=cpu", "--trainer.devices=2", "--trainer.strategy=ddp"]
-    data = ["--data.init_args.generated_size=250", "--data.init_args.batch_size=16"]
-    command = [sys.executable, "-m", "lightning_seq", subcommand, "--config", RECIPE, *ddp, *data, *QUIET, *extra]
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-def test_ddp_two_processes_fit_and_predict_each_input_once(tmp_path):
-    run_ddp("fit", tmp_path, "--trainer.max_epochs=1")
-    ckpt = tmp_path / "runs/sentiment_bilstm/checkpoints/last.ckpt"
-    assert ckpt.is_file()
-    out = tmp_path / "ddp_preds.jsonl"
-    run_ddp("predict", tmp_path, "--ckpt_path", str(ckpt), f"--trainer.callbacks.output_path={out}")
-    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["index"] for r in rows] == list(range(25))  # 25 test texts, each once, in order, from 2 ranks
-
-
 def test_classes_picked_by_import_path_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cli = run(

@@ -25,6 +25,7 @@ from lightning_seq.data.modules.sentiment import SentimentDataModule
 from lightning_seq.data.modules.sharded import ShardedDataModule
 from lightning_seq.data.modules.text_corpus import TextCorpusDataModule
 from lightning_seq.data.modules.time_series import TimeSeriesDataModule
+from lightning_seq.data.modules.ts_classification import TimeSeriesClassificationDataModule
 from lightning_seq.data.readers.images import RowScan
 from lightning_seq.data.text.subword import HFTokenizer, SentencePieceTokenizer, SubwordTokenizer
 from lightning_seq.data.text.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
@@ -52,6 +53,7 @@ __all__ = [
     "SklearnDigits",
     "SubwordTokenizer",
     "TextCorpusDataModule",
+    "TimeSeriesClassificationDataModule",
     "TimeSeriesDataModule",
     "Tokenizer",
     "Vocabulary",

@@ -143,32 +143,43 @@ class TimeSeriesDataModule(SequenceDataModule):
         self.target_columns, self.input_columns, self.known_columns = self._columns(
             path, target_columns, input_columns, known_columns or []
         )
+        self.source = {"timestamp_column": timestamp_column, "series_column": series_column,
+                       "timestamp_format": timestamp_format,
+                       "missing_values": DEFAULT_MISSING if missing_values is None else missing_values}
+        self.splitting = {"val_fraction": val_fraction, "test_fraction": test_fraction, "val_start": val_start,
+                          "test_start": test_start}
+        self.generated = {"stations": generated_stations, "days": generated_size}
+        self.load_series(frequency, calendar, season_length)
+
+    def load_series(
+        self, frequency: str | None, calendar: list[str] | None, season_length: int | None
+    ) -> None:
+        """Read (or generate) the series, put them on the grid, cut the splits and fit the normalisation.
+
+        Sets what the model is built for (``feature_size``, ``future_size``, ``horizon``, ``num_targets``, linked by
+        the CLI) and the targets' names (``label_names``, kept in checkpoints).
+        """
         columns = [*self.target_columns, *self.input_columns, *self.known_columns]
+        path = self.paths["train"]
         if path is None:
-            readings = generate_weather(generated_stations, generated_size, seed)
+            readings = generate_weather(self.generated["stations"], self.generated["days"], self.seed)
             readings = [r._replace(values=r.values[:, [WEATHER_COLUMNS.index(c) for c in columns]],
                                    columns=tuple(columns)) for r in readings]
         else:
-            readings = read_series_table(
-                path, timestamp_column=timestamp_column, columns=columns, series_column=series_column,
-                timestamp_format=timestamp_format,
-                missing_values=DEFAULT_MISSING if missing_values is None else missing_values,
-            )
+            readings = read_series_table(path, columns=columns, **self.source)
         self.frequency = Frequency.parse(frequency) if frequency is not None else infer_frequency(readings)
         self.calendar = list(default_calendar(self.frequency) if calendar is None else calendar)
         self.season_length = season_length or default_season(self.frequency)
         self.regular = self._regularise(readings)
         val, test = split_starts(
-            min(s.times[0] for s in self.regular), max(s.times[-1] for s in self.regular),
-            val_fraction, test_fraction, val_start, test_start,
+            min(s.times[0] for s in self.regular), max(s.times[-1] for s in self.regular), **self.splitting
         )
-        self.spans = [spans(s.times, val, test, horizon) for s in self.regular]
+        self.spans = [spans(s.times, val, test, self.horizon) for s in self.regular]
         self.scaling = {s.series_id: self._fit(s, span["train"]) for s, span in zip(self.regular, self.spans,
                                                                                     strict=True)}
         self.prepared = self._prepare()
         for split in ("train", "val", "test"):
             self.records[split] = self._windows(split)
-        # what the model is built for (linked by the CLI) and the targets' names (kept in checkpoints)
         self.num_targets = len(self.target_columns)
         self.future_size = int(self.prepared[0].known.shape[1])
         self.feature_size = int(self.prepared[0].past.shape[1]) + self.future_size

@@ -14,7 +14,7 @@ MODULES = sorted(
     {cls for cls in vars(data).values() if isinstance(cls, type) and issubclass(cls, SequenceDataModule)},
     key=lambda cls: cls.__name__,
 )
-READS = {"load_splits", "read_clips"}  # the calls that read (or generate) the splits
+READS = {"load_splits", "read_clips", "load_series"}  # the calls that read (or generate) the splits
 
 
 def statements(cls: type) -> list[ast.stmt]:
