@@ -12,7 +12,6 @@ from lightning_seq.nn.conditions import (
 from lightning_seq.nn.decoder import DecoderFactory, GRUDecoder, LSTMDecoder, RecurrentDecoder, RNNDecoder
 from lightning_seq.nn.embedding import TokenEmbedding, token_table
 from lightning_seq.nn.encoder import EncoderFactory, SequenceEncoder
-from lightning_seq.nn.forecast_losses import ForecastLoss, GaussianLikelihood, PointLoss, QuantileLoss
 from lightning_seq.nn.frontend import ConvFrontEnd, FrontEndFactory, SequenceFrontEnd
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.masking import lengths_to_mask, reversal_index
@@ -22,10 +21,6 @@ from lightning_seq.nn.recurrent import GRUEncoder, LSTMEncoder, RecurrentEncoder
 from lightning_seq.nn.wide import WideFactory, WideNgrams
 
 __all__ = [
-    "ForecastLoss",
-    "GaussianLikelihood",
-    "PointLoss",
-    "QuantileLoss",
     "AdditiveAttention",
     "Attention",
     "AttentionFactory",

@@ -5,6 +5,7 @@ from lightning_seq.tasks.classification import ClassificationPrediction, Sequenc
 from lightning_seq.tasks.ctc import CTCTranscriber, TranscriptionPrediction
 from lightning_seq.tasks.ctc_strategies import CTCBeamSearch, CTCDecoding, CTCGreedy
 from lightning_seq.tasks.encoder_decoder import EncoderDecoderTask, GeneratedSequences
+from lightning_seq.tasks.forecast_losses import ForecastLoss, GaussianLikelihood, PointLoss, QuantileLoss
 from lightning_seq.tasks.forecaster import Forecast, Forecaster
 from lightning_seq.tasks.generator import SequenceGenerator
 from lightning_seq.tasks.language_model import LanguageModel
@@ -23,7 +24,11 @@ __all__ = [
     "CTCTranscriber",
     "EncoderDecoderTask",
     "Forecast",
+    "ForecastLoss",
     "Forecaster",
+    "GaussianLikelihood",
+    "PointLoss",
+    "QuantileLoss",
     "GeneratedSequences",
     "LanguageModel",
     "ClassificationPrediction",

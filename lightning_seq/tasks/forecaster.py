@@ -8,11 +8,11 @@ import torch
 from torch import Tensor
 
 from lightning_seq.nn.encoder import EncoderFactory
-from lightning_seq.nn.forecast_losses import ForecastLoss, PointLoss
 from lightning_seq.nn.head import MLPHead
 from lightning_seq.nn.pooling import LastPooling
 from lightning_seq.nn.recurrent import LSTMEncoder
 from lightning_seq.tasks.base import SequenceTask
+from lightning_seq.tasks.forecast_losses import ForecastLoss, PointLoss
 from lightning_seq.tasks.forecast_metrics import ForecastErrors
 from lightning_seq.types import ForecastBatch
 

@@ -1,4 +1,5 @@
 import csv
+import functools
 import math
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import torch
 
 from lightning_seq.cli import run
 from lightning_seq.data.modules.time_series import TimeSeriesDataModule
-from lightning_seq.nn import GaussianLikelihood, GRUEncoder, LSTMEncoder, PointLoss, QuantileLoss
+from lightning_seq.nn import GRUEncoder, LSTMEncoder
+from lightning_seq.tasks import GaussianLikelihood, PointLoss, QuantileLoss
 from lightning_seq.tasks.forecaster import Forecaster
 from tests.data.modules.test_time_series import hourly_csv
 
@@ -148,3 +150,22 @@ def test_the_recipe_fits_tests_and_predicts_a_users_csv_through_the_cli(tmp_path
     # in degrees: series b runs 10 degrees above a
     a, b = ([float(r[f"forecast.temp+{h}"]) for h in range(1, 7)] for r in rows)
     assert 5 < np.mean(b) - np.mean(a) < 15
+
+
+@pytest.mark.parametrize("loss", [PointLoss("huber", delta=0.5), GaussianLikelihood(), QuantileLoss([0.2, 0.5, 0.8])])
+def test_a_forecaster_built_in_python_reloads_weights_only_with_its_loss(tmp_path, loss):
+    data = data_module(tmp_path)
+    torch.manual_seed(0)
+    model = Forecaster(feature_size=data.feature_size, future_size=data.future_size, horizon=data.horizon,
+                       num_targets=data.num_targets, encoder=functools.partial(GRUEncoder, hidden_size=16), loss=loss)
+    fit = pl.Trainer(max_epochs=1, default_root_dir=tmp_path, logger=False, enable_progress_bar=False,
+                     enable_model_summary=False, accelerator="cpu", devices=1, limit_train_batches=2)
+    fit.fit(model, datamodule=data)
+    path = fit.checkpoint_callback.best_model_path
+    assert torch.load(path, weights_only=True)["hyper_parameters"]["loss"]["class_path"].endswith(type(loss).__name__)
+    back = Forecaster.load_from_checkpoint(path)
+    assert back.loss == loss and back.label_names == ["temp"]
+    batch = next(iter(data.val_dataloader()))
+    model.eval(), back.eval()
+    torch.testing.assert_close(back(batch.inputs, batch.lengths, batch.future),
+                               model(batch.inputs, batch.lengths, batch.future))

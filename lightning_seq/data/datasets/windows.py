@@ -59,9 +59,9 @@ class ForecastWindows(Dataset):
         self.windows = list(windows)
         self.horizon = horizon
         for window in self.windows:
-            known = self.series[window.series].known
-            if not 0 <= window.start < window.end <= len(self.series[window.series].past):
-                raise ValueError(f"window {window} does not fit its series ({len(known)} steps)")
+            steps, known = len(self.series[window.series].past), self.series[window.series].known
+            if not 0 <= window.start < window.end <= steps:
+                raise ValueError(f"window {window} does not fit its series ({steps} steps)")
             if window.end + horizon > len(known):
                 raise ValueError(f"window {window} needs known inputs {horizon} steps past its end")
         self.lengths = [window.end - window.start for window in self.windows]

@@ -12,18 +12,26 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
+
+from lightning_seq.tasks.plain_settings import PlainSettings
 
 
-class ForecastLoss(nn.Module):
+class ForecastLoss(PlainSettings):
     """Base: a point loss or a predictive distribution over each target of each forecast step.
 
-    Subclasses set ``outputs_per_target`` and ``probabilistic`` and implement ``elementwise`` and ``point``
-    (probabilistic ones also ``quantiles``).
+    A plain settings object (its attributes are its ``__init__`` arguments), so a checkpoint keeps it as
+    ``{"class_path", "init_args"}`` and loads weights-only. Subclasses set ``probabilistic``, say how many outputs
+    they need (``outputs_per_target``) and implement ``elementwise`` and ``point`` (probabilistic ones also
+    ``quantiles``).
     """
 
-    outputs_per_target: int = 1
     probabilistic: bool = False
+
+    @property
+    def outputs_per_target(self) -> int:
+        """Outputs per target and forecast step ``P``."""
+        return 1
 
     def elementwise(self, outputs: Tensor, targets: Tensor) -> Tensor:
         """The loss of each target: ``outputs (B, H, K, P)``, ``targets (B, H, K)`` -> ``(B, H, K)``."""
@@ -37,7 +45,7 @@ class ForecastLoss(nn.Module):
         """Quantiles ``(B, H, K, Q)`` at ``levels`` (probabilistic losses only)."""
         raise TypeError(f"{type(self).__name__} forecasts points: it has no quantiles (use a likelihood or quantiles)")
 
-    def forward(self, outputs: Tensor, targets: Tensor, observed: Tensor) -> tuple[Tensor, Tensor]:
+    def __call__(self, outputs: Tensor, targets: Tensor, observed: Tensor) -> tuple[Tensor, Tensor]:
         """The mean loss over the read targets, and their count.
 
         ``outputs (B, H, K, P)``, ``targets`` and ``observed (B, H, K)`` -> ``(loss (), count ())``; a batch without
@@ -57,7 +65,6 @@ class PointLoss(ForecastLoss):
     """
 
     def __init__(self, kind: Literal["mse", "mae", "huber"] = "mse", delta: float = 1.0) -> None:
-        super().__init__()
         if kind not in ("mse", "mae", "huber"):
             raise ValueError(f"kind must be 'mse', 'mae' or 'huber', got {kind!r}")
         if delta <= 0:
@@ -82,14 +89,16 @@ class GaussianLikelihood(ForecastLoss):
         min_scale: the smallest standard deviation, in normalised units (keeps the likelihood finite).
     """
 
-    outputs_per_target = 2
     probabilistic = True
 
     def __init__(self, min_scale: float = 1e-3) -> None:
-        super().__init__()
         if min_scale <= 0:
             raise ValueError(f"min_scale must be > 0, got {min_scale!r}")
         self.min_scale = min_scale
+
+    @property
+    def outputs_per_target(self) -> int:  # noqa: D102
+        return 2
 
     def _normal(self, outputs: Tensor) -> torch.distributions.Normal:
         return torch.distributions.Normal(outputs[..., 0], F.softplus(outputs[..., 1]) + self.min_scale)
@@ -116,20 +125,22 @@ class QuantileLoss(ForecastLoss):
     probabilistic = True
 
     def __init__(self, levels: Sequence[float] = (0.1, 0.5, 0.9)) -> None:
-        super().__init__()
         levels = [float(q) for q in levels]
         if not levels or any(not 0.0 < q < 1.0 for q in levels) or sorted(set(levels)) != levels:
             raise ValueError(f"levels must be distinct, increasing and inside (0, 1), got {list(levels)}")
         self.levels = levels
-        self.outputs_per_target = len(levels)
-        self.register_buffer("_levels", torch.tensor(levels), persistent=False)
+
+    @property
+    def outputs_per_target(self) -> int:  # noqa: D102
+        return len(self.levels)
 
     def _sorted(self, outputs: Tensor) -> Tensor:
         return outputs.sort(dim=-1).values  # quantiles never cross
 
     def elementwise(self, outputs: Tensor, targets: Tensor) -> Tensor:  # noqa: D102
         error = targets.unsqueeze(-1) - self._sorted(outputs)  # (B, H, K, Q)
-        return torch.maximum(self._levels * error, (self._levels - 1) * error).mean(dim=-1)
+        levels = torch.tensor(self.levels, dtype=error.dtype, device=error.device)  # (Q,)
+        return torch.maximum(levels * error, (levels - 1) * error).mean(dim=-1)
 
     def point(self, outputs: Tensor) -> Tensor:  # noqa: D102
         middle = min(range(len(self.levels)), key=lambda i: abs(self.levels[i] - 0.5))

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from lightning_seq.nn.forecast_losses import GaussianLikelihood, PointLoss, QuantileLoss
+from lightning_seq.tasks.forecast_losses import GaussianLikelihood, PointLoss, QuantileLoss
 
 
 def test_point_losses_are_the_mean_over_read_targets():
