@@ -34,28 +34,42 @@ class SeriesReadings(NamedTuple):
     where: str
 
 
-def _read_table(path: Path, columns: Sequence[str], missing_values: Sequence[str]) -> pa.Table:
+def _comment_lines(path: Path) -> int:
+    """How many lines at the top of a CSV file are comments (``# Data source: ...``), before the header."""
+    count = 0
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            count += 1
+    return count
+
+
+def _read_table(path: Path, columns: Sequence[str], missing_values: Sequence[str]) -> tuple[pa.Table, int]:
+    """The table and the line number of its first data row (after comment lines and the header)."""
     if path.suffix.lower() == ".parquet":
-        table = pq.read_table(path)
-    elif path.suffix.lower() in (".csv", ".txt"):
-        options = pacsv.ConvertOptions(
-            column_types={name: pa.float64() for name in columns},
-            null_values=list(missing_values),
-            strings_can_be_null=True,
-        )
-        try:
-            table = pacsv.read_csv(path, convert_options=options)
-        except pa.ArrowInvalid:  # a cell that is not a number: find its line
-            raise ValueError(_first_bad_cell(path, columns, missing_values)) from None
-    else:
+        return pq.read_table(path), 2
+    if path.suffix.lower() not in (".csv", ".txt"):
         raise ValueError(f"{path}: readings must be a .csv or .parquet file")
-    return table
+    skip = _comment_lines(path)
+    options = pacsv.ConvertOptions(
+        column_types={name: pa.float64() for name in columns},
+        null_values=list(missing_values),
+        strings_can_be_null=True,
+    )
+    try:
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=skip), convert_options=options)
+    except pa.ArrowInvalid as error:
+        if "conversion error" not in str(error):  # not a cell but the file's shape (a row of another width)
+            raise ValueError(f"{path}: {error}") from None
+        raise ValueError(_first_bad_cell(path, columns, missing_values, skip)) from None  # find the cell's line
+    return table, skip + 2
 
 
-def _first_bad_cell(path: Path, columns: Sequence[str], missing_values: Sequence[str]) -> str:
+def _first_bad_cell(path: Path, columns: Sequence[str], missing_values: Sequence[str], skip: int) -> str:
     """The message naming the first cell of ``columns`` that is neither a number nor a missing-value marker."""
-    text = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in columns}, strings_can_be_null=False))
+    as_text = pacsv.ConvertOptions(column_types={name: pa.string() for name in columns}, strings_can_be_null=False)
+    text = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=skip), convert_options=as_text)
     missing = set(missing_values)
     for name in columns:
         if name not in text.column_names:
@@ -67,13 +81,15 @@ def _first_bad_cell(path: Path, columns: Sequence[str], missing_values: Sequence
                 float(cell)
             except ValueError:
                 return (
-                    f"{path}:{row + 2}: column {name!r} holds {cell!r}, not a number (declare a sensor code or a "
-                    f"marker such as 'n/a' in missing_values)"
+                    f"{path}:{row + skip + 2}: column {name!r} holds {cell!r}, not a number (declare a sensor code or "
+                    f"a marker such as 'n/a' in missing_values)"
                 )
     return f"{path}: a value column holds a cell that is not a number"
 
 
-def _timestamps(column: pa.ChunkedArray, path: Path, name: str, timestamp_format: str | None) -> np.ndarray:
+def _timestamps(
+    column: pa.ChunkedArray, path: Path, name: str, timestamp_format: str | None, first: int
+) -> np.ndarray:
     """The timestamp column as ``datetime64[s]``; an empty or unreadable cell is an error naming its line."""
     if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
         parsed = column.cast(pa.timestamp("s"))
@@ -100,10 +116,10 @@ def _timestamps(column: pa.ChunkedArray, path: Path, name: str, timestamp_format
                     ok = False
                 if not ok:
                     hint = f"format {timestamp_format!r}" if timestamp_format else "ISO 8601 (or give timestamp_format)"
-                    raise ValueError(f"{path}:{row + 2}: {name} {value!r} is not a timestamp in {hint}")
+                    raise ValueError(f"{path}:{row + first}: {name} {value!r} is not a timestamp in {hint}")
     if parsed.null_count:
         row = int(np.flatnonzero(np.asarray(parsed.is_null()))[0])
-        raise ValueError(f"{path}:{row + 2}: the {name} cell is empty")
+        raise ValueError(f"{path}:{row + first}: the {name} cell is empty")
     return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
 
 
@@ -120,7 +136,8 @@ def read_series_table(
 
     Rows are put in time order within each series. A timestamp repeated within a series is an error naming the
     series, the time and both lines: two readings of one moment cannot both be kept and neither is dropped silently.
-    Line numbers count the header as line 1 (for Parquet they are row numbers + 1 alike).
+    Comment lines (``#``) above a CSV header are skipped; line numbers are the file's own (for Parquet: the row
+    number + 1, as if the header were line 1).
 
     Args:
         path: a ``.csv`` (header row) or ``.parquet`` file.
@@ -135,22 +152,22 @@ def read_series_table(
         raise FileNotFoundError(f"readings file not found: {path}")
     if not columns:
         raise ValueError("columns must name at least one value column")
-    table = _read_table(path, columns, missing_values)
+    table, first = _read_table(path, columns, missing_values)
     wanted = [timestamp_column, *columns, *([series_column] if series_column else [])]
     absent = [name for name in wanted if name not in table.column_names]
     if absent:
         raise ValueError(f"{path}: no column {absent} (the file has {table.column_names})")
-    times = _timestamps(table.column(timestamp_column), path, timestamp_column, timestamp_format)
+    times = _timestamps(table.column(timestamp_column), path, timestamp_column, timestamp_format, first)
     values = np.stack([np.asarray(table.column(n).cast(pa.float64()).to_numpy(zero_copy_only=False),
                                   dtype=np.float64) for n in columns], axis=1)  # (N, C), NaN = missing
-    lines = np.arange(2, len(times) + 2)
+    lines = np.arange(first, len(times) + first)
     if series_column is None:
         ids = np.full(len(times), path.stem, dtype=object)
     else:
         id_column = table.column(series_column)
         if id_column.null_count:
             row = int(np.flatnonzero(np.asarray(id_column.is_null()))[0])
-            raise ValueError(f"{path}:{row + 2}: the {series_column} cell is empty")
+            raise ValueError(f"{path}:{row + first}: the {series_column} cell is empty")
         ids = np.asarray(id_column.cast(pa.string()).to_pylist(), dtype=object)
     series = []
     for series_id in dict.fromkeys(ids.tolist()):  # first-seen order

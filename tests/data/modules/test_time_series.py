@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -157,3 +159,27 @@ def test_known_columns_are_read_at_the_forecast_steps_and_cannot_be_predicted_pa
     np.testing.assert_allclose(sample[1][:, -1].numpy(), wind, rtol=1e-5)
     with pytest.raises(ValueError, match=r"needs the future values of known_columns \['wind'\]"):
         data.setup("predict")
+
+
+def test_real_monthly_prices_every_install_has_are_read_and_their_one_stray_row_is_named(tmp_path):
+    """matplotlib's sample Stocks.csv (real monthly closing prices, 1990-2022; matplotlib is a dependency): a comment
+    line above the header, all-empty rows off the grid, stocks listed years after the file starts, and one row at
+    2022-06-28 after the 2022-06-01 reading, which is refused by name; without it the months read under ``mask``."""
+    import matplotlib
+
+    path = Path(matplotlib.__file__).parent / "mpl-data" / "sample_data" / "Stocks.csv"
+    settings = {"timestamp_column": "Date", "target_columns": ["IBM", "AAPL", "AMZN"], "input_columns": ["^GSPC"],
+                "context_length": 24, "horizon": 6, "missing": "mask"}
+    with pytest.raises(ValueError, match=r"Stocks.csv: series 'Stocks' has a reading at 2022-06-28T00:00:00, off "
+                                         r"the 1M grid \(1 such rows\)"):
+        TimeSeriesDataModule(str(path), **settings)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = tmp_path / "Stocks.csv"
+    kept.write_text("\n".join(line for line in lines if not line.startswith("2022-06-28")) + "\n", encoding="utf-8")
+    data = TimeSeriesDataModule(str(kept), **settings)
+    assert str(data.frequency) == "1M" and data.season_length == 12 and data.calendar == ["month_of_year"]
+    series = data.regular[0]
+    assert str(series.times[0])[:7] == "1990-01" and str(series.times[-1])[:7] == "2022-06"
+    amazon = series.observed[:, 2]
+    assert not amazon[0] and amazon[-1]  # listed in 1997: unobserved before, read after
+    assert all(len(data.records[s]) > 0 for s in ("train", "val", "test"))

@@ -72,3 +72,12 @@ def test_unknown_suffix_and_absent_file_are_refused(tmp_path):
         read_series_table(tmp_path / "none.csv", timestamp_column="t", columns=["v"])
     with pytest.raises(ValueError, match="must be a .csv or .parquet file"):
         read_series_table(write(tmp_path / "x.json", "{}"), timestamp_column="t", columns=["v"])
+
+
+def test_comment_lines_above_the_header_are_skipped_and_line_numbers_stay_the_files(tmp_path):
+    path = write(tmp_path / "c.csv", "# source: a station\n# units: C\nt,v\n2024-01-01,1\n2024-01-02,x\n")
+    with pytest.raises(ValueError, match=r"c.csv:5: column 'v' holds 'x', not a number"):
+        read_series_table(path, timestamp_column="t", columns=["v"])
+    path.write_text("# source\nt,v\n2024-01-01,1\n2024-01-02,2,3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"c.csv: CSV parse error: Expected 2 columns, got 3"):
+        read_series_table(path, timestamp_column="t", columns=["v"])
