@@ -18,9 +18,10 @@ from lightning_seq.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 # One recipe of each data module and task pair runs in every test run; a recipe that repeats a pair (another
-# corpus, size or front-end over the same data module and task) runs under `-m slow` (the suite's 20-minute budget).
+# corpus, size or front-end over the same data module and task) runs under `-m slow` (the suite's 20-minute budget),
+# and so does ts_classify_lstm: the classifier over the base class's own loaders, which the digits recipe runs.
 REPEATS = {"short_text_bilstm", "short_text_lm", "charlm_package_texts", "audio_keywords_stream_gru",
-           "audio_ctc_bilstm", "image_to_text_lstm", "forecast_weather_gru"}
+           "audio_ctc_bilstm", "image_to_text_lstm", "forecast_weather_gru", "ts_classify_lstm"}
 RECIPES = [
     pytest.param(recipe, marks=[pytest.mark.slow] if recipe.stem in REPEATS else [])
     for recipe in sorted((ROOT / "recipes").glob("*.yaml"))
