@@ -45,19 +45,22 @@ ROOT = Path(__file__).resolve().parents[1]
 CHARS_RECIPE = ROOT / "recipes" / "short_text_bilstm.yaml"
 WORDS_RECIPE = ROOT / "recipes" / "sentiment_bilstm.yaml"
 C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-WIDE = ["--model.init_args.wide=lightning_seq.nn.WideNgrams"]
-AVERAGE = [*WIDE, "--model.init_args.wide_mix=average"]
+WIDE = ["--model.init_args.wide=lightning_seq.nn.WideNgrams", "--model.init_args.wide_mix=sum"]
+AVERAGE = ["--model.init_args.wide=lightning_seq.nn.WideNgrams", "--model.init_args.wide_mix=average"]
+NO_WIDE = ["--model.init_args.wide=null", "--model.init_args.wide_mix=sum"]
+"""Each variant names its wide path in full: the short-text recipe averages one in by default (the first row's result
+decided that), the sentiment recipe has none."""
 LM_RECIPE = ROOT / "recipes" / "short_text_lm.yaml"
 TRANSFER = ["--model.init_args.language_model={lm}", "--model.init_args.transfer_lr_scale=0.3"]
 VARIANTS: dict[str, tuple[Path, list[str]]] = {
-    "characters (short_text_bilstm)": (CHARS_RECIPE, []),
+    "characters alone": (CHARS_RECIPE, NO_WIDE),
     "characters + wide path (sum)": (CHARS_RECIPE, WIDE),
-    "characters + wide path (average)": (CHARS_RECIPE, AVERAGE),
+    "characters + wide path (average: short_text_bilstm)": (CHARS_RECIPE, AVERAGE),
     "words (sentiment_bilstm)": (WORDS_RECIPE, []),
     "words + wide path (sum)": (WORDS_RECIPE, WIDE),
     "words + wide path (average)": (WORDS_RECIPE, AVERAGE),
     "wide path alone (recurrent: false)": (CHARS_RECIPE, [*WIDE, "--model.init_args.recurrent=false"]),
-    "characters + LM transfer (short_text_lm)": (CHARS_RECIPE, TRANSFER),
+    "characters + LM transfer (short_text_lm)": (CHARS_RECIPE, [*TRANSFER, *NO_WIDE]),
     "characters + LM transfer + wide path (average)": (CHARS_RECIPE, [*TRANSFER, *AVERAGE]),
 }
 
