@@ -65,6 +65,10 @@ class ForecastWindows(Dataset):
             if window.end + horizon > len(known):
                 raise ValueError(f"window {window} needs known inputs {horizon} steps past its end")
         self.lengths = [window.end - window.start for window in self.windows]
+        # what every sample slices, built once: context features (past and known side by side) and float32 scales
+        self.contexts = [np.concatenate([s.past, s.known[: len(s.past)]], axis=1) for s in self.series]
+        self.scales = [tuple(torch.from_numpy(np.asarray(v, np.float32)) for v in (s.loc, s.scale, s.naive_error))
+                       for s in self.series]
 
     def __len__(self) -> int:
         return len(self.windows)
@@ -72,7 +76,7 @@ class ForecastWindows(Dataset):
     def __getitem__(self, index: int) -> ForecastSample:
         window = self.windows[index]
         s = self.series[window.series]
-        context = np.concatenate([s.past[window.start : window.end], s.known[window.start : window.end]], axis=1)
+        context = self.contexts[window.series][window.start : window.end]
         stop = window.end + self.horizon
         targets = np.zeros((self.horizon, s.targets.shape[1]), np.float32)  # (H, K)
         observed = np.zeros((self.horizon, s.targets.shape[1]), bool)  # (H, K)
@@ -83,9 +87,7 @@ class ForecastWindows(Dataset):
             torch.from_numpy(s.known[window.end : stop]),
             torch.from_numpy(targets),
             torch.from_numpy(observed),
-            torch.from_numpy(s.loc.astype(np.float32)),
-            torch.from_numpy(s.scale.astype(np.float32)),
-            torch.from_numpy(s.naive_error.astype(np.float32)),
+            *self.scales[window.series],
             index,
         )
 

@@ -40,3 +40,12 @@ def sort_label_names(labels: set[str]) -> list[str]:
     if all(label.lstrip("-").isdigit() for label in labels):
         return sorted(labels, key=int)
     return sorted(labels)
+
+
+def class_ids(split: str, labels: Sequence[str], label_names: Sequence[str]) -> list[int]:
+    """The class id of every label; a class training never saw is refused, naming the split and the known classes."""
+    index = {name: i for i, name in enumerate(label_names)}
+    unseen = sorted(set(labels) - set(index))
+    if unseen:
+        raise ValueError(f"{split}: classes not in training: {unseen}; known: {list(label_names)}")
+    return [index[label] for label in labels]

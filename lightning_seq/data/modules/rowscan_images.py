@@ -10,6 +10,7 @@ from torchvision.datasets import VisionDataset
 from lightning_seq.data.augment.images import ImageAugment
 from lightning_seq.data.datasets.images import ImageSequenceDataset, image_size
 from lightning_seq.data.modules.base import LOADER_ARGS, SequenceDataModule
+from lightning_seq.data.modules.records import class_ids
 from lightning_seq.data.preprocessing.inputs import image_inputs_spec
 from lightning_seq.data.readers.images import RowScan
 from lightning_seq.data.synthetic.digits import digit_split_fonts, generate_handwritten_digits
@@ -169,11 +170,7 @@ class RowScanImageDataModule(SequenceDataModule):
 
     def class_ids(self, split: str, records: list[ImageRecord]) -> list[int]:
         """The class id of every record; a class not seen in training is refused, naming the split."""
-        index = {name: i for i, name in enumerate(self.label_names)}
-        unseen = sorted({record.label for record in records} - set(index))
-        if unseen:
-            raise ValueError(f"{split}: classes not in training: {unseen}; known: {self.label_names}")
-        return [index[record.label] for record in records]
+        return class_ids(split, [record.label for record in records], self.label_names)
 
     def record_id(self, record: ImageRecord) -> str:
         """The image path (``<generated test>:row`` for the embedded digits)."""

@@ -316,8 +316,8 @@ class TimeSeriesDataModule(SequenceDataModule):
                              f"is unknown")
         self.scaling = {name: Scaling.from_state(saved[name]) for name in self.scaling}
         self.prepared = self._prepare()
-        for data in self.datasets.values():
-            data.series = self.prepared
+        for split in list(self.datasets):  # the Trainer builds its loaders after restoring, from these
+            self.datasets[split] = self.to_dataset(split, self.split_records(split))
 
     @property
     def series_ids(self) -> list[str]:

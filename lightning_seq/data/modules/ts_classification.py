@@ -12,7 +12,7 @@ import torch
 
 from lightning_seq.data.datasets.sequences import SequenceDataset
 from lightning_seq.data.modules.base import LOADER_ARGS, SequenceDataModule
-from lightning_seq.data.modules.records import sort_label_names
+from lightning_seq.data.modules.records import class_ids, sort_label_names
 from lightning_seq.data.readers.ucr import LabelledSeries, read_labelled_series
 from lightning_seq.data.synthetic.shapes import generate_shapes
 from lightning_seq.docstrings import append_args
@@ -118,13 +118,10 @@ class TimeSeriesClassificationDataModule(SequenceDataModule):
 
     def class_ids(self, split: str, records: list[LabelledSeries]) -> list[int]:
         """Each case's class id; a class training never saw is an error naming the split (not for predict)."""
-        index = {name: i for i, name in enumerate(self.label_names)}
         if split == "predict":
+            index = {name: i for i, name in enumerate(self.label_names)}
             return [index.get(case.label, -1) for case in records]
-        unseen = sorted({case.label for case in records} - set(index))
-        if unseen:
-            raise ValueError(f"{split}: classes not in training: {unseen}; known: {self.label_names}")
-        return [index[case.label] for case in records]
+        return class_ids(split, [case.label for case in records], self.label_names)
 
     def to_dataset(self, split: str, records: list[LabelledSeries]) -> SequenceDataset:
         """The cases as float tensors ``(T, D)`` with their class ids."""
