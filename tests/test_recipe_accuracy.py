@@ -1,13 +1,13 @@
 """The recipes as README states them: each full recipe reaches the figure README reports.
 
 In every test run: sentiment (~40 s, with the verdict line README quotes), the digits recipe on scikit-learn's real
-digits (~35 s) and conditional generation (~12 s). Marked slow, to keep CI under 20 minutes on 2 cores
-(``python -m pytest -m slow``): the CTC audio recipe (~40 s; its fit/test/predict and DDP runs are tested every
-time), the char LM on the embedded grammar (~45 s; likewise), short texts over characters (~3 minutes, and ~2 on
-the word-order posts; its ablation's tiny run is tested every time), the keyword recipe (~90 s; its train/eval
-check runs every time, ``tests/test_train_eval_match.py``), OCR (~4 minutes), image -> text (~100 s), the embedded digits (~4 minutes) and
-seq2seq (~60 s; its figure is also the committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is
-tested) and the char LM on real text (~45 minutes; its fast_dev_run, bf16 and DDP runs are tested every time).
+digits (~35 s) and conditional generation (~12 s). Marked slow, to keep CI under 20 minutes on 2 cores (``python -m
+pytest -m slow``): the CTC audio recipe (~40 s; its fit/test/predict and DDP runs are tested every time), the char LM
+on the embedded grammar (~45 s; likewise), short texts over characters (~3 minutes, and ~2 on the word-order posts;
+its ablation's tiny run is tested every time), the keyword recipe (~90 s; its train/eval check runs every time,
+``tests/test_train_eval_match.py``), OCR (~4 minutes), image -> text (~100 s), the embedded digits (~4 minutes) and
+seq2seq (~60 s; its figure is also the committed run of ``benchmarks/seq2seq_variants.py``, whose tiny run is tested)
+and the char LM on real text (~45 minutes; its fast_dev_run, bf16 and DDP runs are tested every time).
 """
 
 import json
