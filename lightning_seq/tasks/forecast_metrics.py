@@ -55,7 +55,7 @@ class ForecastErrors(Metric):
 
     def compute(self) -> dict[str, Tensor]:
         """The metrics (``coverage`` only when intervals were given); NaN before any read target."""
-        n = self.count.clamp(min=1.0) if self.count > 0 else torch.tensor(float("nan"), dtype=torch.float64)
+        n = self.count if self.count > 0 else torch.tensor(float("nan"), dtype=torch.float64)
         values = {
             "mae": self.absolute / n,
             "rmse": torch.sqrt(self.squared / n),
